@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# One image for every process of Lead Router; the command picks the role:
+#   api (default)  node dist/api/server.js
+#   worker         node dist/workers/main.js
+#   migrations     node dist/scripts/migrate.js
+
+# ---- build: compile TypeScript, then drop dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+
+# Manifests first so the dependency layer stays cached until they change.
+COPY package.json package-lock.json ./
+# --ignore-scripts: the only install scripts in the tree (@swc/core, protobufjs, and the dev-only
+# esbuild / @parcel/watcher) are checks or optimisations; native code (swc, Temporal core-bridge,
+# dd-trace) ships prebuilt. Explicit so npm 10 and npm 11 behave the same.
+RUN npm ci --ignore-scripts
+
+COPY . .
+# tsc -p tsconfig.build.json -> dist/ mirrors the source folders (dist/api/server.js, ...).
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts
+
+# ---- runtime: production node_modules + compiled JS only ----
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production
+
+# Files stay owned by root, so the unprivileged process cannot rewrite its own code.
+# No workflows/ sources: the worker bundles dist/workflows/index.js at startup.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+
+# The base image already has the unprivileged user "node" (uid 1000).
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/server.js"]

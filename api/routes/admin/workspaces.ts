@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { apiKeyPrefix, generateApiKey, generateSigningSecret, hashApiKey } from '../../../lib/apiKeys';
+import { insertWorkspace, listWorkspaces, type WorkspaceKind } from '../../../lib/store/workspaces';
+import type { AppDeps } from '../../app';
+import { badRequest, type FieldProblem } from '../../errors';
+import { requireAdmin } from '../../plugins/auth';
+import { workspaceBodySchema, workspaceListQuerySchema, type WorkspaceBody } from '../../schemas/admin';
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function adminWorkspaceRoutes(app: FastifyInstance, { db, config }: AppDeps) {
+  const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
+
+  /** Creates a source (gets an API key) or a partner (gets a signing secret). Secrets are shown only here. */
+  app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, schema: { body: workspaceBodySchema } }, async (request, reply) => {
+    const body = request.body;
+    const problems: FieldProblem[] = [];
+    if (body.timezone !== undefined && !isTimeZone(body.timezone)) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
+    if (body.kind === 'source' && (body.deliveryUrl || body.caps)) {
+      problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
+    }
+    if (problems.length) throw badRequest('invalid body', problems);
+
+    const apiKey = body.kind === 'source' ? generateApiKey() : undefined;
+    const signingSecret = body.kind === 'partner' ? generateSigningSecret() : undefined;
+    const workspace = await insertWorkspace(db, {
+      ...body,
+      apiKeyHash: apiKey ? hashApiKey(apiKey) : undefined,
+      apiKeyPrefix: apiKey ? apiKeyPrefix(apiKey) : undefined,
+      signingSecret,
+    });
+    return reply.status(201).send({ ...workspace, ...(apiKey ? { apiKey } : {}), ...(signingSecret ? { signingSecret } : {}) });
+  });
+
+  app.get<{ Querystring: { kind?: WorkspaceKind } }>(
+    '/api/admin/workspaces',
+    { onRequest, schema: { querystring: workspaceListQuerySchema } },
+    async (request) => ({ workspaces: await listWorkspaces(db, request.query.kind) }),
+  );
+}

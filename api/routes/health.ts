@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app';
+
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
+
+export function healthRoutes(app: FastifyInstance, { db, temporal }: AppDeps) {
+  // Unauthenticated: answers which dependency is down, not why (the reason goes to the log).
+  /** Liveness: the process serves requests. */
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  /** Readiness: the dependencies needed to accept a lead answer. Load balancers stop sending on 503. */
+  app.get('/ready', async (_request, reply) => {
+    const check = async (fn: () => Promise<unknown>) => {
+      try {
+        await withTimeout(fn(), 2_000);
+        return { ok: true as const };
+      } catch (err) {
+        app.log.warn({ err, event: 'api.not_ready' }, 'readiness check failed');
+        return { ok: false as const };
+      }
+    };
+    const [postgres, temporalCheck] = await Promise.all([
+      check(() => db.raw('SELECT 1')),
+      check(() => temporal.connection.workflowService.getSystemInfo({})),
+    ]);
+    const ready = postgres.ok && temporalCheck.ok;
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: { postgres, temporal: temporalCheck } });
+  });
+}

@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import { coerceError } from '../../lib/errors';
+import { getLeadState, insertLeadOnce } from '../../lib/store/leads';
+import { startRouteLead } from '../../lib/temporal/startRouteLead';
+import type { AppDeps } from '../app';
+import { ApiError, notFound } from '../errors';
+import { leadIdentityHashes } from '../leadIdentity';
+import { isFinished, leadView } from '../leadView';
+import { requireSource, requireSourceOrAdmin } from '../plugins/auth';
+import { leadBodySchema, leadParamsSchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
+
+export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
+  const { db, temporal, config } = deps;
+  const auth = { db, adminToken: config.ADMIN_TOKEN };
+  const statusUrl = (id: string) => `/api/leads/${id}`;
+
+  app.post<{ Body: LeadBody; Querystring: RouteQuery }>(
+    '/api/leads/route',
+    { onRequest: requireSource(auth), schema: { body: leadBodySchema, querystring: routeQuerySchema } },
+    async (request, reply) => {
+      if (request.caller?.kind !== 'source') throw new Error('requireSource did not set a source caller');
+      const source = request.caller.workspace;
+      const hashes = leadIdentityHashes(request.body, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY });
+      const { lead, created } = await insertLeadOnce(db, {
+        sourceWorkspaceId: source.id,
+        externalId: request.body.externalId,
+        ...hashes,
+        payload: request.body as unknown as Record<string, unknown>,
+        ttlDays: config.LEAD_TTL_DAYS,
+      });
+
+      let current = lead;
+      if (!isFinished(lead)) {
+        // Also on a repeat: if the first request stored the lead but could not start its workflow,
+        // the partner's retry of the same externalId starts it now (the start is idempotent).
+        let handle;
+        try {
+          handle = await startRouteLead(temporal, config.TEMPORAL_TASK_QUEUE, { id: lead.id, sourceWorkspaceId: source.id });
+        } catch (err) {
+          request.log.error({ err: coerceError(err), event: 'routing.start_failed', leadId: lead.id }, 'could not start routing');
+          throw new ApiError(503, 'routing_unavailable', `lead ${lead.id} is stored but routing could not start; retry the same request`);
+        }
+        if (request.query.wait) {
+          await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, request.query.wait))]);
+          current = (await getLeadState(db, lead.id)) ?? lead;
+        }
+      }
+
+      const finished = isFinished(current);
+      const status = created && !finished ? 202 : 200;
+      return reply.status(status).send({
+        ...(finished || !created ? leadView(current) : { leadId: current.id, status: current.status }),
+        statusUrl: statusUrl(current.id),
+        ...(created ? {} : { repeated: true }),
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/leads/:id',
+    { onRequest: requireSourceOrAdmin(auth), schema: { params: leadParamsSchema } },
+    async (request) => {
+      const lead = await getLeadState(db, request.params.id);
+      const caller = request.caller;
+      // A source sees only its own leads; others' ids look exactly like ids that do not exist.
+      if (!lead || (caller?.kind === 'source' && caller.workspace.id !== lead.sourceWorkspaceId)) throw notFound('lead');
+      return leadView(lead, caller?.kind === 'admin' ? { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : {});
+    },
+  );
+}

@@ -1,0 +1,69 @@
+/** JSON schemas of the admin endpoints. */
+import { DISTRIBUTIONS, type Condition, type Distribution, type RuleDestination } from '../../lib/rules/types';
+
+const cap = { type: 'integer', minimum: 1, maximum: 10_000_000 } as const;
+
+export interface WorkspaceBody {
+  name: string;
+  kind: 'source' | 'partner';
+  deliveryUrl?: string;
+  timezone?: string;
+  caps?: { hourly?: number; daily?: number; monthly?: number };
+  enabled?: boolean;
+}
+
+export const workspaceBodySchema = {
+  type: 'object',
+  required: ['name', 'kind'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    kind: { type: 'string', enum: ['source', 'partner'] },
+    deliveryUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
+    timezone: { type: 'string', minLength: 1, maxLength: 64 },
+    caps: { type: 'object', additionalProperties: false, properties: { hourly: cap, daily: cap, monthly: cap } },
+    enabled: { type: 'boolean' },
+  },
+} as const;
+
+export const workspaceListQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { kind: { type: 'string', enum: ['source', 'partner'] } },
+} as const;
+
+export interface RuleBody {
+  name: string;
+  priority: number;
+  sourceWorkspaceId?: string | null;
+  conditions?: Condition;
+  destinations: RuleDestination[];
+  distribution?: Distribution;
+  enabled?: boolean;
+}
+
+export const ruleBodySchema = {
+  type: 'object',
+  required: ['name', 'priority', 'destinations'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    priority: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+    sourceWorkspaceId: { type: ['string', 'null'], format: 'uuid' },
+    // The tree's shape is checked by lib/rules/validate.ts, which names the exact path of a problem.
+    conditions: { type: 'object' },
+    destinations: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['workspaceId'],
+        additionalProperties: false,
+        properties: { workspaceId: { type: 'string', format: 'uuid' }, weight: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 } },
+      },
+    },
+    distribution: { type: 'string', enum: [...DISTRIBUTIONS] },
+    enabled: { type: 'boolean' },
+  },
+} as const;

@@ -1,0 +1,56 @@
+/** JSON schemas of the lead endpoints (DESIGN §8), and the TypeScript shapes they guarantee. */
+
+export interface LeadBody {
+  externalId: string;
+  email?: string;
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  country?: string;
+  state?: string;
+  postalCode?: string;
+  product?: string;
+  attributes?: Record<string, string | number | boolean>;
+}
+
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+
+export const leadBodySchema = {
+  type: 'object',
+  required: ['externalId'],
+  // Unknown fields are rejected, not dropped: a partner's typo ("emial") should fail loudly.
+  additionalProperties: false,
+  properties: {
+    externalId: { ...text(200), pattern: '^\\S(.*\\S)?$' },
+    email: { type: 'string', format: 'email', maxLength: 254 },
+    phone: { type: 'string', minLength: 3, maxLength: 40, pattern: '^[0-9+().\\- ]+$' },
+    firstName: text(100),
+    lastName: text(100),
+    country: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+    state: text(64),
+    postalCode: text(20),
+    product: text(100),
+    attributes: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
+      additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1000 },
+    },
+  },
+} as const;
+
+export interface RouteQuery {
+  wait?: number;
+}
+
+export const routeQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { wait: { type: 'integer', minimum: 0, maximum: 10_000 } },
+} as const;
+
+export const leadParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;

@@ -1,0 +1,60 @@
+import type { Db } from '../db/createDb';
+import type { Condition, Distribution, RoutingRule, RuleDestination } from '../rules/types';
+
+export interface NewRule {
+  name: string;
+  priority: number;
+  sourceWorkspaceId: string | null;
+  conditions: Condition;
+  destinations: RuleDestination[];
+  distribution: Distribution;
+  enabled: boolean;
+}
+
+type Row = Record<string, unknown>;
+
+function toRule(r: Row): RoutingRule & { createdAt: string; updatedAt: string } {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    priority: r.priority as number,
+    sourceWorkspaceId: (r.source_workspace_id as string | null) ?? null,
+    conditions: r.conditions as Condition,
+    destinations: r.destinations as RuleDestination[],
+    distribution: r.distribution as Distribution,
+    enabled: r.enabled as boolean,
+    version: r.version as number,
+    createdAt: new Date(r.created_at as string).toISOString(),
+    updatedAt: new Date(r.updated_at as string).toISOString(),
+  };
+}
+
+export async function insertRule(db: Db, rule: NewRule) {
+  const [row] = await db('routing_rules')
+    .insert({
+      name: rule.name,
+      priority: rule.priority,
+      source_workspace_id: rule.sourceWorkspaceId,
+      conditions: JSON.stringify(rule.conditions),
+      destinations: JSON.stringify(rule.destinations),
+      distribution: rule.distribution,
+      enabled: rule.enabled,
+    })
+    .returning('*');
+  return toRule(row as Row);
+}
+
+export async function listRules(db: Db) {
+  return (await db('routing_rules').select('*').orderBy('priority').orderBy('id')).map(toRule);
+}
+
+/** The enabled rules that can apply to a lead from this source, in evaluation order. */
+export async function rulesForSource(db: Db, sourceWorkspaceId: string): Promise<RoutingRule[]> {
+  const rows = await db('routing_rules')
+    .select('*')
+    .where({ enabled: true })
+    .andWhere((q) => q.whereNull('source_workspace_id').orWhere({ source_workspace_id: sourceWorkspaceId }))
+    .orderBy('priority')
+    .orderBy('id');
+  return rows.map(toRule);
+}

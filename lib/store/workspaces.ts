@@ -1,0 +1,91 @@
+import type { Db } from '../db/createDb';
+
+export type WorkspaceKind = 'source' | 'partner';
+
+/** A workspace as the rest of the code sees it: no key hash, no signing secret. */
+export interface Workspace {
+  id: string;
+  name: string;
+  kind: WorkspaceKind;
+  apiKeyPrefix: string | null;
+  deliveryUrl: string | null;
+  timezone: string;
+  caps: { hourly: number | null; daily: number | null; monthly: number | null };
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewWorkspace {
+  name: string;
+  kind: WorkspaceKind;
+  apiKeyHash?: string;
+  apiKeyPrefix?: string;
+  deliveryUrl?: string;
+  signingSecret?: string;
+  timezone?: string;
+  caps?: { hourly?: number; daily?: number; monthly?: number };
+  enabled?: boolean;
+}
+
+const COLUMNS = ['id', 'name', 'kind', 'api_key_prefix', 'delivery_url', 'timezone', 'cap_hourly', 'cap_daily', 'cap_monthly', 'enabled', 'created_at', 'updated_at'];
+
+type Row = Record<string, unknown>;
+
+function toWorkspace(r: Row): Workspace {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    kind: r.kind as WorkspaceKind,
+    apiKeyPrefix: (r.api_key_prefix as string | null) ?? null,
+    deliveryUrl: (r.delivery_url as string | null) ?? null,
+    timezone: r.timezone as string,
+    caps: { hourly: r.cap_hourly as number | null, daily: r.cap_daily as number | null, monthly: r.cap_monthly as number | null },
+    enabled: r.enabled as boolean,
+    createdAt: new Date(r.created_at as string).toISOString(),
+    updatedAt: new Date(r.updated_at as string).toISOString(),
+  };
+}
+
+export async function insertWorkspace(db: Db, w: NewWorkspace): Promise<Workspace> {
+  const [row] = await db('workspaces')
+    .insert({
+      name: w.name,
+      kind: w.kind,
+      api_key_hash: w.apiKeyHash ?? null,
+      api_key_prefix: w.apiKeyPrefix ?? null,
+      delivery_url: w.deliveryUrl ?? null,
+      signing_secret: w.signingSecret ?? null,
+      timezone: w.timezone ?? 'UTC',
+      cap_hourly: w.caps?.hourly ?? null,
+      cap_daily: w.caps?.daily ?? null,
+      cap_monthly: w.caps?.monthly ?? null,
+      enabled: w.enabled ?? true,
+    })
+    .returning(COLUMNS);
+  return toWorkspace(row as Row);
+}
+
+export async function listWorkspaces(db: Db, kind?: WorkspaceKind): Promise<Workspace[]> {
+  const q = db('workspaces').select(COLUMNS).orderBy('created_at', 'asc').orderBy('id');
+  if (kind) q.where({ kind });
+  return (await q).map(toWorkspace);
+}
+
+export async function getWorkspace(db: Db, id: string): Promise<Workspace | undefined> {
+  const row = await db('workspaces').select(COLUMNS).where({ id }).first();
+  return row ? toWorkspace(row) : undefined;
+}
+
+/** The enabled source workspace that owns this API key hash, if any. */
+export async function findSourceByKeyHash(db: Db, apiKeyHash: string): Promise<Workspace | undefined> {
+  const row = await db('workspaces').select(COLUMNS).where({ api_key_hash: apiKeyHash, kind: 'source', enabled: true }).first();
+  return row ? toWorkspace(row) : undefined;
+}
+
+/** Ids of the given workspaces that are enabled partners (the ones a rule may route to). */
+export async function enabledPartnerIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db('workspaces').select('id').whereIn('id', ids).where({ kind: 'partner', enabled: true });
+  return new Set(rows.map((r: Row) => r.id as string));
+}

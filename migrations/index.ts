@@ -1,0 +1,12 @@
+import type { Knex } from 'knex';
+import * as m0001 from './0001_initial_schema';
+import * as m0002 from './0002_routing_functions';
+
+/**
+ * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
+ * A static list (instead of scanning the folder) works the same under tsx, jest and compiled dist/.
+ */
+export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['0001_initial_schema', m0001],
+  ['0002_routing_functions', m0002],
+];

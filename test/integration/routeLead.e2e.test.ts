@@ -1,0 +1,100 @@
+import { waitFor } from '../../scripts/local/waitFor';
+import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
+import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+let source: { id: string; apiKey?: string };
+let californiaBuyer: { id: string };
+let texasBuyer: { id: string };
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await stack.startWorker();
+  source = await createWorkspace(stack, { name: 'Acme Leads', kind: 'source' });
+  californiaBuyer = await createWorkspace(stack, { name: 'CA Insurance', kind: 'partner' });
+  texasBuyer = await createWorkspace(stack, { name: 'TX Mortgages', kind: 'partner' });
+  await createRule(stack, {
+    name: 'Texas mortgages',
+    priority: 10,
+    conditions: { all: [{ field: 'state', op: 'eq', value: 'TX' }, { field: 'product', op: 'in', value: ['mortgage', 'heloc'] }] },
+    destinations: [{ workspaceId: texasBuyer.id }],
+  });
+  await createRule(stack, {
+    name: 'West coast',
+    priority: 20,
+    conditions: { any: [{ field: 'state', op: 'in', value: ['CA', 'OR', 'WA'] }] },
+    destinations: [{ workspaceId: californiaBuyer.id }],
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function routedLead(leadId: string) {
+  return waitFor(`lead ${leadId} to finish routing`, async () => {
+    const res = await stack.app.inject({ method: 'GET', url: `/api/leads/${leadId}`, headers: { authorization: `Bearer ${source.apiKey}` } });
+    const body = res.json();
+    return body.status === 'routed' || body.status === 'failed' ? body : undefined;
+  });
+}
+
+test('a POSTed lead is routed to the destination of the first matching rule, through a real workflow', async () => {
+  const res = await postLead(stack, source.apiKey!, aLead({ state: 'TX', product: 'mortgage' }));
+  expect(res.statusCode).toBe(202);
+  const { leadId, statusUrl } = res.json();
+  expect(statusUrl).toBe(`/api/leads/${leadId}`);
+
+  const lead = await routedLead(leadId);
+  expect(lead).toMatchObject({ status: 'routed', result: 'success', destinationWorkspaceId: texasBuyer.id, attempts: 1 });
+  expect(lead.routedAt).toEqual(expect.any(String));
+  expect(lead.decision.rules[0]).toMatchObject({ ruleName: 'Texas mortgages', matched: true });
+
+  // The workflow's history shows the three activities, in order.
+  const handle = stack.client.workflow.getHandle(routeLeadWorkflowId(leadId));
+  const history = await handle.fetchHistory();
+  const activities = (history.events ?? [])
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter(Boolean);
+  expect(activities).toEqual(['acquireRoutingLock', 'evaluateRoutingRules', 'completeRouting']);
+
+  // Operators find it by search attribute.
+  const description = await handle.describe();
+  expect(description.searchAttributes.RoutingStatus).toEqual(['routed']);
+  expect(description.searchAttributes.DestinationWorkspaceId).toEqual([texasBuyer.id]);
+  expect(description.searchAttributes.SourceWorkspaceId).toEqual([source.id]);
+
+  // And one audit row explains it.
+  const logs = await stack.db('lead_routing_logs').where({ lead_id: leadId });
+  expect(logs).toHaveLength(1);
+  expect(logs[0]).toMatchObject({ routing_result: 'success', destination_workspace_id: texasBuyer.id, attempt: 1 });
+});
+
+test('the first failing predicate of each rule that did not match is in the decision trace', async () => {
+  const res = await postLead(stack, source.apiKey!, aLead({ state: 'OR', product: 'auto' }), '?wait=10000');
+  expect(res.statusCode).toBe(200);
+  const lead = res.json();
+  expect(lead).toMatchObject({ status: 'routed', destinationWorkspaceId: californiaBuyer.id });
+  expect(lead.decision.rules).toEqual([
+    expect.objectContaining({ ruleName: 'Texas mortgages', matched: false, failedAt: { path: 'conditions.all[0]', field: 'state', op: 'eq' } }),
+    expect.objectContaining({ ruleName: 'West coast', matched: true }),
+  ]);
+});
+
+test('a lead no rule matches ends failed with reason no_matching_rule', async () => {
+  const res = await postLead(stack, source.apiKey!, aLead({ state: 'NY' }), '?wait=10000');
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toMatchObject({ status: 'failed', result: 'failed', lastError: 'no_matching_rule', destinationWorkspaceId: null });
+});
+
+test('a source cannot see another source\'s lead, an admin can (with its Temporal UI link)', async () => {
+  const other = await createWorkspace(stack, { name: 'Other source', kind: 'source' });
+  const res = await postLead(stack, source.apiKey!, aLead());
+  const { leadId } = res.json();
+  const asOther = await stack.app.inject({ method: 'GET', url: `/api/leads/${leadId}`, headers: { authorization: `Bearer ${other.apiKey}` } });
+  expect(asOther.statusCode).toBe(404);
+  const asAdmin = await stack.app.inject({ method: 'GET', url: `/api/leads/${leadId}`, headers: { authorization: `Bearer ${stack.adminToken}` } });
+  expect(asAdmin.statusCode).toBe(200);
+  expect(asAdmin.json().temporalUiUrl).toContain(`/workflows/${routeLeadWorkflowId(leadId)}`);
+});

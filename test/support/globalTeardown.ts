@@ -1,0 +1,5 @@
+import type { SharedStack } from './env';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { __leadRouterStack?: SharedStack }).__leadRouterStack?.stop();
+}

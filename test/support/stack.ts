@@ -1,0 +1,91 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import crypto from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import { buildApp } from '../../api/app';
+import { loadConfig, type Config } from '../../lib/config';
+import { createDb, type Db } from '../../lib/db/createDb';
+import { createLogger } from '../../lib/logger';
+import { createWorker } from '../../workers/createWorker';
+import { sharedEnv, TEMPLATE_DB } from './env';
+
+/** A fresh database cloned from the migrated template: real Postgres, isolated per test file. */
+export async function createTestDatabase(): Promise<{ url: string; name: string }> {
+  const { pgPort } = sharedEnv();
+  const name = `t_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = new PgClient({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: `postgres://postgres@127.0.0.1:${pgPort}/${name}`, name };
+}
+
+export interface TestStack {
+  app: FastifyInstance;
+  db: Db;
+  client: Client;
+  config: Config;
+  adminToken: string;
+  /** Starts a worker on this stack's task queue; stopped by stop() if not before. */
+  startWorker(overrides?: { activities?: (base: Record<string, unknown>) => Record<string, unknown> }): Promise<Worker>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system for one test file: API (in-process, driven by app.inject), a worker on a task queue
+ * of its own, its own database, and the shared Temporal dev server.
+ */
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const shared = sharedEnv();
+  const database = await createTestDatabase();
+  const adminToken = crypto.randomBytes(24).toString('hex');
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: shared.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `test-${crypto.randomBytes(6).toString('hex')}`,
+    ADMIN_TOKEN: adminToken,
+    IDENTITY_HMAC_KEY: 'test-identity-hmac-key-0123456789',
+    LOG_LEVEL: 'silent',
+    DATABASE_POOL_MAX: '20',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...env,
+  });
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = await buildApp({ db, temporal: client, config }, { logger: false });
+
+  const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
+  const startWorker: TestStack['startWorker'] = async (overrides) => {
+    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker = await createWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      db,
+      config,
+      log: createLogger('silent'),
+      workflowBundle: { codePath: shared.workflowBundlePath },
+      wrapActivities: overrides?.activities,
+    });
+    const running = worker.run();
+    workers.push({ worker, running, connection: workerConnection });
+    return worker;
+  };
+
+  const stop = async () => {
+    for (const w of workers) {
+      if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+      await w.running;
+      await w.connection.close();
+    }
+    await app.close();
+    await connection.close();
+    await db.destroy();
+  };
+  return { app, db, client, config, adminToken, startWorker, stop };
+}

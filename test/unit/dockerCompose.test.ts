@@ -1,0 +1,206 @@
+// Static checks of the container wiring: docker-compose.yml and the Dockerfile cannot be run in CI
+// (no Docker engine), so verify that the names, URLs, ports and start-up conditions line up.
+import { existsSync, readFileSync } from 'fs';
+import path from 'path';
+import { parse } from 'yaml';
+
+const root = path.join(__dirname, '../..');
+const composeFile = path.join(__dirname, '../../docker-compose.yml');
+
+type Service = {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, unknown> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[] };
+  ports?: (string | number)[];
+};
+
+// merge: true resolves the `<<: *app-env` merge keys the way docker compose does.
+const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+
+function service(name: string): Service {
+  const s = services[name];
+  if (!s) throw new Error(`service "${name}" is missing from docker-compose.yml`);
+  return s;
+}
+
+function env(name: string): Record<string, string> {
+  const e = service(name).environment ?? {};
+  if (Array.isArray(e)) {
+    return Object.fromEntries(e.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  }
+  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]));
+}
+
+function dependsOn(name: string): Record<string, string> {
+  const d = service(name).depends_on ?? {};
+  if (Array.isArray(d)) return Object.fromEntries(d.map((n) => [n, 'service_started']));
+  return Object.fromEntries(Object.entries(d).map(([n, v]) => [n, v?.condition ?? 'service_started']));
+}
+
+const asText = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(' ') : (v ?? ''));
+
+// True if `from` cannot start before `target` is ready: a chain of depends_on edges that each wait
+// for readiness (healthy / completed), ending on `target` with one of `conditions`.
+function waitsFor(from: string, target: string, conditions: string[], seen = new Set<string>()): boolean {
+  if (seen.has(from)) return false;
+  seen.add(from);
+  return Object.entries(dependsOn(from)).some(([dep, cond]) => {
+    if (dep === target) return conditions.includes(cond);
+    const readiness = cond === 'service_healthy' || cond === 'service_completed_successfully';
+    return readiness && waitsFor(dep, target, conditions, seen);
+  });
+}
+
+const APP = ['api', 'worker'];
+
+describe('docker-compose.yml', () => {
+  it('defines the required services', () => {
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'datadog-agent', 'api', 'worker']) {
+      expect(Object.keys(services)).toContain(name);
+    }
+  });
+
+  it('only depends on services that exist, with valid conditions', () => {
+    const conditions = ['service_started', 'service_healthy', 'service_completed_successfully'];
+    for (const name of Object.keys(services)) {
+      for (const [dep, cond] of Object.entries(dependsOn(name))) {
+        expect({ service: name, dependsOn: dep, exists: dep in services }).toEqual({ service: name, dependsOn: dep, exists: true });
+        expect(conditions).toContain(cond);
+      }
+    }
+  });
+
+  it('gives a healthcheck to every service that another one waits on with service_healthy', () => {
+    for (const name of Object.keys(services)) {
+      for (const [dep, cond] of Object.entries(dependsOn(name))) {
+        if (cond === 'service_healthy') expect({ dep, test: service(dep).healthcheck?.test }).toEqual({ dep, test: expect.anything() });
+      }
+    }
+  });
+
+  it.each(APP)('%s reaches the postgres service with its credentials', (name) => {
+    const url = new URL(env(name).DATABASE_URL ?? '');
+    const pg = env('postgres');
+    expect(url.protocol).toMatch(/^postgres(ql)?:$/);
+    expect(url.hostname).toBe('postgres');
+    expect(service(url.hostname).image).toMatch(/^postgres:/);
+    expect(url.port || '5432').toBe('5432');
+    expect(decodeURIComponent(url.username)).toBe(pg.POSTGRES_USER);
+    expect(decodeURIComponent(url.password)).toBe(pg.POSTGRES_PASSWORD);
+    expect(url.pathname.slice(1)).toBe(pg.POSTGRES_DB);
+  });
+
+  it.each(APP)('%s points TEMPORAL_ADDRESS at the temporal service and DD_AGENT_HOST at the agent', (name) => {
+    const e = env(name);
+    const [host, port] = (e.TEMPORAL_ADDRESS ?? '').split(':');
+    expect(host).toBe('temporal');
+    expect(service('temporal').image).toMatch(/^temporalio\/(auto-setup|server)/);
+    expect(port).toBe('7233');
+    expect(e.TEMPORAL_NAMESPACE).toBe('default');
+    expect(e.TEMPORAL_TASK_QUEUE).toBeTruthy();
+
+    expect(e.DD_AGENT_HOST).toBe('datadog-agent');
+    expect(service('datadog-agent').image).toMatch(/datadoghq\/agent/);
+    const agentPorts = (service('datadog-agent').ports ?? []).map(String);
+    expect(agentPorts.some((p) => p.endsWith(`:${e.DD_TRACE_AGENT_PORT ?? '8126'}/tcp`) || p.endsWith(`:${e.DD_TRACE_AGENT_PORT ?? '8126'}`))).toBe(true);
+    expect(agentPorts.some((p) => p.endsWith(`:${e.DD_DOGSTATSD_PORT ?? '8125'}/udp`))).toBe(true);
+    expect(e.DD_SERVICE).toBe(`lead-router-${name}`);
+  });
+
+  it('points temporal at the postgres service and the UI at temporal', () => {
+    const t = env('temporal');
+    expect(t.POSTGRES_SEEDS).toBe('postgres');
+    expect(t.POSTGRES_USER).toBe(env('postgres').POSTGRES_USER);
+    expect(t.POSTGRES_PWD).toBe(env('postgres').POSTGRES_PASSWORD);
+    expect(env('temporal-ui').TEMPORAL_ADDRESS).toBe(env('api').TEMPORAL_ADDRESS);
+  });
+
+  it.each(APP)('%s starts only after postgres is migrated and temporal is healthy and set up', (name) => {
+    expect(waitsFor(name, 'postgres', ['service_healthy'])).toBe(true);
+    expect(waitsFor(name, 'temporal', ['service_healthy'])).toBe(true);
+    expect(waitsFor(name, 'migrate', ['service_completed_successfully'])).toBe(true);
+    expect(waitsFor(name, 'temporal-setup', ['service_completed_successfully'])).toBe(true);
+  });
+
+  it('runs migrations with the same DATABASE_URL as the app', () => {
+    expect(asText(service('migrate').command)).toMatch(/dist\/scripts\/migrate\.js/);
+    expect(env('migrate').DATABASE_URL).toBe(env('api').DATABASE_URL);
+    expect(env('worker').DATABASE_URL).toBe(env('api').DATABASE_URL);
+  });
+
+  it('registers the four custom search attributes on namespace default', () => {
+    const setup = service('temporal-setup');
+    expect(setup.image).toMatch(/^temporalio\/admin-tools/);
+    const script = `${asText(setup.entrypoint)}\n${asText(setup.command)}`;
+    expect(script).toContain('search-attribute create');
+    expect(script).toMatch(/--address[ =]temporal:7233/);
+    expect(script).toMatch(/--namespace[ =]default/);
+    expect(script).toMatch(/already exists/); // idempotent re-runs
+    const lines = script.split('\n');
+    for (const [attr, type] of [
+      ['RoutingStatus', 'Keyword'],
+      ['SourceWorkspaceId', 'Keyword'],
+      ['DestinationWorkspaceId', 'Keyword'],
+      ['RoutingAttempts', 'Int'],
+    ]) {
+      expect({ attr, registered: lines.some((l) => new RegExp(`\\b${attr}\\b.*\\b${type}\\b`).test(l)) }).toEqual({ attr, registered: true });
+    }
+  });
+
+  it("publishes the api's PORT and health-checks it on that port", () => {
+    const port = env('api').PORT;
+    const published = (service('api').ports ?? []).map((p) => String(p).split('/')[0]!.split(':').pop());
+    expect(published).toContain(port);
+    expect(asText(service('api').healthcheck?.test)).toContain(`localhost:${port}/ready`);
+  });
+
+  it('gives the worker time to drain on SIGTERM', () => {
+    const grace = String((service('worker') as { stop_grace_period?: string }).stop_grace_period ?? '');
+    expect(grace).toMatch(/^\d+s$/);
+    expect(parseInt(grace, 10)).toBeGreaterThanOrEqual(30);
+  });
+
+  // The TypeScript entry points are written separately; this fails until they exist.
+  it('runs compiled entry points that have a TypeScript source', () => {
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const commands = Object.values(services)
+      .filter((s) => s.build)
+      .map((s) => asText(s.command))
+      .concat(dockerfile.match(/^CMD .*/gm) ?? []);
+    const entries = new Set(commands.flatMap((c) => [...c.matchAll(/dist\/([\w/.-]+)\.js/g)].map((m) => m[1]!)));
+    expect([...entries].sort()).toEqual(['api/server', 'scripts/migrate', 'workers/main']);
+    const missing = [...entries].map((e) => `${e}.ts`).filter((src) => !existsSync(path.join(root, src)));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const stages = text.split(/^FROM /m).slice(1).map((s) => `FROM ${s}`);
+
+  it('is a multi-stage node:20-bookworm-slim build', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage).toMatch(/^FROM node:20-bookworm-slim/);
+  });
+
+  it('installs from the lockfile, builds and prunes dev dependencies', () => {
+    const build = stages[0]!;
+    expect(build).toMatch(/^RUN .*npm ci/m);
+    expect(build).toMatch(/npm run build/);
+    expect(build).toMatch(/npm prune --omit=dev/);
+  });
+
+  it('runtime stage copies the build output and runs as a non-root user', () => {
+    const runtime = stages[stages.length - 1]!;
+    for (const what of ['node_modules', 'dist', 'package.json']) expect(runtime).toMatch(new RegExp(`^COPY --from=\\S+ \\S*${what}`, 'm'));
+    const users = runtime.match(/^USER\s+(\S+)/gm) ?? [];
+    expect(users.length).toBeGreaterThan(0);
+    expect(users[users.length - 1]).not.toMatch(/USER\s+(root|0)(:|$)/);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/api\/server\.js"\]/m);
+  });
+});

@@ -1,0 +1,40 @@
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { createDb } from '../lib/db/createDb';
+import { createLogger } from '../lib/logger';
+import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
+import { createWorker } from './createWorker';
+
+/**
+ * The worker process. SIGTERM/SIGINT start a graceful shutdown (the SDK's Runtime installs the handlers):
+ * polling stops, running activities get shutdownGraceTime to finish, then the pool and connection close.
+ */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker' });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      db,
+      config,
+      log,
+    });
+    log.info({ event: 'worker.started', taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+    await worker.run();
+    log.info({ event: 'worker.stopped' }, 'worker drained and stopped');
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+main().catch((err) => {
+  // eslint-disable-next-line no-console
+  console.error(err);
+  process.exit(1);
+});
