@@ -33,6 +33,9 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean } = {}): 
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
   });
+  // JSON only: Fastify also parses text/plain by default, which would turn a wrong Content-Type into a
+  // confusing schema error instead of a clear 415.
+  app.removeContentTypeParser('text/plain');
   installValidators(app);
   installErrorHandler(app);
 

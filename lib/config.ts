@@ -44,12 +44,21 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   // Empty strings mean "unset": shells and compose files often export VAR= for optional values.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = configSchema.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parse(configSchema, env);
+}
+
+/** Just the database settings, for tools such as the migrator that need nothing else. */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
+  return parse(configSchema.pick({ DATABASE_URL: true, DATABASE_POOL_MAX: true }), env);
 }

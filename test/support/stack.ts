@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import crypto from 'node:crypto';
 import { Client as PgClient } from 'pg';
@@ -9,6 +9,14 @@ import { createDb, type Db } from '../../lib/db/createDb';
 import { createLogger } from '../../lib/logger';
 import { createWorker } from '../../workers/createWorker';
 import { sharedEnv, TEMPLATE_DB } from './env';
+
+// Test output shows test failures, not the SDK's routine worker lifecycle lines. The runtime is
+// process-wide: a later test file in the same jest worker finds it installed already, which is fine.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // already installed in this process
+}
 
 /** A fresh database cloned from the migrated template: real Postgres, isolated per test file. */
 export async function createTestDatabase(): Promise<{ url: string; name: string }> {

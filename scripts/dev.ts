@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createDb } from '../lib/db/createDb';
+import { migrateLatest } from '../lib/db/migrate';
+import { freePort, isPortOpen } from './local/freePort';
+import { ensureDatabase, startLocalPostgres } from './local/postgres';
+import { startTemporalDevServer } from './local/temporal';
+import { waitFor } from './local/waitFor';
+import { seedDemo, type DemoKeys } from './seedDemo';
+
+/**
+ * `make dev`: the whole system on this machine, no Docker. Postgres (machine binaries, data in .data/),
+ * the Temporal dev server (SQLite in .data/, Web UI), migrations, a demo marketplace, the worker and the
+ * API. A second run reuses the data. Ctrl-C stops everything it started.
+ * Set DATABASE_URL or TEMPORAL_ADDRESS to use servers of your own instead.
+ * `--smoke` routes one demo lead, prints the time from POST to routed, and stops.
+ */
+const root = path.resolve(__dirname, '..');
+const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? path.join(root, '.data'));
+const smoke = process.argv.includes('--smoke');
+const stoppers: Array<() => Promise<void>> = [];
+const children: ChildProcess[] = [];
+
+/** A secret generated on the first run and kept in .data/ (git-ignored) so later runs reuse it. */
+function persistentSecret(file: string, fromEnv: string | undefined): string {
+  if (fromEnv) return fromEnv;
+  const full = path.join(dataDir, file);
+  if (fs.existsSync(full)) return fs.readFileSync(full, 'utf8').trim();
+  const secret = crypto.randomBytes(24).toString('base64url');
+  fs.writeFileSync(full, secret, { mode: 0o600 });
+  return secret;
+}
+
+async function pickPort(preferred: number): Promise<number> {
+  return (await isPortOpen(preferred)) ? freePort() : preferred;
+}
+
+function startNode(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  const logFile = fs.createWriteStream(path.join(dataDir, `${name}.log`), { flags: 'a' });
+  child.stdout?.pipe(logFile);
+  child.stderr?.pipe(logFile);
+  child.stderr?.on('data', (chunk) => process.stderr.write(`[${name}] ${chunk}`));
+  child.once('exit', (code, signal) => {
+    if (!shuttingDown) {
+      console.error(`${name} exited (code ${code}, signal ${signal}); see ${path.join(dataDir, `${name}.log`)}`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let shuttingDown = false;
+async function shutdown(code: number): Promise<never> {
+  shuttingDown = true;
+  await Promise.all(children.map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
+    setTimeout(() => c.kill('SIGKILL'), 40_000).unref();
+  })));
+  for (const stop of stoppers.reverse()) await stop().catch((err) => console.error(err));
+  process.exit(code);
+}
+
+async function main() {
+  fs.mkdirSync(dataDir, { recursive: true });
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pgPort = await pickPort(Number(process.env.DEV_PG_PORT ?? 55432));
+    const pg = await startLocalPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, durable: true, logFile: path.join(dataDir, 'postgres.log') });
+    stoppers.push(pg.stop);
+    await ensureDatabase(pg.url(), 'lead_router');
+    databaseUrl = pg.url('lead_router');
+  }
+
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let temporalUiUrl = process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
+  if (!temporalAddress) {
+    const port = await pickPort(Number(process.env.DEV_TEMPORAL_PORT ?? 7233));
+    const uiPort = await pickPort(Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233));
+    const server = await startTemporalDevServer({ port, uiPort, dbFile: path.join(dataDir, 'temporal.db'), logFile: path.join(dataDir, 'temporal.log') });
+    stoppers.push(server.stop);
+    temporalAddress = server.address;
+    temporalUiUrl = `http://localhost:${uiPort}`;
+  }
+
+  const db = createDb(databaseUrl, { poolMax: 2, applicationName: 'lead-router-dev' });
+  let demo: DemoKeys | undefined;
+  const keysFile = path.join(dataDir, 'demo-source-keys.json');
+  try {
+    await migrateLatest(db);
+    demo = await seedDemo(db);
+    // Dev convenience only: the demo keys are kept so every run can print a ready-to-paste curl.
+    if (demo) fs.writeFileSync(keysFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
+    else if (fs.existsSync(keysFile)) demo = JSON.parse(fs.readFileSync(keysFile, 'utf8')) as DemoKeys;
+  } finally {
+    await db.destroy();
+  }
+
+  const port = Number(process.env.PORT ?? 3000);
+  if (await isPortOpen(port)) throw new Error(`port ${port} is in use: set PORT to another port`);
+  const adminToken = persistentSecret('admin-token', process.env.ADMIN_TOKEN);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_URL: temporalUiUrl,
+    ADMIN_TOKEN: adminToken,
+    IDENTITY_HMAC_KEY: persistentSecret('identity-hmac-key', process.env.IDENTITY_HMAC_KEY),
+    PORT: String(port),
+    HOST: process.env.HOST ?? '127.0.0.1',
+  };
+  startNode('worker', 'workers/main.ts', env);
+  startNode('api', 'api/server.ts', env);
+  const apiUrl = `http://localhost:${port}`;
+  await waitFor('the API to be ready', async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+
+  const key = demo?.sources[0]?.apiKey ?? '<a source API key>';
+  const lead = { externalId: `demo-${Date.now()}`, email: 'jane.doe@example.com', phone: '+1 415 555 0132', state: 'TX', product: 'mortgage' };
+  console.log(`
+Lead Router is running.
+  API          ${apiUrl}
+  Temporal UI  ${temporalUiUrl}
+  Admin token  ${adminToken}
+  Data         ${dataDir}  (logs: api.log, worker.log, temporal.log, postgres.log)
+
+Route a lead (waits up to 5 s for the decision):
+  curl -s -X POST '${apiUrl}/api/leads/route?wait=5000' \\
+    -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
+    -d '${JSON.stringify(lead)}'
+
+Press Ctrl-C to stop.`);
+
+  if (smoke) {
+    const started = performance.now();
+    const res = await fetch(`${apiUrl}/api/leads/route?wait=10000`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(lead),
+    });
+    const body = (await res.json()) as { status?: string };
+    const ms = performance.now() - started;
+    console.log(`smoke: HTTP ${res.status}, lead ${body.status} in ${ms.toFixed(0)} ms from POST to response`);
+    await shutdown(body.status === 'routed' ? 0 : 1);
+  }
+}
+
+main().catch(async (err) => {
+  console.error(err instanceof Error ? err.message : err);
+  await shutdown(1);
+});

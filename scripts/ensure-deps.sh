@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the dev stack and the tests need on a fresh clone: node packages, the Temporal CLI and
+# PostgreSQL server binaries. Each step is skipped when already done, so running it again is cheap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing node packages (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash scripts/install-temporal-cli.sh
+
+have_postgres() {
+  [ -n "${PG_BIN_DIR:-}" ] && return 0
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && return 0
+  command -v pg_config >/dev/null 2>&1
+}
+if ! have_postgres; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing PostgreSQL server binaries (apt-get install postgresql)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "PostgreSQL server binaries not found: install postgresql (15 or newer) or set PG_BIN_DIR" >&2
+    exit 1
+  fi
+fi

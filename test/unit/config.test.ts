@@ -1,0 +1,195 @@
+// Start-up configuration (lib/config.ts): defaults, coercion, "empty means unset", and every bad value
+// stops start-up with a ConfigError that names the variable.
+import { ConfigError, loadConfig } from '../../lib/config';
+
+const VALID = {
+  DATABASE_URL: 'postgres://router:secret@db:5432/router',
+  IDENTITY_HMAC_KEY: '0123456789abcdef-hmac',
+} as const;
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw new Error(`expected a ConfigError, got ${String(e)}`);
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig: valid environments', () => {
+  test('applies every default when only the required variables are set', () => {
+    expect(loadConfig({ ...VALID })).toEqual({
+      DATABASE_URL: VALID.DATABASE_URL,
+      IDENTITY_HMAC_KEY: VALID.IDENTITY_HMAC_KEY,
+      DATABASE_POOL_MAX: 10,
+      TEMPORAL_ADDRESS: 'localhost:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'lead-routing',
+      TEMPORAL_UI_URL: 'http://localhost:8233',
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+      ROUTING_LOCK_STALE_SECONDS: 300,
+      LEAD_TTL_DAYS: 90,
+      DEFAULT_PHONE_COUNTRY: 'US',
+      RATE_LIMIT_PER_MINUTE: 600,
+    });
+  });
+
+  test('optional variables without a default stay undefined', () => {
+    const config = loadConfig({ ...VALID });
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(config.TEMPORAL_API_KEY).toBeUndefined();
+    expect(config.TEMPORAL_TLS).toBeUndefined();
+  });
+
+  test('coerces numeric strings to numbers', () => {
+    const config = loadConfig({
+      ...VALID,
+      PORT: '8080',
+      DATABASE_POOL_MAX: '25',
+      ROUTING_LOCK_STALE_SECONDS: '60',
+      LEAD_TTL_DAYS: '30',
+      RATE_LIMIT_PER_MINUTE: '1200',
+    });
+    expect(config.PORT).toBe(8080);
+    expect(config.DATABASE_POOL_MAX).toBe(25);
+    expect(config.ROUTING_LOCK_STALE_SECONDS).toBe(60);
+    expect(config.LEAD_TTL_DAYS).toBe(30);
+    expect(config.RATE_LIMIT_PER_MINUTE).toBe(1200);
+  });
+
+  test.each<[string, number]>([
+    ['0', 0],
+    ['65535', 65535],
+  ])('PORT=%s is accepted (boundary)', (value, expected) => {
+    expect(loadConfig({ ...VALID, PORT: value }).PORT).toBe(expected);
+  });
+
+  test.each<[string, boolean]>([
+    ['true', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+  ])('TEMPORAL_TLS=%s is %s', (value, expected) => {
+    expect(loadConfig({ ...VALID, TEMPORAL_TLS: value }).TEMPORAL_TLS).toBe(expected);
+  });
+
+  test('accepts postgresql:// as well as postgres://', () => {
+    expect(loadConfig({ ...VALID, DATABASE_URL: 'postgresql://u:p@h:5432/d' }).DATABASE_URL).toBe('postgresql://u:p@h:5432/d');
+  });
+
+  test('keeps explicit values', () => {
+    const config = loadConfig({
+      ...VALID,
+      ADMIN_TOKEN: 'a'.repeat(16),
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_API_KEY: 'tk',
+      LOG_LEVEL: 'debug',
+      DEFAULT_PHONE_COUNTRY: 'GB',
+      TEMPORAL_UI_URL: 'https://cloud.temporal.io/namespaces/x',
+    });
+    expect(config).toMatchObject({
+      ADMIN_TOKEN: 'a'.repeat(16),
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_API_KEY: 'tk',
+      LOG_LEVEL: 'debug',
+      DEFAULT_PHONE_COUNTRY: 'GB',
+      TEMPORAL_UI_URL: 'https://cloud.temporal.io/namespaces/x',
+    });
+  });
+
+  test('empty strings are treated as unset: defaults apply and optional values are absent', () => {
+    const config = loadConfig({
+      ...VALID,
+      PORT: '',
+      DATABASE_POOL_MAX: '',
+      TEMPORAL_ADDRESS: '',
+      LOG_LEVEL: '',
+      DEFAULT_PHONE_COUNTRY: '',
+      // would be invalid if read as a value (too short / not a boolean / not a URL)
+      ADMIN_TOKEN: '',
+      TEMPORAL_TLS: '',
+      TEMPORAL_API_KEY: '',
+      TEMPORAL_UI_URL: '',
+    });
+    expect(config.PORT).toBe(3000);
+    expect(config.DATABASE_POOL_MAX).toBe(10);
+    expect(config.TEMPORAL_ADDRESS).toBe('localhost:7233');
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(config.DEFAULT_PHONE_COUNTRY).toBe('US');
+    expect(config.TEMPORAL_UI_URL).toBe('http://localhost:8233');
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(config.TEMPORAL_TLS).toBeUndefined();
+    expect(config.TEMPORAL_API_KEY).toBeUndefined();
+  });
+
+  test('unrelated environment variables are not copied into the config', () => {
+    const config = loadConfig({ ...VALID, PATH: '/usr/bin', SECRET_THING: 'x' });
+    expect(config).not.toHaveProperty('PATH');
+    expect(config).not.toHaveProperty('SECRET_THING');
+  });
+});
+
+describe('loadConfig: bad values name the variable', () => {
+  test.each<[string, NodeJS.ProcessEnv, string]>([
+    ['DATABASE_URL missing', { IDENTITY_HMAC_KEY: VALID.IDENTITY_HMAC_KEY }, 'DATABASE_URL'],
+    ['DATABASE_URL empty', { ...VALID, DATABASE_URL: '' }, 'DATABASE_URL'],
+    ['DATABASE_URL mysql', { ...VALID, DATABASE_URL: 'mysql://u:p@h/d' }, 'DATABASE_URL'],
+    ['DATABASE_URL not a URL', { ...VALID, DATABASE_URL: 'localhost:5432' }, 'DATABASE_URL'],
+    ['DATABASE_URL with the scheme not at the start', { ...VALID, DATABASE_URL: 'jdbc:postgres://h/d' }, 'DATABASE_URL'],
+    ['PORT above 65535', { ...VALID, PORT: '70000' }, 'PORT'],
+    ['PORT negative', { ...VALID, PORT: '-1' }, 'PORT'],
+    ['PORT not a number', { ...VALID, PORT: 'http' }, 'PORT'],
+    ['PORT fractional', { ...VALID, PORT: '80.5' }, 'PORT'],
+    ['ADMIN_TOKEN too short', { ...VALID, ADMIN_TOKEN: 'a'.repeat(15) }, 'ADMIN_TOKEN'],
+    ['IDENTITY_HMAC_KEY missing', { DATABASE_URL: VALID.DATABASE_URL }, 'IDENTITY_HMAC_KEY'],
+    ['IDENTITY_HMAC_KEY empty', { ...VALID, IDENTITY_HMAC_KEY: '' }, 'IDENTITY_HMAC_KEY'],
+    ['IDENTITY_HMAC_KEY too short', { ...VALID, IDENTITY_HMAC_KEY: 'short' }, 'IDENTITY_HMAC_KEY'],
+    ['TEMPORAL_TLS yes', { ...VALID, TEMPORAL_TLS: 'yes' }, 'TEMPORAL_TLS'],
+    ['TEMPORAL_TLS on', { ...VALID, TEMPORAL_TLS: 'on' }, 'TEMPORAL_TLS'],
+    ['DEFAULT_PHONE_COUNTRY lowercase', { ...VALID, DEFAULT_PHONE_COUNTRY: 'us' }, 'DEFAULT_PHONE_COUNTRY'],
+    ['DEFAULT_PHONE_COUNTRY alpha-3', { ...VALID, DEFAULT_PHONE_COUNTRY: 'USA' }, 'DEFAULT_PHONE_COUNTRY'],
+    ['LOG_LEVEL unknown', { ...VALID, LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    ['DATABASE_POOL_MAX zero', { ...VALID, DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX'],
+    ['LEAD_TTL_DAYS negative', { ...VALID, LEAD_TTL_DAYS: '-30' }, 'LEAD_TTL_DAYS'],
+    ['ROUTING_LOCK_STALE_SECONDS not a number', { ...VALID, ROUTING_LOCK_STALE_SECONDS: 'five' }, 'ROUTING_LOCK_STALE_SECONDS'],
+    ['RATE_LIMIT_PER_MINUTE fractional', { ...VALID, RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
+    ['TEMPORAL_UI_URL not a URL', { ...VALID, TEMPORAL_UI_URL: 'not a url' }, 'TEMPORAL_UI_URL'],
+  ])('%s', (_name, env, variable) => {
+    const err = configError(env);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('ConfigError');
+    // exactly one problem, and it is about this variable
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatch(new RegExp(`^${variable}: \\S`));
+    expect(err.message).toContain(variable);
+  });
+
+  test('the message explains what is expected, not only which variable', () => {
+    expect(configError({ ...VALID, ADMIN_TOKEN: 'short' }).problems[0]).toContain('at least 16 characters');
+    expect(configError({ ...VALID, TEMPORAL_TLS: 'yes' }).problems[0]).toContain('true or false');
+    expect(configError({ ...VALID, DATABASE_URL: 'mysql://x' }).problems[0]).toContain('postgres://');
+  });
+
+  test('a bad secret is reported by name without echoing its value', () => {
+    // the HMAC key is a secret: a too-short one must be reported without printing it
+    const err = configError({ ...VALID, IDENTITY_HMAC_KEY: 'tiny-secret' });
+    expect(err.message).toContain('IDENTITY_HMAC_KEY');
+    expect(err.message).not.toContain('tiny-secret');
+  });
+
+  test('reports every problem together, one per variable', () => {
+    const err = configError({
+      DATABASE_URL: 'mysql://u:p@h/d',
+      PORT: '70000',
+      ADMIN_TOKEN: 'short',
+      TEMPORAL_TLS: 'maybe',
+      DEFAULT_PHONE_COUNTRY: 'gb',
+    });
+    const named = err.problems.map((p) => p.split(':')[0]).sort();
+    expect(named).toEqual(['ADMIN_TOKEN', 'DATABASE_URL', 'DEFAULT_PHONE_COUNTRY', 'IDENTITY_HMAC_KEY', 'PORT', 'TEMPORAL_TLS']);
+    for (const variable of named) expect(err.message).toContain(variable);
+  });
+});
