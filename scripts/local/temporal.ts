@@ -48,7 +48,9 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
   else args.push('--headless');
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  // WAL + synchronous=NORMAL: still crash-safe for a dev store, without an fsync per workflow event
+  // (measured: POST -> routed ~400 ms with the defaults).
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   for (const spec of searchAttributeCliSpecs) args.push('--search-attribute', spec);
   // Short cache refresh so newly registered search attributes are usable at once.
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
