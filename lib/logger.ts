@@ -4,13 +4,12 @@ import pino, { type Logger, type LoggerOptions } from 'pino';
  * Structured JSON logs. PII never reaches a log line (DESIGN §5.8): known PII and secret fields are
  * censored wherever they appear, so a careless `log.info({ lead })` stays safe.
  */
-export const REDACT_PATHS = [
-  'email', 'phone', 'firstName', 'lastName',
-  '*.email', '*.phone', '*.firstName', '*.lastName',
-  '*.*.email', '*.*.phone', '*.*.firstName', '*.*.lastName',
-  'req.headers.authorization', 'headers.authorization',
-  'apiKey', '*.apiKey', 'signingSecret', '*.signingSecret', 'adminToken',
+const SENSITIVE_KEYS = [
+  'email', 'phone', 'firstName', 'lastName', // PII
+  'authorization', 'apiKey', 'api_key', 'apiKeyHash', 'api_key_hash', 'signingSecret', 'signing_secret', 'adminToken', // secrets
 ];
+// Each key at the top level and up to three levels down ({ req: { headers: { authorization } } }).
+export const REDACT_PATHS = SENSITIVE_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]);
 
 export function loggerOptions(level: string): LoggerOptions {
   return {

@@ -6,12 +6,14 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** Set by ajv on the errors of a `propertyNames` check: the offending key. */
+  propertyName?: string;
 }
 
 /** `/attributes/loanAmount` + missing `x` -> `attributes.loanAmount.x`. */
 function fieldOf(e: AjvError): string {
   const base = e.instancePath.split('/').filter(Boolean).join('.');
-  const child = (e.params.missingProperty ?? e.params.additionalProperty ?? e.params.propertyName) as string | undefined;
+  const child = (e.params.missingProperty ?? e.params.additionalProperty ?? e.propertyName) as string | undefined;
   return [base, child].filter(Boolean).join('.') || '(root)';
 }
 
@@ -41,7 +43,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
     if (err.validation) {
-      const details: FieldProblem[] = (err.validation as AjvError[]).map((e) => ({ field: fieldOf(e), message: messageOf(e) }));
+      const details: FieldProblem[] = (err.validation as AjvError[])
+        // A bad key yields two errors: the key's own (with propertyName) and a vaguer wrapper; keep the first.
+        .filter((e) => e.keyword !== 'propertyNames')
+        .map((e) => ({ field: fieldOf(e), message: e.propertyName ? `is not a valid key: ${messageOf(e)}` : messageOf(e) }));
       const where = err.validationContext === 'body' ? 'body' : err.validationContext ?? 'request';
       return reply.status(400).send({ error: { code: 'invalid_request', message: `invalid ${where}`, details } });
     }

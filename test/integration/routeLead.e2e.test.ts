@@ -59,8 +59,11 @@ test('a POSTed lead is routed to the destination of the first matching rule, thr
     .filter(Boolean);
   expect(activities).toEqual(['acquireRoutingLock', 'evaluateRoutingRules', 'completeRouting']);
 
-  // Operators find it by search attribute.
-  const description = await handle.describe();
+  // Operators find it by search attribute (visibility is eventually consistent: wait for the final value).
+  const description = await waitFor('search attributes to show routed', async () => {
+    const d = await handle.describe();
+    return d.searchAttributes.RoutingStatus?.[0] === 'routed' ? d : undefined;
+  });
   expect(description.searchAttributes.RoutingStatus).toEqual(['routed']);
   expect(description.searchAttributes.DestinationWorkspaceId).toEqual([texasBuyer.id]);
   expect(description.searchAttributes.SourceWorkspaceId).toEqual([source.id]);

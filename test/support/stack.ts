@@ -94,6 +94,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     await app.close();
     await connection.close();
     await db.destroy();
+    // The SDK's native runtime outlives its workers until shut down; left alone it keeps jest from exiting.
+    if (workers.length > 0) await Runtime.instance().shutdown().catch(() => undefined);
   };
   return { app, db, client, config, adminToken, startWorker, stop };
 }

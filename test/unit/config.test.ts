@@ -12,7 +12,7 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
     loadConfig(env);
   } catch (e) {
     if (e instanceof ConfigError) return e;
-    throw new Error(`expected a ConfigError, got ${String(e)}`);
+    throw new Error(`expected a ConfigError, got ${String(e)}`, { cause: e });
   }
   throw new Error('expected loadConfig to throw');
 }
