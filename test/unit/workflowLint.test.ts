@@ -10,6 +10,7 @@ const eslint = new ESLint({
   cwd: root,
   // ESLint loads its config file with import(), which jest's VM lacks: hand it the same config directly.
   overrideConfigFile: true,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the config file is CommonJS
   baseConfig: require(path.join(root, 'eslint.config.js')),
   overrideConfig: {
     // Type-aware rules need files on disk; the import rule under test does not.
