@@ -63,9 +63,7 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   if (user) {
     fs.chownSync(opts.dataDir, user.uid, user.gid);
-    // The server user must be able to reach its data dir; a private temp dir (0700, root) would stop it.
-    const parent = path.dirname(opts.dataDir);
-    fs.chmodSync(parent, fs.statSync(parent).mode | 0o011);
+    grantTraversal(path.dirname(opts.dataDir));
   }
   const spawnAs = { ...(user ?? {}), cwd: opts.dataDir };
 
@@ -124,6 +122,21 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
     throw err;
   }
   return { port: opts.port, url, stop };
+}
+
+/**
+ * The `postgres` user must be able to walk down to its data dir. Directories such as /root or a mkdtemp
+ * dir are 0700: give them the search bit only (o+x: pass through, not list), and say so.
+ */
+function grantTraversal(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(d, mode | 0o001);
+      console.warn(`postgres: granted o+x on ${d} so the postgres user can reach its data directory`);
+    }
+    if (d === path.dirname(d)) break;
+  }
 }
 
 /** Creates `database` if it does not exist yet. */
