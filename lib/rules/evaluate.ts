@@ -21,6 +21,8 @@ function testPredicate(lead: LeadFields, p: Predicate): boolean {
       return actual === p.value;
     case 'in':
       return Array.isArray(p.value) && (p.value as Scalar[]).includes(actual as Scalar);
+    default:
+      return false;
   }
 }
 

@@ -1,6 +1,9 @@
 /** Routing rule definitions (DESIGN §6). Pure data: shared by the API, activities and tests. */
 
-export const OPERATORS = ['eq', 'in'] as const;
+export const OPERATORS = [
+  'eq', 'neq', 'in', 'not_in', 'contains', 'starts_with', 'ends_with', 'matches',
+  'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'not_exists',
+] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 export type Scalar = string | number | boolean;
@@ -8,7 +11,8 @@ export type Scalar = string | number | boolean;
 export interface Predicate {
   field: string;
   op: Operator;
-  value: Scalar | Scalar[];
+  /** Absent for exists / not_exists; [min, max] for between; a list for in / not_in. */
+  value?: Scalar | Scalar[];
 }
 
 export type Condition = Predicate | { all: Condition[] } | { any: Condition[] } | { not: Condition };
@@ -48,6 +52,17 @@ export interface RuleTrace {
   failedAt?: { path: string; field: string; op: Operator };
   /** Set when the rule matched but none of its destinations could take the lead. */
   noEligibleDestination?: boolean;
+  /** For a matched rule: each destination considered and why it could or could not take the lead. */
+  destinations?: DestinationTrace[];
+  /** For the winning rule: the destination chosen and by which distribution. */
+  chosen?: { workspaceId: string; distribution: Distribution };
+}
+
+export interface DestinationTrace {
+  workspaceId: string;
+  eligible: boolean;
+  /** Why not: disabled (or not a partner), over a cap (which one), or rejected by the buyer earlier. */
+  reason?: 'disabled' | 'capped_hourly' | 'capped_daily' | 'capped_monthly' | 'rejected_by_buyer';
 }
 
 export type RoutingDecision =
