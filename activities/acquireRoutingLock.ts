@@ -13,6 +13,7 @@ export function makeAcquireRoutingLock({ db, config, log }: ActivityDeps) {
       case 'reentered':
       case 'taken_over_stale':
         if (lock.outcome === 'taken_over_stale') log.warn({ event: 'routing.lock.taken_over', leadId }, 'took over a stale routing lock');
+        await routing.markRetryStarted(db, leadId); // a retry that was waiting in the ledger starts now
         return { outcome: lock.outcome, status: lock.status, attempts: lock.attempts ?? 0 };
       case 'not_routable':
         return { outcome: 'not_routable', status: lock.status, attempts: lock.attempts ?? 0 };

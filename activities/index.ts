@@ -1,7 +1,9 @@
 import { makeAcquireRoutingLock } from './acquireRoutingLock';
 import { makeCompleteRouting } from './completeRouting';
+import { makeDecideRouting } from './decideRouting';
+import { makeDeliverToBuyer } from './deliverToBuyer';
 import type { ActivityDeps } from './deps';
-import { makeEvaluateRoutingRules } from './evaluateRoutingRules';
+import { makeRoutingStateActivities } from './routingState';
 
 export type { ActivityDeps } from './deps';
 
@@ -9,7 +11,9 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     acquireRoutingLock: makeAcquireRoutingLock(deps),
-    evaluateRoutingRules: makeEvaluateRoutingRules(deps),
+    decideRouting: makeDecideRouting(deps),
+    deliverToBuyer: makeDeliverToBuyer(deps),
     completeRouting: makeCompleteRouting(deps),
+    ...makeRoutingStateActivities(deps),
   };
 }

@@ -33,6 +33,8 @@ const configSchema = z.object({
     .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code such as US')
     .default('US'),
   RATE_LIMIT_PER_MINUTE: positiveInt(600),
+  DEDUPE_WINDOW_DAYS: positiveInt(30),
+  DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m0001 from './0001_initial_schema';
 import * as m0002 from './0002_routing_functions';
+import * as m0003 from './0003_routing_engine';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -9,4 +10,5 @@ import * as m0002 from './0002_routing_functions';
 export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0001_initial_schema', m0001],
   ['0002_routing_functions', m0002],
+  ['0003_routing_engine', m0003],
 ];

@@ -1,6 +1,8 @@
-/** Types shared by the routeLead workflow, its activities and its callers. No runtime code. */
+/** Types shared by the routeLead workflow, its activities and its callers. No runtime code but constants. */
+import type { Decision, DecisionTrace } from '../lib/routing/decide';
 import type { RoutingResult, RoutingStatus } from '../lib/store/leads';
-import type { RoutingDecision } from '../lib/rules/types';
+
+export type { Decision, DecisionTrace };
 
 export interface RouteLeadInput {
   leadId: string;
@@ -20,9 +22,24 @@ export interface AcquireLockOutput {
   attempts: number;
 }
 
+/** How the routing of a lead ended, as complete_routing() records it. */
+export type RoutingOutcome =
+  | { result: 'success'; destinationWorkspaceId: string; ruleId: string; ruleVersion: number }
+  | { result: 'duplicate'; duplicateOfLeadId: string }
+  | { result: 'failed'; errorCode: string; errorMessage: string };
+
+/** One delivery attempt's outcome as kept in the decision trace (never the payload). */
+export interface DeliveryRecord {
+  workspaceId: string;
+  outcome: 'accepted' | 'rejected' | 'failed' | 'not_pushed';
+  status?: number;
+  reason?: string;
+}
+
 export interface CompleteRoutingInput {
   leadId: string;
-  decision: RoutingDecision;
+  outcome: RoutingOutcome;
+  trace: DecisionTrace & { deliveries?: DeliveryRecord[] };
   attemptStartedAtMs: number;
 }
 
@@ -32,5 +49,6 @@ export const routeLeadWorkflowId = (leadId: string) => `${ROUTE_LEAD_WORKFLOW_ID
 /** Error types the activities throw that must not be retried (the workflow stops on them). */
 export const NonRetryable = {
   LeadNotFound: 'LeadNotFound',
-  InvalidRule: 'InvalidRule',
+  LockLost: 'LockLost',
+  InvalidConfiguration: 'InvalidConfiguration',
 } as const;

@@ -1,4 +1,5 @@
 /** JSON schemas of the admin endpoints. */
+import { leadBodySchema, type LeadBody } from './lead';
 import { DISTRIBUTIONS, type Condition, type Distribution, type RuleDestination } from '../../lib/rules/types';
 
 const cap = { type: 'integer', minimum: 1, maximum: 10_000_000 } as const;
@@ -65,5 +66,27 @@ export const ruleBodySchema = {
     },
     distribution: { type: 'string', enum: [...DISTRIBUTIONS] },
     enabled: { type: 'boolean' },
+  },
+} as const;
+
+export const ruleParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;
+
+export interface SimulateBody {
+  sourceWorkspaceId: string;
+  lead: Omit<LeadBody, 'externalId'> & { externalId?: string };
+}
+
+export const simulateBodySchema = {
+  type: 'object',
+  required: ['sourceWorkspaceId', 'lead'],
+  additionalProperties: false,
+  properties: {
+    sourceWorkspaceId: { type: 'string', format: 'uuid' },
+    // The lead exactly as a source would send it, except that externalId is optional here.
+    lead: { ...leadBodySchema, required: [] },
   },
 } as const;

@@ -1,66 +1,55 @@
-import type { Condition, LeadFields, Predicate, RoutingDecision, RoutingRule, RuleTrace, Scalar } from './types';
+import { compileCondition, matchRule, ROOT_PATH, type Miss } from './compile';
+import { readField } from './operators';
+import type { Condition, LeadFields, RoutingDecision, RoutingRule, RuleTrace } from './types';
 
-/** Reads a dotted path (`attributes.loanAmount`) from the lead; undefined when any step is missing. */
-export function readField(lead: LeadFields, field: string): unknown {
-  let current: unknown = lead;
-  for (const key of field.split('.')) {
-    if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) {
-      return undefined;
-    }
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+// Predicate semantics (missing/null fields, strict types, every operator) are documented in operators.ts.
+export { readField };
+export type { Miss };
+
+/**
+ * Returns undefined when the condition holds, else the first predicate that made it fail: in an `all`
+ * the first failing child, in an `any` whose every branch failed the first branch's reason, and for a
+ * `not` whose tree held the `not` itself with the tree's first predicate. Works on any tree (it is
+ * compiled on the fly; rules evaluated through checkRule use the per-rule cache instead).
+ */
+export function firstMiss(lead: LeadFields, c: Condition, path = ROOT_PATH): Miss | undefined {
+  const miss = compileCondition(c)(lead);
+  if (!miss) return undefined;
+  return { path: path === ROOT_PATH ? miss.path : path + miss.path.slice(ROOT_PATH.length), predicate: miss.predicate };
 }
 
-/** Strict comparison: a string "5" never equals the number 5, so a rule means exactly what it says. */
-function testPredicate(lead: LeadFields, p: Predicate): boolean {
-  const actual = readField(lead, p.field);
-  if (actual === undefined || actual === null) return false;
-  switch (p.op) {
-    case 'eq':
-      return actual === p.value;
-    case 'in':
-      return Array.isArray(p.value) && (p.value as Scalar[]).includes(actual as Scalar);
-    default:
-      return false;
-  }
+/** Priority ascending, then id by code unit (locale-independent; the same order as Postgres on uuid ids). */
+function byPriorityThenId(a: RoutingRule, b: RoutingRule): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-interface Miss { path: string; predicate: Predicate }
-
-/** Returns undefined when the condition holds, else the first predicate that made it fail. */
-export function firstMiss(lead: LeadFields, c: Condition, path = 'conditions'): Miss | undefined {
-  if ('all' in c) {
-    for (const [i, child] of c.all.entries()) {
-      const miss = firstMiss(lead, child, `${path}.all[${i}]`);
-      if (miss) return miss;
-    }
-    return undefined;
+/**
+ * The rules that can apply to a lead from this source, in evaluation order: enabled, scoped to this
+ * source or to every source (null), by priority (lower first) then id. Returns a new array.
+ */
+export function applicableRules(rules: RoutingRule[], sourceWorkspaceId: string): RoutingRule[] {
+  const out: RoutingRule[] = [];
+  let sorted = true;
+  for (const r of rules) {
+    if (!r.enabled || (r.sourceWorkspaceId !== null && r.sourceWorkspaceId !== sourceWorkspaceId)) continue;
+    if (sorted && out.length > 0 && byPriorityThenId(out[out.length - 1] as RoutingRule, r) > 0) sorted = false;
+    out.push(r);
   }
-  if ('any' in c) {
-    if (c.any.length === 0) return undefined;
-    let first: Miss | undefined;
-    for (const [i, child] of c.any.entries()) {
-      const miss = firstMiss(lead, child, `${path}.any[${i}]`);
-      if (!miss) return undefined;
-      first ??= miss;
-    }
-    return first;
-  }
-  if ('not' in c) {
-    const inner = firstMiss(lead, c.not, `${path}.not`);
-    if (inner) return undefined;
-    // The negated tree held; report its first predicate as the reason.
-    return { path: `${path}.not`, predicate: firstPredicate(c.not) };
-  }
-  return testPredicate(lead, c) ? undefined : { path, predicate: c };
+  // Rules usually arrive in this order already (the store sorts them the same way): then skip the sort.
+  return sorted ? out : out.sort(byPriorityThenId);
 }
 
-function firstPredicate(c: Condition): Predicate {
-  if ('all' in c) return c.all[0] ? firstPredicate(c.all[0]) : { field: '', op: 'eq', value: '' };
-  if ('any' in c) return c.any[0] ? firstPredicate(c.any[0]) : { field: '', op: 'eq', value: '' };
-  if ('not' in c) return firstPredicate(c.not);
-  return c;
+/**
+ * Whether one rule's conditions hold for the lead, as a trace entry: where it failed names the path in
+ * the definition, the field and the operator, never the lead's value. The compiled tree is cached per
+ * rule id and version.
+ */
+export function checkRule(lead: LeadFields, rule: RoutingRule): RuleTrace {
+  const miss = matchRule(lead, rule);
+  const entry: RuleTrace = { ruleId: rule.id, ruleName: rule.name, priority: rule.priority, version: rule.version, matched: !miss };
+  if (miss) entry.failedAt = { path: miss.path, field: miss.predicate.field, op: miss.predicate.op };
+  return entry;
 }
 
 /**
@@ -74,19 +63,11 @@ export function evaluateRules(
   rules: RoutingRule[],
   isEligible: (workspaceId: string) => boolean,
 ): RoutingDecision {
-  const ordered = rules
-    .filter((r) => r.enabled && (r.sourceWorkspaceId === null || r.sourceWorkspaceId === sourceWorkspaceId))
-    .sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
   const trace: RuleTrace[] = [];
-  for (const rule of ordered) {
-    const entry: RuleTrace = { ruleId: rule.id, ruleName: rule.name, priority: rule.priority, version: rule.version, matched: false };
+  for (const rule of applicableRules(rules, sourceWorkspaceId)) {
+    const entry = checkRule(lead, rule);
     trace.push(entry);
-    const miss = firstMiss(lead, rule.conditions);
-    if (miss) {
-      entry.failedAt = { path: miss.path, field: miss.predicate.field, op: miss.predicate.op };
-      continue;
-    }
-    entry.matched = true;
+    if (!entry.matched) continue;
     const destination = rule.destinations.find((d) => isEligible(d.workspaceId));
     if (!destination) {
       entry.noEligibleDestination = true;

@@ -1,4 +1,6 @@
-import { DISTRIBUTIONS, OPERATORS, type Condition } from './types';
+import { isFiniteNumber, isScalar } from './operators';
+import { MAX_PATTERN_LENGTH, regexProblem } from './regex';
+import { DISTRIBUTIONS, OPERATORS, type Condition, type Operator } from './types';
 
 /**
  * Validates a rule's condition tree on write. Each problem names its path in the definition
@@ -10,7 +12,8 @@ const MAX_DEPTH = 16;
 const MAX_NODES = 500;
 const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const MAX_LIST_ITEMS = 1_000;
+const MAX_STRING_LENGTH = 500;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function validateConditions(input: unknown, path = 'conditions'): RuleProblem[] {
@@ -54,16 +57,52 @@ export function validateConditions(input: unknown, path = 'conditions'): RulePro
       problems.push({ path: `${p}.op`, message: `must be one of ${OPERATORS.join(', ')}` });
       return;
     }
-    if (c.op === 'in') {
-      if (!Array.isArray(c.value) || c.value.length === 0 || !c.value.every(isScalar)) {
-        problems.push({ path: `${p}.value`, message: 'must be a non-empty array of strings, numbers or booleans for "in"' });
-      }
-    } else if (!isScalar(c.value)) {
-      problems.push({ path: `${p}.value`, message: `must be a string, number or boolean for "${String(c.op)}"` });
-    }
+    const problem = valueProblem(c.op as Operator, c.value);
+    if (problem) problems.push({ path: `${p}.value`, message: problem });
   };
   visit(input, path, 0);
   return problems;
+}
+
+/** What is wrong with a predicate's value for its operator (semantics: operators.ts), or undefined. */
+function valueProblem(op: Operator, value: unknown): string | undefined {
+  switch (op) {
+    case 'eq':
+    case 'neq':
+      return isScalar(value) ? undefined : `must be a string, number or boolean for "${op}"`;
+    case 'in':
+    case 'not_in':
+      if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar)) {
+        return `must be a non-empty array of strings, numbers or booleans for "${op}"`;
+      }
+      return value.length > MAX_LIST_ITEMS ? `must have at most ${MAX_LIST_ITEMS} items for "${op}" (has ${value.length})` : undefined;
+    case 'contains':
+    case 'starts_with':
+    case 'ends_with':
+      if (typeof value !== 'string' || value.length === 0) return `must be a non-empty string for "${op}"`;
+      return value.length > MAX_STRING_LENGTH ? `must be at most ${MAX_STRING_LENGTH} characters for "${op}"` : undefined;
+    case 'matches':
+      if (typeof value !== 'string') return 'must be a regular expression (RE2 syntax) as a string for "matches"';
+      if (value.length > MAX_PATTERN_LENGTH) return `must be at most ${MAX_PATTERN_LENGTH} characters for "matches"`;
+      return regexProblem(value);
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return isFiniteNumber(value) ? undefined : `must be a finite number for "${op}"`;
+    case 'between': {
+      if (!Array.isArray(value) || value.length !== 2 || !value.every(isFiniteNumber)) {
+        return 'must be [min, max], two finite numbers, for "between"';
+      }
+      const [min, max] = value as [number, number];
+      return min <= max ? undefined : `must have min <= max for "between" (got [${min}, ${max}])`;
+    }
+    case 'exists':
+    case 'not_exists':
+      return value === undefined ? undefined : `must be omitted for "${op}" (it takes no value)`;
+    default:
+      return undefined;
+  }
 }
 
 export function isCondition(input: unknown): input is Condition {

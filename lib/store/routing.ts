@@ -53,3 +53,58 @@ export async function completeRouting(db: Db, c: Completion): Promise<Completion
   const r = rows[0];
   return { outcome: r.outcome, status: r.routing_status, result: r.routing_result, destinationWorkspaceId: r.destination_workspace_id };
 }
+
+/** The lead as the decision needs it, locked, provided `owner` still holds its routing lock. */
+export async function lockLeadForDecision(trx: Db, leadId: string, owner: string) {
+  const row = await trx('leads')
+    .select('id', 'source_workspace_id', 'payload', 'email_hash', 'phone_hash', 'expires_at', 'routing_status', 'routing_lock_owner')
+    .where({ id: leadId })
+    .forUpdate()
+    .first();
+  if (!row || row.routing_status !== 'routing' || row.routing_lock_owner !== owner) return undefined;
+  return {
+    id: row.id as string,
+    sourceWorkspaceId: row.source_workspace_id as string,
+    payload: row.payload as Record<string, unknown>,
+    emailHash: row.email_hash as string | null,
+    phoneHash: row.phone_hash as string | null,
+    expiresAt: new Date(row.expires_at).toISOString(),
+  };
+}
+
+/**
+ * Gives the routing lock back while the lead waits (every destination full until `nextRetryAt`): the lead
+ * is `pending` again, and the retry is written to the lead_routing_queue ledger.
+ */
+export async function deferRouting(db: Db, leadId: string, owner: string, nextRetryAt: string, reason: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const [lead] = await trx('leads')
+      .where({ id: leadId, routing_status: 'routing', routing_lock_owner: owner })
+      .update({ routing_status: 'pending', routing_lock_owner: null, routing_locked_at: null, last_error: reason })
+      .returning(['source_workspace_id', 'routing_attempts']);
+    if (!lead) return false;
+    await trx('lead_routing_queue')
+      .insert({ lead_id: leadId, workspace_id: lead.source_workspace_id, attempt_number: lead.routing_attempts, next_retry_at: nextRetryAt, last_error: reason })
+      .onConflict(['lead_id', 'attempt_number'])
+      .merge(['next_retry_at', 'last_error']);
+    return true;
+  });
+}
+
+/** Marks the lead's pending retries as started (the workflow woke up to try again). */
+export async function markRetryStarted(db: Db, leadId: string): Promise<void> {
+  await db('lead_routing_queue').where({ lead_id: leadId }).whereNull('processed_at').update({ processed_at: db.fn.now() });
+}
+
+/** TTL reached before the lead could be routed. Only a lead that is still undecided can expire. */
+export async function expireLead(db: Db, leadId: string): Promise<RoutingStatus | null> {
+  const [row] = await db('leads')
+    .where({ id: leadId })
+    .whereIn('routing_status', ['pending', 'routing'])
+    .where('expires_at', '<=', db.fn.now())
+    .update({ routing_status: 'expired', routing_lock_owner: null, routing_locked_at: null, last_error: 'ttl_expired' })
+    .returning('routing_status');
+  if (row) return row.routing_status;
+  const current = await db('leads').select('routing_status').where({ id: leadId }).first();
+  return current?.routing_status ?? null;
+}

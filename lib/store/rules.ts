@@ -45,7 +45,41 @@ export async function insertRule(db: Db, rule: NewRule) {
 }
 
 export async function listRules(db: Db) {
-  return (await db('routing_rules').select('*').orderBy('priority').orderBy('id')).map(toRule);
+  return (await db('routing_rules').select('*').whereNull('deleted_at').orderBy('priority').orderBy('id')).map(toRule);
+}
+
+export async function getRule(db: Db, id: string) {
+  const row = await db('routing_rules').select('*').where({ id }).whereNull('deleted_at').first();
+  return row ? toRule(row) : undefined;
+}
+
+/** Replaces a rule's definition; the database trigger bumps its version and keeps the old one. */
+export async function updateRule(db: Db, id: string, rule: NewRule) {
+  const [row] = await db('routing_rules')
+    .where({ id })
+    .whereNull('deleted_at')
+    .update({
+      name: rule.name,
+      priority: rule.priority,
+      source_workspace_id: rule.sourceWorkspaceId,
+      conditions: JSON.stringify(rule.conditions),
+      destinations: JSON.stringify(rule.destinations),
+      distribution: rule.distribution,
+      enabled: rule.enabled,
+    })
+    .returning('*');
+  return row ? toRule(row as Row) : undefined;
+}
+
+/** Soft delete: leads keep pointing at the rule (and version) that routed them. */
+export async function deleteRule(db: Db, id: string): Promise<boolean> {
+  const n = await db('routing_rules').where({ id }).whereNull('deleted_at').update({ deleted_at: db.fn.now(), enabled: false });
+  return n > 0;
+}
+
+export async function ruleVersions(db: Db, id: string) {
+  const rows = await db('routing_rule_versions').select('version', 'definition', 'created_at').where({ rule_id: id }).orderBy('version');
+  return rows.map((r: Row) => ({ version: r.version as number, definition: r.definition, createdAt: new Date(r.created_at as string).toISOString() }));
 }
 
 /** The enabled rules that can apply to a lead from this source, in evaluation order. */
@@ -53,6 +87,7 @@ export async function rulesForSource(db: Db, sourceWorkspaceId: string): Promise
   const rows = await db('routing_rules')
     .select('*')
     .where({ enabled: true })
+    .whereNull('deleted_at')
     .andWhere((q) => q.whereNull('source_workspace_id').orWhere({ source_workspace_id: sourceWorkspaceId }))
     .orderBy('priority')
     .orderBy('id');

@@ -32,6 +32,7 @@ async function runDevSmoke(dataDir: string): Promise<{ code: number | null; outp
 
 test('the dev stack starts from nothing, routes demo leads, stops, and a second run reuses its data', async () => {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-router-dev-'));
+  fs.chmodSync(parent, 0o711); // when run as root, Postgres runs as `postgres` and must pass through
   const dataDir = path.join(parent, 'data');
   try {
     const first = await runDevSmoke(dataDir);

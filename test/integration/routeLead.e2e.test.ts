@@ -32,6 +32,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** The activity type recorded by a local activity's marker (the SDK stores it as JSON in the marker data). */
+function localActivityName(marker: { markerName?: string | null; details?: Record<string, { payloads?: Array<{ data?: Uint8Array | null }> | null }> | null } | null | undefined) {
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
+}
+
 async function routedLead(leadId: string) {
   return waitFor(`lead ${leadId} to finish routing`, async () => {
     const res = await stack.app.inject({ method: 'GET', url: `/api/leads/${leadId}`, headers: { authorization: `Bearer ${source.apiKey}` } });
@@ -55,9 +62,9 @@ test('a POSTed lead is routed to the destination of the first matching rule, thr
   const handle = stack.client.workflow.getHandle(routeLeadWorkflowId(leadId));
   const history = await handle.fetchHistory();
   const activities = (history.events ?? [])
-    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? localActivityName(e.markerRecordedEventAttributes))
     .filter(Boolean);
-  expect(activities).toEqual(['acquireRoutingLock', 'evaluateRoutingRules', 'completeRouting']);
+  expect(activities).toEqual(['acquireRoutingLock', 'decideRouting', 'deliverToBuyer', 'completeRouting']);
 
   // Operators find it by search attribute (visibility is eventually consistent: wait for the final value).
   const description = await waitFor('search attributes to show routed', async () => {

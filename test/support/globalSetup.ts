@@ -16,6 +16,7 @@ import { TEMPLATE_DB, type SharedStack } from './env';
  */
 export default async function globalSetup(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-router-test-'));
+  fs.chmodSync(dir, 0o711); // when run as root, Postgres runs as `postgres` and must pass through
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const [pg, temporal, bundle] = await Promise.all([
     startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: false }),

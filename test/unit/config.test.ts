@@ -34,6 +34,8 @@ describe('loadConfig: valid environments', () => {
       LEAD_TTL_DAYS: 90,
       DEFAULT_PHONE_COUNTRY: 'US',
       RATE_LIMIT_PER_MINUTE: 600,
+      DEDUPE_WINDOW_DAYS: 30,
+      DELIVERY_TIMEOUT_MS: 10_000,
     });
   });
 

@@ -1,10 +1,14 @@
 // Pure tests of the rule engine (lib/rules/evaluate.ts): field reads, the first-miss explanation,
-// strict predicate semantics, and the ordering / scoping / fall-through of evaluateRules.
-import { evaluateRules, firstMiss, readField } from '../../lib/rules/evaluate';
+// strict predicate semantics (every operator: rulesOperators.test.ts), applicableRules / checkRule, the
+// per-rule compile cache, and the ordering / scoping / fall-through of evaluateRules.
+import { clearRuleCache, ruleCacheStats, RULE_CACHE_LIMIT } from '../../lib/rules/compile';
+import { applicableRules, checkRule, evaluateRules, firstMiss, readField } from '../../lib/rules/evaluate';
 import type { Condition, LeadFields, Predicate, RoutingDecision, RoutingRule } from '../../lib/rules/types';
 
 const eq = (field: string, value: Predicate['value']): Predicate => ({ field, op: 'eq', value });
 const isIn = (field: string, value: Predicate['value']): Predicate => ({ field, op: 'in', value });
+const pr = (field: string, op: Predicate['op'], value?: Predicate['value']): Predicate =>
+  value === undefined ? { field, op } : { field, op, value };
 
 function rule(overrides: Partial<RoutingRule> & Pick<RoutingRule, 'id'>): RoutingRule {
   return {
@@ -371,5 +375,302 @@ describe('evaluateRules', () => {
     // field names (not values) are what explain the decision
     expect(d.trace[0]?.failedAt).toEqual({ path: 'conditions', field: 'email', op: 'eq' });
     expect(d.trace[1]?.failedAt).toEqual({ path: 'conditions.not', field: 'phone', op: 'eq' });
+  });
+});
+
+describe('firstMiss with the full operator set', () => {
+  const lead: LeadFields = {
+    state: 'CA',
+    email: 'Jane@Example.org',
+    zip: '94107',
+    attributes: { loanAmount: 250000, creditScore: 640, coSigner: null },
+  };
+  const ok = {
+    state: pr('state', 'in', ['CA', 'NV']),
+    email: pr('email', 'ends_with', '@EXAMPLE.ORG'),
+    zip: pr('zip', 'matches', '^94'),
+    amount: pr('attributes.loanAmount', 'between', [100000, 500000]),
+    noCoSigner: pr('attributes.coSigner', 'not_exists'),
+  };
+  const bad = {
+    score: pr('attributes.creditScore', 'gte', 680),
+    phone: pr('phone', 'exists'),
+    state: pr('state', 'not_in', ['CA']),
+    email: pr('email', 'contains', 'gmail'),
+  };
+
+  test('the first failing predicate is reported with its operator and field', () => {
+    const c: Condition = { all: [ok.state, ok.email, { any: [bad.phone, { all: [ok.zip, ok.amount, bad.score] }] }, bad.state] };
+    expect(firstMiss(lead, c)).toEqual({ path: 'conditions.all[2].any[0]', predicate: bad.phone });
+  });
+
+  test('a failing branch deep inside all / any / not is named by its full path', () => {
+    const c: Condition = { any: [{ all: [ok.zip, { not: ok.noCoSigner }] }, bad.email] };
+    expect(firstMiss(lead, c)).toEqual({ path: 'conditions.any[0].all[1].not', predicate: ok.noCoSigner });
+    const c2: Condition = { all: [ok.state, { all: [ok.amount, { any: [bad.score, bad.email] }] }] };
+    expect(firstMiss(lead, c2)).toEqual({ path: 'conditions.all[1].all[1].any[0]', predicate: bad.score });
+  });
+
+  test('a realistic rule that holds', () => {
+    const c: Condition = { all: [ok.state, ok.amount, { any: [ok.zip, bad.phone] }, { not: bad.score }, { not: bad.email }] };
+    expect(firstMiss(lead, c)).toBeUndefined();
+  });
+
+  test('a custom root path prefixes every path', () => {
+    expect(firstMiss(lead, { all: [ok.state, { not: ok.email }] }, 'rules[2].conditions')?.path).toBe('rules[2].conditions.all[1].not');
+    expect(firstMiss(lead, bad.score, 'x')?.path).toBe('x');
+  });
+});
+
+describe('applicableRules', () => {
+  const rules = [
+    rule({ id: 'c', priority: 10 }),
+    rule({ id: 'off', priority: 0, enabled: false }),
+    rule({ id: 'b', priority: 10, sourceWorkspaceId: 'src-1' }),
+    rule({ id: 'other', priority: 1, sourceWorkspaceId: 'src-2' }),
+    rule({ id: 'a', priority: 20 }),
+    rule({ id: 'neg', priority: -5, sourceWorkspaceId: 'src-1' }),
+    rule({ id: 'nine', priority: 9 }),
+  ];
+
+  test('enabled rules of this source or of every source, by priority then id', () => {
+    expect(applicableRules(rules, 'src-1').map((r) => r.id)).toEqual(['neg', 'nine', 'b', 'c', 'a']);
+    expect(applicableRules(rules, 'src-2').map((r) => r.id)).toEqual(['other', 'nine', 'c', 'a']);
+    expect(applicableRules(rules, 'src-3').map((r) => r.id)).toEqual(['nine', 'c', 'a']);
+  });
+
+  test('returns a new array and leaves the input alone', () => {
+    const before = rules.map((r) => r.id);
+    const out = applicableRules(rules, 'src-1');
+    expect(out).not.toBe(rules);
+    expect(rules.map((r) => r.id)).toEqual(before);
+    expect(out[0]).toBe(rules[5]); // the same rule objects, not copies
+  });
+
+  test('ties on priority are broken by id in code-unit order (locale-independent, as Postgres orders uuids)', () => {
+    const tied = ['rule-9', 'Rule-b', 'rule-10', 'rule-a', '0f0e'].map((id) => rule({ id, priority: 1 }));
+    expect(applicableRules(tied, 'src-1').map((r) => r.id)).toEqual(['0f0e', 'Rule-b', 'rule-10', 'rule-9', 'rule-a']);
+    const uuids = ['f47ac10b-58cc-4372-a567-0e02b2c3d479', '0b7e1b8a-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'];
+    expect(applicableRules(uuids.map((id) => rule({ id, priority: 3 })), 'src-1').map((r) => r.id)).toEqual([...uuids].sort());
+  });
+
+  test('no rules, or none applicable', () => {
+    expect(applicableRules([], 'src-1')).toEqual([]);
+    expect(applicableRules([rule({ id: 'x', enabled: false })], 'src-1')).toEqual([]);
+  });
+});
+
+describe('checkRule', () => {
+  const lead: LeadFields = { state: 'CA', attributes: { loanAmount: 90000 } };
+
+  test('a matching rule: a trace entry with no failedAt', () => {
+    const r = rule({ id: 'm', name: 'CA loans', priority: 4, version: 2, conditions: { all: [eq('state', 'CA'), pr('attributes.loanAmount', 'gt', 50000)] } });
+    const trace = checkRule(lead, r);
+    expect(trace).toEqual({ ruleId: 'm', ruleName: 'CA loans', priority: 4, version: 2, matched: true });
+    expect('failedAt' in trace).toBe(false);
+  });
+
+  test('a failing rule: the path, field and operator of the first failing predicate, never the value', () => {
+    const r = rule({
+      id: 'f',
+      name: 'big loans',
+      priority: 5,
+      conditions: { all: [eq('state', 'CA'), { any: [pr('attributes.loanAmount', 'between', [100000, 900000]), pr('attributes.jumbo', 'exists')] }] },
+    });
+    const trace = checkRule(lead, r);
+    expect(trace).toEqual({
+      ruleId: 'f',
+      ruleName: 'big loans',
+      priority: 5,
+      version: 1,
+      matched: false,
+      failedAt: { path: 'conditions.all[1].any[0]', field: 'attributes.loanAmount', op: 'between' },
+    });
+    expect(JSON.stringify(trace)).not.toContain('90000');
+  });
+
+  test('a failing not names the not and the first predicate of its tree', () => {
+    const r = rule({ id: 'n', conditions: { all: [{ not: { all: [pr('state', 'starts_with', 'c'), pr('state', 'ends_with', 'A')] } }] } });
+    expect(checkRule(lead, r).failedAt).toEqual({ path: 'conditions.all[0].not', field: 'state', op: 'starts_with' });
+  });
+
+  test('a fresh object each call (callers add to it)', () => {
+    const r = rule({ id: 'fresh' });
+    const a = checkRule(lead, r);
+    const b = checkRule(lead, r);
+    expect(a).not.toBe(b);
+    a.noEligibleDestination = true;
+    expect(b.noEligibleDestination).toBeUndefined();
+  });
+
+  test('does not look at enabled or the source (that is applicableRules\' job)', () => {
+    expect(checkRule(lead, rule({ id: 'off', enabled: false, sourceWorkspaceId: 'elsewhere' })).matched).toBe(true);
+  });
+});
+
+describe('the per-rule compile cache', () => {
+  const lead: LeadFields = { state: 'CA', product: 'mortgage' };
+  beforeEach(() => clearRuleCache());
+
+  test('rules freshly loaded for each lead (same id and version, new objects) are compiled once', () => {
+    const rows = () => [
+      rule({ id: 'r1', priority: 1, version: 3, conditions: { all: [eq('state', 'NY'), pr('product', 'contains', 'mort')] } }),
+      rule({ id: 'r2', priority: 2, version: 1, conditions: { any: [pr('state', 'matches', '^(NV|AZ)$'), pr('zip', 'exists')] } }),
+      rule({ id: 'r3', priority: 3, version: 8, conditions: pr('product', 'eq', 'mortgage') }),
+    ];
+    const first = evaluateRules(lead, 'src', rows(), everyoneEligible);
+    const compiledAfterFirst = ruleCacheStats().compilations;
+    expect(compiledAfterFirst).toBe(3);
+    for (let i = 0; i < 20; i++) expect(evaluateRules(lead, 'src', JSON.parse(JSON.stringify(rows())) as RoutingRule[], everyoneEligible)).toEqual(first);
+    expect(ruleCacheStats()).toEqual({ size: 3, compilations: 3 });
+    expect(expectMatched(first).ruleId).toBe('r3');
+  });
+
+  test('a new version is compiled anew and replaces the old one', () => {
+    expect(checkRule(lead, rule({ id: 'v', version: 1, conditions: eq('state', 'CA') })).matched).toBe(true);
+    expect(checkRule(lead, rule({ id: 'v', version: 2, conditions: eq('state', 'NY') })).matched).toBe(false);
+    expect(ruleCacheStats()).toEqual({ size: 1, compilations: 2 });
+    expect(checkRule(lead, rule({ id: 'v', version: 2, conditions: eq('state', 'NY') })).matched).toBe(false);
+    expect(ruleCacheStats()).toEqual({ size: 1, compilations: 2 });
+    // going back to an old version (a replay) is correct, at the price of a compile
+    expect(checkRule(lead, rule({ id: 'v', version: 1, conditions: eq('state', 'CA') })).matched).toBe(true);
+    expect(ruleCacheStats()).toEqual({ size: 1, compilations: 3 });
+  });
+
+  test('a hand-built rule reusing an id and version for a different tree is not confused with the cached one', () => {
+    expect(checkRule(lead, rule({ id: 'same', conditions: eq('state', 'CA') })).matched).toBe(true);
+    expect(checkRule(lead, rule({ id: 'same', conditions: eq('state', 'NY') })).failedAt).toEqual({ path: 'conditions', field: 'state', op: 'eq' });
+    expect(checkRule(lead, rule({ id: 'same', conditions: { all: [eq('state', 'CA')] } })).matched).toBe(true);
+    expect(checkRule(lead, rule({ id: 'same', conditions: { all: [eq('state', 'CA'), eq('product', 'auto')] } })).matched).toBe(false);
+    expect(checkRule(lead, rule({ id: 'same', conditions: isIn('state', ['CA', 'NY']) })).matched).toBe(true);
+    expect(checkRule(lead, rule({ id: 'same', conditions: isIn('state', ['NY', 'TX']) })).matched).toBe(false);
+    expect(ruleCacheStats().size).toBe(1);
+  });
+
+  test.each<[string, Condition, Condition]>([
+    ['a later child differs', { all: [eq('state', 'CA'), eq('product', 'mortgage')] }, { all: [eq('state', 'CA'), eq('product', 'auto')] }],
+    ['a group kind differs', { not: eq('state', 'NY') }, { any: [eq('state', 'NY')] }],
+    ['all vs any', { all: [eq('state', 'CA'), eq('product', 'auto')] }, { any: [eq('state', 'CA'), eq('product', 'auto')] }],
+    ['a child count differs', { all: [eq('state', 'CA')] }, { all: [eq('state', 'CA'), eq('product', 'auto')] }],
+    ['an empty group vs a non-empty one', { any: [] }, { any: [eq('state', 'NY')] }],
+    ['a list member differs', isIn('state', ['CA', 'NY']), isIn('state', ['NY', 'TX'])],
+    ['a list is longer', isIn('state', ['NY']), isIn('state', ['NY', 'CA'])],
+    ['between bounds differ', pr('n', 'between', [1, 10]), pr('n', 'between', [20, 30])],
+    ['the operator differs', pr('state', 'eq', 'CA'), pr('state', 'neq', 'CA')],
+    ['the field differs', pr('state', 'exists'), pr('zip', 'exists')],
+    ['a value type differs', pr('n', 'eq', 5), pr('n', 'eq', '5')],
+    ['a predicate vs a group', eq('state', 'CA'), { all: [eq('state', 'CA'), eq('product', 'auto')] }],
+    ['deep inside a not', { not: { any: [eq('state', 'NY'), eq('product', 'auto')] } }, { not: { any: [eq('state', 'NY'), eq('product', 'mortgage')] } }],
+  ])('same id and version, different trees (%s): each is evaluated as written', (_name, a, b) => {
+    const withN = { ...lead, n: 5 };
+    for (const c of [a, b, a, JSON.parse(JSON.stringify(b)) as Condition, JSON.parse(JSON.stringify(a)) as Condition, b]) {
+      const trace = checkRule(withN, rule({ id: 'shared', version: 4, conditions: c }));
+      const truth = firstMiss(withN, c);
+      expect(trace.matched).toBe(truth === undefined);
+      expect(trace.failedAt).toEqual(truth && { path: truth.path, field: truth.predicate.field, op: truth.predicate.op });
+    }
+    expect(ruleCacheStats().size).toBe(1);
+  });
+
+  test('keys the compiler ignores do not force a recompile; copies are checked, not recompiled', () => {
+    const c: Condition = { all: [eq('state', 'CA'), { any: [isIn('product', ['auto', 'mortgage']), pr('zip', 'exists')] }, { not: pr('x', 'exists') }] };
+    checkRule(lead, rule({ id: 'k', conditions: c }));
+    for (let i = 0; i < 5; i++) checkRule(lead, rule({ id: 'k', conditions: JSON.parse(JSON.stringify(c)) as Condition }));
+    expect(ruleCacheStats().compilations).toBe(1);
+  });
+
+  test('randomised: cached evaluation always agrees with a fresh compile, across colliding ids and copies', () => {
+    let seed = 12345;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const leaf = (): Predicate =>
+      pick([
+        () => pr('state', pick(['eq', 'neq'] as const), pick(['CA', 'NY', 5])),
+        () => pr('state', pick(['in', 'not_in'] as const), [pick(['CA', 'NY', 'TX']), pick(['CA', 'WA'])]),
+        () => pr('n', pick(['gt', 'gte', 'lt', 'lte'] as const), pick([1, 5, 9])),
+        () => pr('n', 'between', pick([[1, 5], [5, 9], [6, 9]])),
+        () => pr(pick(['zip', 'state', 'nil']), pick(['exists', 'not_exists'] as const)),
+        () => pr('product', pick(['contains', 'starts_with', 'ends_with'] as const), pick(['MORT', 'gage', 'auto'])),
+        () => pr('product', 'matches', pick(['^mort', 'auto$', '(?i)GAGE'])),
+      ])();
+    const tree = (depth: number): Condition => {
+      const r = rnd();
+      if (depth > 2 || r < 0.4) return leaf();
+      if (r < 0.65) return { all: Array.from({ length: Math.floor(rnd() * 4) }, () => tree(depth + 1)) };
+      if (r < 0.9) return { any: Array.from({ length: Math.floor(rnd() * 4) }, () => tree(depth + 1)) };
+      return { not: tree(depth + 1) };
+    };
+    const leads: LeadFields[] = [
+      { state: 'CA', n: 5, product: 'mortgage', zip: '94107', nil: null },
+      { state: 'NY', n: 9, product: 'Auto' },
+      { state: 5, n: '5', product: null },
+      {},
+    ];
+    const trees = Array.from({ length: 60 }, () => tree(0));
+    for (let i = 0; i < 3000; i++) {
+      const c = pick(trees);
+      const l = pick(leads);
+      // three ids shared by all 60 trees, same version: maximal collisions; half the time a copy
+      const conditions = rnd() < 0.5 ? c : (JSON.parse(JSON.stringify(c)) as Condition);
+      const trace = checkRule(l, rule({ id: pick(['x', 'y', 'z']), conditions }));
+      const truth = firstMiss(l, c);
+      expect(trace.matched).toBe(truth === undefined);
+      if (truth) expect(trace.failedAt).toEqual({ path: truth.path, field: truth.predicate.field, op: truth.predicate.op });
+    }
+  });
+
+  test(`is bounded at ${RULE_CACHE_LIMIT} entries, evicting the oldest`, () => {
+    for (let i = 0; i <= RULE_CACHE_LIMIT + 50; i++) checkRule(lead, rule({ id: `bulk-${i}`, conditions: eq('state', 'CA') }));
+    expect(ruleCacheStats().size).toBe(RULE_CACHE_LIMIT);
+    const before = ruleCacheStats().compilations;
+    // the newest is still cached; the oldest was evicted and is compiled again (and still correct)
+    checkRule(lead, rule({ id: `bulk-${RULE_CACHE_LIMIT + 50}`, conditions: eq('state', 'CA') }));
+    expect(ruleCacheStats().compilations).toBe(before);
+    expect(checkRule(lead, rule({ id: 'bulk-0', conditions: eq('state', 'CA') })).matched).toBe(true);
+    expect(ruleCacheStats().compilations).toBe(before + 1);
+    expect(ruleCacheStats().size).toBe(RULE_CACHE_LIMIT);
+  });
+});
+
+describe('evaluateRules with the full operator set', () => {
+  const SOURCE = 'src-1';
+  const lead: LeadFields = {
+    state: 'TX',
+    product: 'Mortgage',
+    email: 'sam@corp.example',
+    attributes: { loanAmount: 420000, creditScore: 701, propertyType: 'single_family' },
+  };
+  const rules = [
+    rule({ id: 'jumbo', priority: 1, conditions: { all: [pr('attributes.loanAmount', 'gt', 647200), isIn('state', ['TX', 'CA'])] } }),
+    rule({ id: 'prime', priority: 2, conditions: { all: [pr('attributes.creditScore', 'gte', 740), pr('product', 'eq', 'Mortgage')] } }),
+    rule({ id: 'scoped-elsewhere', priority: 3, sourceWorkspaceId: 'src-2', conditions: { all: [] } }),
+    rule({ id: 'no-freemail', priority: 4, conditions: { all: [{ not: pr('email', 'matches', '@(gmail|yahoo)\\.com$') }, pr('product', 'starts_with', 'MORT'), pr('attributes.coBorrower', 'exists')] } }),
+    rule({ id: 'tx-mid', priority: 5, sourceWorkspaceId: SOURCE, conditions: { all: [pr('state', 'neq', 'CA'), pr('attributes.loanAmount', 'between', [100000, 647200]), pr('attributes.propertyType', 'not_in', ['manufactured'])] } }),
+    rule({ id: 'catch-all', priority: 1000 }),
+  ];
+
+  test('the first matching rule wins; the trace explains each miss', () => {
+    const d = expectMatched(evaluateRules(lead, SOURCE, rules, everyoneEligible));
+    expect(d.ruleId).toBe('tx-mid');
+    expect(d.trace).toEqual([
+      expect.objectContaining({ ruleId: 'jumbo', matched: false, failedAt: { path: 'conditions.all[0]', field: 'attributes.loanAmount', op: 'gt' } }),
+      expect.objectContaining({ ruleId: 'prime', matched: false, failedAt: { path: 'conditions.all[0]', field: 'attributes.creditScore', op: 'gte' } }),
+      expect.objectContaining({ ruleId: 'no-freemail', matched: false, failedAt: { path: 'conditions.all[2]', field: 'attributes.coBorrower', op: 'exists' } }),
+      { ruleId: 'tx-mid', ruleName: 'rule tx-mid', priority: 5, version: 1, matched: true },
+    ]);
+  });
+
+  test('is applicableRules + checkRule, stopping at the winner', () => {
+    const other = { ...lead, state: 'CA' };
+    const d = expectMatched(evaluateRules(other, SOURCE, rules, everyoneEligible));
+    expect(d.ruleId).toBe('catch-all');
+    expect(d.trace).toEqual(applicableRules(rules, SOURCE).map((r) => checkRule(other, r)));
+  });
+
+  test('type mismatches fall through instead of throwing', () => {
+    const weird: LeadFields = { state: ['TX'], product: 5, email: { at: 'x' }, attributes: 'not an object' };
+    const d = expectMatched(evaluateRules(weird, SOURCE, rules, everyoneEligible));
+    expect(d.ruleId).toBe('catch-all');
+    expect(d.trace.filter((t) => t.matched).map((t) => t.ruleId)).toEqual(['catch-all']);
   });
 });

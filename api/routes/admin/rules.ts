@@ -1,40 +1,80 @@
 import type { FastifyInstance } from 'fastify';
+import { simulateRouting } from '../../../lib/routing/simulate';
 import { validateConditions } from '../../../lib/rules/validate';
-import { insertRule, listRules } from '../../../lib/store/rules';
-import { listWorkspaces } from '../../../lib/store/workspaces';
+import { deleteRule, getRule, insertRule, listRules, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
+import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
 import type { AppDeps } from '../../app';
-import { badRequest, type FieldProblem } from '../../errors';
+import { badRequest, notFound, type FieldProblem } from '../../errors';
+import { leadIdentityHashes } from '../../leadIdentity';
 import { requireAdmin } from '../../plugins/auth';
-import { ruleBodySchema, type RuleBody } from '../../schemas/admin';
+import { ruleBodySchema, ruleParamsSchema, simulateBodySchema, type RuleBody, type SimulateBody } from '../../schemas/admin';
 
-export function adminRuleRoutes(app: FastifyInstance, { db, config }: AppDeps) {
-  const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
-
-  app.post<{ Body: RuleBody }>('/api/admin/rules', { onRequest, schema: { body: ruleBodySchema } }, async (request, reply) => {
-    const body = request.body;
-    const conditions = body.conditions ?? { all: [] }; // no conditions: a catch-all rule
-    const problems: FieldProblem[] = validateConditions(conditions).map((p) => ({ field: p.path, message: p.message }));
-
-    const workspaces = new Map((await listWorkspaces(db)).map((w) => [w.id, w]));
-    body.destinations.forEach((d, i) => {
-      if (workspaces.get(d.workspaceId)?.kind !== 'partner') problems.push({ field: `destinations[${i}].workspaceId`, message: 'is not a partner workspace' });
-    });
-    if (body.sourceWorkspaceId && workspaces.get(body.sourceWorkspaceId)?.kind !== 'source') {
-      problems.push({ field: 'sourceWorkspaceId', message: 'is not a source workspace' });
-    }
-    if (problems.length) throw badRequest('invalid rule', problems);
-
-    const rule = await insertRule(db, {
-      name: body.name,
-      priority: body.priority,
-      sourceWorkspaceId: body.sourceWorkspaceId ?? null,
-      conditions,
-      destinations: body.destinations,
-      distribution: body.distribution ?? 'priority',
-      enabled: body.enabled ?? true,
-    });
-    return reply.status(201).send(rule);
+/**
+ * Checks what the JSON schema cannot: the condition tree (errors name its path), destinations that are
+ * partners, a source scope that is a source. Returns the rule to store or throws a 400 naming each field.
+ */
+async function validRule(deps: AppDeps, body: RuleBody): Promise<NewRule> {
+  const conditions = body.conditions ?? { all: [] }; // no conditions: a catch-all rule
+  const problems: FieldProblem[] = validateConditions(conditions).map((p) => ({ field: p.path, message: p.message }));
+  const workspaces = new Map((await listWorkspaces(deps.db)).map((w) => [w.id, w]));
+  const seen = new Set<string>();
+  body.destinations.forEach((d, i) => {
+    if (workspaces.get(d.workspaceId)?.kind !== 'partner') problems.push({ field: `destinations[${i}].workspaceId`, message: 'is not a partner workspace' });
+    if (seen.has(d.workspaceId)) problems.push({ field: `destinations[${i}].workspaceId`, message: 'is listed twice' });
+    seen.add(d.workspaceId);
   });
+  if (body.sourceWorkspaceId && workspaces.get(body.sourceWorkspaceId)?.kind !== 'source') {
+    problems.push({ field: 'sourceWorkspaceId', message: 'is not a source workspace' });
+  }
+  if (problems.length) throw badRequest('invalid rule', problems);
+  return {
+    name: body.name,
+    priority: body.priority,
+    sourceWorkspaceId: body.sourceWorkspaceId ?? null,
+    conditions,
+    destinations: body.destinations,
+    distribution: body.distribution ?? 'priority',
+    enabled: body.enabled ?? true,
+  };
+}
+
+export function adminRuleRoutes(app: FastifyInstance, deps: AppDeps) {
+  const { db, config } = deps;
+  const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
+  const params = { params: ruleParamsSchema };
+
+  app.post<{ Body: RuleBody }>('/api/admin/rules', { onRequest, schema: { body: ruleBodySchema } }, async (request, reply) =>
+    reply.status(201).send(await insertRule(db, await validRule(deps, request.body))),
+  );
 
   app.get('/api/admin/rules', { onRequest }, async () => ({ rules: await listRules(db) }));
+
+  app.get<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: params }, async (request) => {
+    const rule = await getRule(db, request.params.id);
+    if (!rule) throw notFound('rule');
+    return { ...rule, versions: await ruleVersions(db, rule.id) };
+  });
+
+  /** Replaces the rule; the previous definition stays in its versions, and leads keep the version that routed them. */
+  app.put<{ Params: { id: string }; Body: RuleBody }>('/api/admin/rules/:id', { onRequest, schema: { ...params, body: ruleBodySchema } }, async (request) => {
+    const rule = await updateRule(db, request.params.id, await validRule(deps, request.body));
+    if (!rule) throw notFound('rule');
+    return rule;
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: params }, async (request, reply) => {
+    if (!(await deleteRule(db, request.params.id))) throw notFound('rule');
+    return reply.status(204).send();
+  });
+
+  /** What-if: the decision and its trace for a lead, from the real routing code, writing nothing. */
+  app.post<{ Body: SimulateBody }>('/api/admin/rules/simulate', { onRequest, schema: { body: simulateBodySchema } }, async (request) => {
+    const { sourceWorkspaceId, lead } = request.body;
+    if ((await getWorkspace(db, sourceWorkspaceId))?.kind !== 'source') {
+      throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is not a source workspace' }]);
+    }
+    const hashes = leadIdentityHashes({ externalId: 'simulation', ...lead }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY });
+    const decision = await simulateRouting(db, { sourceWorkspaceId, payload: lead as Record<string, unknown>, ...hashes }, { dedupeWindowDays: config.DEDUPE_WINDOW_DAYS });
+    return { decision };
+  });
 }

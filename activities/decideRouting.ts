@@ -1,0 +1,21 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { decide, type Decision } from '../lib/routing/decide';
+import { lockLeadForDecision } from '../lib/store/routing';
+import { NonRetryable } from '../workflows/routeLead.types';
+import type { ActivityDeps } from './deps';
+import { currentLockOwner } from './lockOwner';
+
+/**
+ * Dedupe, rules, distribution and capacity in one transaction (lib/routing/decide.ts), for the lock owner
+ * only. Retrying it is safe: a decision that committed is found again through its live reservation.
+ */
+export function makeDecideRouting({ db, config }: ActivityDeps) {
+  return async function decideRouting({ leadId, excludeDestinations }: { leadId: string; excludeDestinations: string[] }): Promise<Decision> {
+    const owner = currentLockOwner();
+    return db.transaction(async (trx) => {
+      const lead = await lockLeadForDecision(trx, leadId, owner);
+      if (!lead) throw ApplicationFailure.nonRetryable(`lead ${leadId} is not locked by ${owner}`, NonRetryable.LockLost);
+      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS });
+    });
+  };
+}

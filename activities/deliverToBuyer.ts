@@ -1,0 +1,38 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { deliverLead } from '../lib/delivery/deliverLead';
+import { deliveryTarget, leadForDelivery } from '../lib/store/delivery';
+import { NonRetryable, type DeliveryRecord } from '../workflows/routeLead.types';
+import type { ActivityDeps } from './deps';
+
+/**
+ * Pushes the lead to the chosen buyer: signed POST with `Idempotency-Key: <leadId>`. Accepted and rejected
+ * are answers; a retryable outcome (5xx, 408, 429, timeout, network) is thrown so Temporal retries with
+ * backoff, and the buyer sees the same Idempotency-Key each time.
+ */
+export function makeDeliverToBuyer({ db, config, log }: ActivityDeps) {
+  return async function deliverToBuyer({ leadId, destinationWorkspaceId }: { leadId: string; destinationWorkspaceId: string }): Promise<DeliveryRecord> {
+    const target = await deliveryTarget(db, destinationWorkspaceId);
+    if (!target) throw ApplicationFailure.nonRetryable(`destination ${destinationWorkspaceId} is not a partner`, NonRetryable.InvalidConfiguration);
+    if (!target.url) return { workspaceId: destinationWorkspaceId, outcome: 'not_pushed' };
+    if (!target.secret) throw ApplicationFailure.nonRetryable(`partner ${destinationWorkspaceId} has no signing secret`, NonRetryable.InvalidConfiguration);
+    const payload = await leadForDelivery(db, leadId);
+    if (!payload) throw ApplicationFailure.nonRetryable(`lead ${leadId} does not exist`, NonRetryable.LeadNotFound);
+
+    let outcome;
+    try {
+      outcome = await deliverLead({ url: target.url, secret: target.secret, leadId, payload, timeoutMs: config.DELIVERY_TIMEOUT_MS });
+    } catch (err) {
+      // deliverLead throws only for what retrying cannot fix (a bad URL, a port fetch refuses ...).
+      throw ApplicationFailure.nonRetryable(`cannot deliver to ${destinationWorkspaceId}: ${(err as Error).message}`, NonRetryable.InvalidConfiguration);
+    }
+    const fields = { event: 'routing.delivery', leadId, destinationWorkspaceId, outcome: outcome.kind, status: 'status' in outcome ? outcome.status : undefined, durationMs: outcome.durationMs };
+    if (outcome.kind === 'retryable') {
+      log.warn(fields, 'delivery failed, will retry');
+      throw ApplicationFailure.retryable(`delivery to ${destinationWorkspaceId} failed: ${outcome.reason}`, 'DeliveryRetryable');
+    }
+    log.info(fields, `delivery ${outcome.kind}`);
+    return outcome.kind === 'accepted'
+      ? { workspaceId: destinationWorkspaceId, outcome: 'accepted', status: outcome.status }
+      : { workspaceId: destinationWorkspaceId, outcome: 'rejected', status: outcome.status, reason: outcome.reason };
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Regexes for the `matches` operator: RE2 syntax run by re2js, a pure-JS port of RE2 whose matching time
+ * is linear in the input (no backtracking, so no ReDoS from a rule author's pattern). Each pattern is
+ * compiled once and cached, successes and failures alike, in a bounded map.
+ */
+import { RE2JS } from 're2js';
+
+export const MAX_PATTERN_LENGTH = 500;
+/**
+ * Linear time is linear in pattern size x input size: `[\s\S]{1000}` compiles to ~1,000 instructions and
+ * costs ~1,000 steps per input character. Patterns above this many instructions are refused on write.
+ */
+export const MAX_PROGRAM_SIZE = 2_000;
+const CACHE_LIMIT = 10_000;
+
+export type CompiledRegex = { ok: true; re: RE2JS } | { ok: false; error: string };
+
+const cache = new Map<string, CompiledRegex>();
+
+/** Compiles (or returns the cached) regex; never throws. */
+export function compileRegex(pattern: string): CompiledRegex {
+  const hit = cache.get(pattern);
+  if (hit) return hit;
+  let result: CompiledRegex;
+  try {
+    result = { ok: true, re: RE2JS.compile(pattern) };
+  } catch (err) {
+    result = { ok: false, error: describeError(pattern, err) };
+  }
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(pattern, result);
+  return result;
+}
+
+/** Why a pattern cannot be stored, or undefined when it can. */
+export function regexProblem(pattern: string): string | undefined {
+  const compiled = compileRegex(pattern);
+  if (!compiled.ok) return compiled.error;
+  const size = compiled.re.programSize();
+  if (size > MAX_PROGRAM_SIZE) {
+    return `is too complex for a routing rule (compiles to ${size} instructions, at most ${MAX_PROGRAM_SIZE}): use smaller repeat counts`;
+  }
+  return undefined;
+}
+
+const LOOKAROUND = /\(\?<?[=!]/;
+const BACKREFERENCE = /\\[1-9]|\\k[<{']|\\g[{<\d-]|\(\?P=/;
+
+function describeError(pattern: string, err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  const reason = raw.replace(/^error parsing regexp:\s*/, '');
+  const unsupported: string[] = [];
+  if (BACKREFERENCE.test(pattern)) unsupported.push('backreferences');
+  if (LOOKAROUND.test(pattern)) unsupported.push('lookahead/lookbehind');
+  const hint = unsupported.length > 0 ? ` (RE2 does not support ${unsupported.join(' or ')}: matching must run in linear time)` : '';
+  return `is not a valid RE2 regular expression: ${reason}${hint}`;
+}
+
+/** For tests: how many patterns are cached. */
+export function regexCacheSize(): number {
+  return cache.size;
+}
