@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/createDb';
 import type { Logger } from '../lib/logger';
@@ -5,6 +6,12 @@ import type { Logger } from '../lib/logger';
 /** What activities need from the outside world, injected so tests can pass real-but-isolated ones. */
 export interface ActivityDeps {
   db: Db;
-  config: Pick<Config, 'ROUTING_LOCK_STALE_SECONDS' | 'DEDUPE_WINDOW_DAYS' | 'DELIVERY_TIMEOUT_MS'>;
+  config: Pick<
+    Config,
+    | 'ROUTING_LOCK_STALE_SECONDS' | 'DEDUPE_WINDOW_DAYS' | 'DELIVERY_TIMEOUT_MS' | 'ROUTING_MAX_ATTEMPTS' | 'ROUTING_RETRY_BASE_SECONDS'
+    | 'ROUTING_RETRY_MAX_SECONDS' | 'RETRY_QUEUE_BATCH_SIZE' | 'TEMPORAL_TASK_QUEUE' | 'LEAD_TTL_DAYS'
+  >;
   log: Logger;
+  /** The maintenance activities re-drive leads by starting workflows. */
+  temporal: Client;
 }

@@ -34,6 +34,14 @@ const configSchema = z.object({
     .default('US'),
   RATE_LIMIT_PER_MINUTE: positiveInt(600),
   DEDUPE_WINDOW_DAYS: positiveInt(30),
+  ROUTING_MAX_ATTEMPTS: positiveInt(10),
+  ROUTING_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
+  ROUTING_RETRY_MAX_SECONDS: z.coerce.number().positive().default(3600),
+  RETRY_QUEUE_BATCH_SIZE: positiveInt(500),
+  MAINTENANCE_TIMEZONE: z
+    .string()
+    .refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, 'must be an IANA time zone such as America/New_York')
+    .default('UTC'),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 

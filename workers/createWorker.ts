@@ -22,7 +22,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...workflowSource,
-    activities: wrap(createActivities({ db: opts.db, config: opts.config, log: opts.log })) as WorkerOptions['activities'],
+    activities: wrap(createActivities({ db: opts.db, config: opts.config, log: opts.log, temporal: opts.temporal })) as WorkerOptions['activities'],
     // Let in-flight activities finish on SIGTERM before the process exits (compose gives 60 s).
     shutdownGraceTime: '30 s',
   });

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
@@ -15,6 +16,9 @@ async function main() {
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker' });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  // A client too: maintenance activities re-drive leads by starting workflows.
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   try {
     const worker = await createWorker({
       connection,
@@ -23,11 +27,13 @@ async function main() {
       db,
       config,
       log,
+      temporal,
     });
     log.info({ event: 'worker.started', taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
     await worker.run();
     log.info({ event: 'worker.stopped' }, 'worker drained and stopped');
   } finally {
+    await clientConnection.close();
     await connection.close();
     await db.destroy();
   }

@@ -12,6 +12,12 @@ export async function startRouteLead(
   client: Client,
   taskQueue: string,
   lead: { id: string; sourceWorkspaceId: string },
+  /**
+   * 'reject' (the API): never a second run once one has closed. 'allow' (re-drives by the retry-queue
+   * processor, the stale-lock sweeper and an operator): a new run after a crashed or terminated one;
+   * still exactly-once, because the routing lock and complete_routing() guard the decision.
+   */
+  reuse: 'reject' | 'allow' = 'reject',
 ): Promise<WorkflowHandle<typeof routeLead>> {
   const workflowId = routeLeadWorkflowId(lead.id);
   try {
@@ -20,7 +26,7 @@ export async function startRouteLead(
       workflowId,
       args: [{ leadId: lead.id, sourceWorkspaceId: lead.sourceWorkspaceId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: reuse === 'allow' ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: RoutingStatus, value: 'pending' },
         { key: SourceWorkspaceId, value: lead.sourceWorkspaceId },

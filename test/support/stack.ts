@@ -77,6 +77,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       db,
       config,
       log: createLogger('silent'),
+      temporal: client,
       workflowBundle: { codePath: shared.workflowBundlePath },
       wrapActivities: overrides?.activities,
     });
