@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { deliverLead } from '../lib/delivery/deliverLead';
 import { deliveryTarget, leadForDelivery } from '../lib/store/delivery';
 import { NonRetryable, type DeliveryRecord } from '../workflows/routeLead.types';
@@ -19,16 +19,20 @@ export function makeDeliverToBuyer({ db, config, log }: ActivityDeps) {
     if (!payload) throw ApplicationFailure.nonRetryable(`lead ${leadId} does not exist`, NonRetryable.LeadNotFound);
 
     let outcome;
+    // Heartbeats while the buyer thinks: if this worker dies, Temporal knows within the heartbeat timeout.
+    const heartbeat = setInterval(() => Context.current().heartbeat(), 2_000);
     try {
       outcome = await deliverLead({ url: target.url, secret: target.secret, leadId, payload, timeoutMs: config.DELIVERY_TIMEOUT_MS });
     } catch (err) {
       // deliverLead throws only for what retrying cannot fix (a bad URL, a port fetch refuses ...).
       throw ApplicationFailure.nonRetryable(`cannot deliver to ${destinationWorkspaceId}: ${(err as Error).message}`, NonRetryable.InvalidConfiguration);
+    } finally {
+      clearInterval(heartbeat);
     }
     const fields = { event: 'routing.delivery', leadId, destinationWorkspaceId, outcome: outcome.kind, status: 'status' in outcome ? outcome.status : undefined, durationMs: outcome.durationMs };
     if (outcome.kind === 'retryable') {
       log.warn(fields, 'delivery failed, will retry');
-      throw ApplicationFailure.retryable(`delivery to ${destinationWorkspaceId} failed: ${outcome.reason}`, 'DeliveryRetryable');
+      throw ApplicationFailure.retryable(`${outcome.status ? `HTTP ${outcome.status}: ` : ''}${outcome.reason}`, 'DeliveryRetryable');
     }
     log.info(fields, `delivery ${outcome.kind}`);
     return outcome.kind === 'accepted'

@@ -1,18 +1,24 @@
 import { releaseCapacity } from '../lib/store/capacity';
-import { deferRouting, expireLead } from '../lib/store/routing';
+import { expireLead, scheduleRetry, type RetryScheduled } from '../lib/store/routing';
 import type { ActivityDeps } from './deps';
 import { currentLockOwner } from './lockOwner';
 
-/** Small state changes between the main steps: give capacity back, wait for a cap reset, expire. */
-export function makeRoutingStateActivities({ db, log }: ActivityDeps) {
+/** Small state changes between the main steps: give capacity back, schedule the next attempt, expire. */
+export function makeRoutingStateActivities({ db, log, config }: ActivityDeps) {
   return {
     async releaseReservation({ leadId, reason }: { leadId: string; reason: string }): Promise<string | null> {
       return releaseCapacity(db, leadId, reason);
     },
-    async deferRouting({ leadId, nextRetryAt, reason }: { leadId: string; nextRetryAt: string; reason: string }): Promise<boolean> {
-      const deferred = await deferRouting(db, leadId, currentLockOwner(), nextRetryAt, reason);
-      log.info({ event: 'routing.deferred', leadId, nextRetryAt, reason }, 'routing deferred');
-      return deferred;
+    /** `at` for a known time (a cap reset); null for the backoff policy of ROUTING_RETRY_* settings. */
+    async scheduleRetry({ leadId, at, reason }: { leadId: string; at: string | null; reason: string }): Promise<RetryScheduled> {
+      const result = await scheduleRetry(db, leadId, currentLockOwner(), {
+        at,
+        reason,
+        backoff: { baseSeconds: config.ROUTING_RETRY_BASE_SECONDS, maxSeconds: config.ROUTING_RETRY_MAX_SECONDS, maxAttempts: config.ROUTING_MAX_ATTEMPTS },
+      });
+      if (result.scheduled) log.info({ event: 'routing.retry_scheduled', leadId, attempt: result.attempt, nextRetryAt: result.nextRetryAt, reason }, 'routing retry scheduled');
+      else log.warn({ event: 'routing.retry_not_scheduled', leadId, why: result.why, reason }, 'routing retry not scheduled');
+      return result;
     },
     async expireLead({ leadId }: { leadId: string }) {
       const status = await expireLead(db, leadId);

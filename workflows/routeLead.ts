@@ -1,9 +1,16 @@
-import { ActivityFailure, proxyActivities, proxyLocalActivities, sleep, upsertSearchAttributes, type RetryPolicy } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  upsertSearchAttributes,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { DestinationWorkspaceId, RoutingAttempts, RoutingStatus, SourceWorkspaceId } from '../lib/temporal/searchAttributes';
 import {
   NonRetryable,
-  type Decision,
   type DecisionTrace,
   type DeliveryRecord,
   type RouteLeadInput,
@@ -22,32 +29,50 @@ const retry: RetryPolicy = {
 
 // The database steps are short transactions, so they run as *local* activities: executed by the worker
 // inside the workflow task and recorded as markers, without a round trip through the server's task
-// queues for each one (measured: lead created -> routed went from ~X ms to ~Y ms; see README).
-// The lock may be held by a run that crashed: keep retrying past the stale threshold (5 min default).
+// queues for each one. The lock may be held by a run that crashed: keep retrying past the stale
+// threshold (5 min default).
 const { acquireRoutingLock } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 s',
   scheduleToCloseTimeout: '15 minutes',
   retry: { ...retry, maximumInterval: '30 s' },
 });
 
-const { decideRouting, completeRouting, releaseReservation, deferRouting, expireLead } = proxyLocalActivities<Activities>({
+const { decideRouting, completeRouting, releaseReservation, scheduleRetry, expireLead } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 s',
   scheduleToCloseTimeout: '10 minutes',
   retry,
 });
 
-// A buyer that answers 5xx or times out is retried with backoff for about five minutes (same
-// Idempotency-Key every time); after that the lead goes to the next eligible buyer.
+// One delivery attempt per routing attempt: a buyer that answers 5xx or times out makes the *routing
+// attempt* fail, which is then retried with capped exponential backoff through the retry ledger
+// (lead_routing_queue), with the same Idempotency-Key every time. The heartbeat lets a crashed worker's
+// attempt be detected in seconds rather than at the start-to-close timeout.
 const { deliverToBuyer } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: Object.values(NonRetryable) },
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 s',
+  retry: { maximumAttempts: 1 },
 });
+
+/** What one routing attempt leads to. */
+type Next =
+  | { kind: 'done'; outcome: RouteLeadOutcome }
+  | { kind: 'again' } // at once: a buyer rejected the lead, or the lock changed hands
+  | { kind: 'retry'; at: string | null; reason: string }; // later: at a known time, or after a backoff
+
+interface Attempt {
+  leadId: string;
+  startedAtMs: number;
+  rejectedBy: string[];
+  deliveries: DeliveryRecord[];
+  trace: DecisionTrace;
+}
 
 /**
  * Routes one lead: lock -> decide (dedupe, rules, distribution, capacity) -> deliver -> complete.
  *  - a buyer that rejects the lead (4xx) gets its capacity back and the next eligible destination is tried;
- *  - when every matching destination is full, the lock is given back and the workflow sleeps (a durable
- *    timer) until the first cap resets, then tries again, until the lead's TTL ends it `expired`.
+ *  - a failed attempt (buyer 5xx / timeout, every destination full, an outage) gives the lock back, is
+ *    written to the retry ledger and waits on a durable timer; ROUTING_MAX_ATTEMPTS ends it `failed`, the
+ *    lead's TTL ends it `expired`.
  * Workflow id `route-lead-<leadId>`; the Postgres lock and complete_routing() make the decision
  * exactly-once even if two runs ever raced. Search attributes follow the lead for the Web UI.
  * No PII passes through here: activities read the lead from Postgres.
@@ -55,75 +80,111 @@ const { deliverToBuyer } = proxyActivities<Activities>({
 export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome> {
   const { leadId } = input;
   upsertSearchAttributes([{ key: RoutingStatus, value: 'routing' }, { key: SourceWorkspaceId, value: input.sourceWorkspaceId }]);
-  const rejectedBy: string[] = [];
-  const deliveries: DeliveryRecord[] = [];
+  const state: Attempt = { leadId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
 
   for (;;) {
-    const attemptStartedAtMs = Date.now(); // workflow time: deterministic on replay
-    const lock = await acquireRoutingLock({ leadId });
-    upsertSearchAttributes([{ key: RoutingStatus, value: lock.status ?? 'unknown' }, { key: RoutingAttempts, value: lock.attempts }]);
-    if (lock.outcome === 'not_routable') {
-      // Already decided (e.g. a re-drive of a finished lead): report the state, change nothing.
-      return { leadId, status: lock.status, result: null, destinationWorkspaceId: null };
+    state.startedAtMs = Date.now(); // workflow time: deterministic on replay
+    let next: Next;
+    try {
+      next = await attemptRouting(state);
+    } catch (err) {
+      if (isFailureOfType(err, NonRetryable.LockLost)) continue; // someone else holds the lock now: wait for it
+      if (isFailureOfType(err, NonRetryable.LeadNotFound)) throw err;
+      next = { kind: 'retry', at: null, reason: `error: ${failureMessage(err)}` }; // an activity gave up (an outage)
     }
+    if (next.kind === 'done') return next.outcome;
+    if (next.kind === 'again') continue;
 
-    const decision: Decision = await decideRouting({ leadId, excludeDestinations: rejectedBy });
-    const finish = (outcome: RoutingOutcome, trace: DecisionTrace) => complete(leadId, outcome, { ...trace, ...(deliveries.length ? { deliveries } : {}) }, attemptStartedAtMs);
-
-    switch (decision.kind) {
-      case 'duplicate':
-        return finish({ result: 'duplicate', duplicateOfLeadId: decision.duplicateOfLeadId }, decision.trace);
-      case 'no_match':
-        return finish(
-          rejectedBy.length > 0
-            ? { result: 'failed', errorCode: 'no_eligible_destination', errorMessage: 'every eligible destination rejected the lead or could not be reached' }
-            : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: 'no enabled rule matched the lead with an eligible destination' },
-          decision.trace,
-        );
-      case 'capped': {
-        const wakeAt = Math.min(Date.parse(decision.nextResetAt), Date.parse(decision.expiresAt));
-        await deferRouting({ leadId, nextRetryAt: new Date(wakeAt).toISOString(), reason: 'all_destinations_capped' });
-        upsertSearchAttributes([{ key: RoutingStatus, value: 'pending' }]);
-        await sleep(Math.max(0, wakeAt - Date.now()));
-        if (Date.now() >= Date.parse(decision.expiresAt)) {
-          const status = await expireLead({ leadId });
-          upsertSearchAttributes([{ key: RoutingStatus, value: status ?? 'unknown' }]);
-          return { leadId, status, result: null, destinationWorkspaceId: null };
-        }
-        continue;
-      }
-      case 'assigned': {
-        const delivery = await deliver(leadId, decision.destinationWorkspaceId);
-        deliveries.push(delivery);
-        if (delivery.outcome === 'accepted' || delivery.outcome === 'not_pushed') {
-          const { destinationWorkspaceId, ruleId, ruleVersion } = decision;
-          return finish({ result: 'success', destinationWorkspaceId, ruleId, ruleVersion }, decision.trace);
-        }
-        // The buyer refused it (or never answered): give its capacity back and try the next destination.
-        await releaseReservation({ leadId, reason: delivery.outcome === 'rejected' ? 'rejected_by_buyer' : 'delivery_failed' });
-        rejectedBy.push(decision.destinationWorkspaceId);
-        continue;
-      }
+    let scheduled;
+    try {
+      scheduled = await scheduleRetry({ leadId, at: next.at, reason: next.reason });
+    } catch {
+      await sleep('1 minute'); // the database itself is unreachable: the ledger cannot be written yet
+      continue;
+    }
+    if (!scheduled.scheduled) {
+      if (scheduled.why === 'lock_lost') continue;
+      return complete(state, { result: 'failed', errorCode: 'retries_exhausted', errorMessage: `gave up after ${scheduled.attempt} attempts: ${next.reason}` });
+    }
+    upsertSearchAttributes([{ key: RoutingStatus, value: 'pending' }]);
+    await sleep(Math.max(0, Date.parse(scheduled.nextRetryAt) - Date.now()));
+    if (Date.now() >= Date.parse(scheduled.expiresAt)) {
+      const status = await expireLead({ leadId });
+      upsertSearchAttributes([{ key: RoutingStatus, value: status ?? 'unknown' }]);
+      return { leadId, status, result: null, destinationWorkspaceId: null };
     }
   }
 }
 
+async function attemptRouting(state: Attempt): Promise<Next> {
+  const { leadId } = state;
+  const lock = await acquireRoutingLock({ leadId });
+  upsertSearchAttributes([{ key: RoutingStatus, value: lock.status ?? 'unknown' }, { key: RoutingAttempts, value: lock.attempts }]);
+  if (lock.outcome === 'not_routable') {
+    // Already decided (a re-drive of a finished lead): report the state, change nothing.
+    return { kind: 'done', outcome: { leadId, status: lock.status, result: null, destinationWorkspaceId: null } };
+  }
+
+  const decision = await decideRouting({ leadId, excludeDestinations: state.rejectedBy });
+  state.trace = decision.trace;
+  switch (decision.kind) {
+    case 'duplicate':
+      return { kind: 'done', outcome: await complete(state, { result: 'duplicate', duplicateOfLeadId: decision.duplicateOfLeadId }) };
+    case 'no_match':
+      return {
+        kind: 'done',
+        outcome: await complete(
+          state,
+          state.rejectedBy.length > 0
+            ? { result: 'failed', errorCode: 'no_eligible_destination', errorMessage: 'every eligible destination rejected the lead' }
+            : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: 'no enabled rule matched the lead with an eligible destination' },
+        ),
+      };
+    case 'capped':
+      return { kind: 'retry', at: decision.nextResetAt, reason: 'all_destinations_capped' };
+    case 'assigned': {
+      const delivery = await deliver(leadId, decision.destinationWorkspaceId);
+      state.deliveries.push(delivery);
+      if (delivery.outcome === 'accepted' || delivery.outcome === 'not_pushed') {
+        const { destinationWorkspaceId, ruleId, ruleVersion } = decision;
+        return { kind: 'done', outcome: await complete(state, { result: 'success', destinationWorkspaceId, ruleId, ruleVersion }) };
+      }
+      if (delivery.outcome === 'failed') return { kind: 'retry', at: null, reason: `delivery_failed: ${delivery.reason ?? 'unknown'}` };
+      // Rejected by the buyer (or the buyer is misconfigured): give its capacity back, try the next one.
+      await releaseReservation({ leadId, reason: 'rejected_by_buyer' });
+      state.rejectedBy.push(decision.destinationWorkspaceId);
+      return { kind: 'again' };
+    }
+  }
+}
+
+/** One delivery attempt. A retryable failure is an outcome here; a misconfigured buyer counts as a rejection. */
 async function deliver(leadId: string, destinationWorkspaceId: string): Promise<DeliveryRecord> {
   try {
     return await deliverToBuyer({ leadId, destinationWorkspaceId });
   } catch (err) {
-    if (err instanceof ActivityFailure) {
-      return { workspaceId: destinationWorkspaceId, outcome: 'failed', reason: err.cause?.message ?? err.message };
-    }
-    throw err;
+    if (!(err instanceof ActivityFailure)) throw err;
+    const reason = failureMessage(err);
+    if (isFailureOfType(err, NonRetryable.InvalidConfiguration)) return { workspaceId: destinationWorkspaceId, outcome: 'rejected', reason };
+    return { workspaceId: destinationWorkspaceId, outcome: 'failed', reason };
   }
 }
 
-async function complete(leadId: string, outcome: RoutingOutcome, trace: DecisionTrace, attemptStartedAtMs: number): Promise<RouteLeadOutcome> {
-  const done = await completeRouting({ leadId, outcome, trace, attemptStartedAtMs });
+async function complete(state: Attempt, outcome: RoutingOutcome): Promise<RouteLeadOutcome> {
+  const trace = { ...state.trace, ...(state.deliveries.length ? { deliveries: state.deliveries } : {}) };
+  const done = await completeRouting({ leadId: state.leadId, outcome, trace, attemptStartedAtMs: state.startedAtMs });
   upsertSearchAttributes([
     { key: RoutingStatus, value: done.status ?? 'unknown' },
     ...(done.destinationWorkspaceId ? [{ key: DestinationWorkspaceId, value: done.destinationWorkspaceId }] : []),
   ]);
-  return { leadId, ...done };
+  return { leadId: state.leadId, ...done };
+}
+
+function isFailureOfType(err: unknown, type: string): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === type;
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure) return err.cause?.message ?? err.message;
+  return err instanceof Error ? err.message : String(err);
 }

@@ -72,22 +72,47 @@ export async function lockLeadForDecision(trx: Db, leadId: string, owner: string
   };
 }
 
+export interface RetryPlan {
+  /** When to try again; null lets the backoff policy decide. */
+  at: string | null;
+  reason: string;
+  backoff: { baseSeconds: number; maxSeconds: number; maxAttempts: number };
+}
+
+export type RetryScheduled =
+  | { scheduled: true; attempt: number; nextRetryAt: string; expiresAt: string }
+  | { scheduled: false; why: 'attempts_exhausted'; attempt: number }
+  | { scheduled: false; why: 'lock_lost' };
+
+/** Capped exponential backoff: base, 2x base, 4x base ... never more than max. */
+export function backoffSeconds(attempt: number, baseSeconds: number, maxSeconds: number): number {
+  return Math.min(baseSeconds * 2 ** Math.max(0, attempt - 1), maxSeconds);
+}
+
 /**
- * Gives the routing lock back while the lead waits (every destination full until `nextRetryAt`): the lead
- * is `pending` again, and the retry is written to the lead_routing_queue ledger.
+ * Gives the routing lock back while the lead waits for its next attempt (a buyer down, every destination
+ * full ...): the lead is `pending` again and the retry is written to the lead_routing_queue ledger, where
+ * the retry-queue processor finds it should the waiting workflow be gone. Never later than the TTL.
  */
-export async function deferRouting(db: Db, leadId: string, owner: string, nextRetryAt: string, reason: string): Promise<boolean> {
+export async function scheduleRetry(db: Db, leadId: string, owner: string, plan: RetryPlan): Promise<RetryScheduled> {
   return db.transaction(async (trx) => {
-    const [lead] = await trx('leads')
-      .where({ id: leadId, routing_status: 'routing', routing_lock_owner: owner })
-      .update({ routing_status: 'pending', routing_lock_owner: null, routing_locked_at: null, last_error: reason })
-      .returning(['source_workspace_id', 'routing_attempts']);
-    if (!lead) return false;
+    const lead = await trx('leads')
+      .select('source_workspace_id', 'routing_attempts', 'expires_at', 'routing_status', 'routing_lock_owner')
+      .where({ id: leadId })
+      .forUpdate()
+      .first();
+    if (!lead || lead.routing_status !== 'routing' || lead.routing_lock_owner !== owner) return { scheduled: false, why: 'lock_lost' };
+    const attempt: number = lead.routing_attempts;
+    if (plan.at === null && attempt >= plan.backoff.maxAttempts) return { scheduled: false, why: 'attempts_exhausted', attempt };
+
+    const wanted = plan.at ? Date.parse(plan.at) : Date.now() + backoffSeconds(attempt, plan.backoff.baseSeconds, plan.backoff.maxSeconds) * 1000;
+    const nextRetryAt = new Date(Math.min(wanted, new Date(lead.expires_at).getTime())).toISOString();
+    await trx('leads').where({ id: leadId }).update({ routing_status: 'pending', routing_lock_owner: null, routing_locked_at: null, last_error: plan.reason });
     await trx('lead_routing_queue')
-      .insert({ lead_id: leadId, workspace_id: lead.source_workspace_id, attempt_number: lead.routing_attempts, next_retry_at: nextRetryAt, last_error: reason })
+      .insert({ lead_id: leadId, workspace_id: lead.source_workspace_id, attempt_number: attempt, next_retry_at: nextRetryAt, last_error: plan.reason })
       .onConflict(['lead_id', 'attempt_number'])
       .merge(['next_retry_at', 'last_error']);
-    return true;
+    return { scheduled: true, attempt, nextRetryAt, expiresAt: new Date(lead.expires_at).toISOString() };
   });
 }
 

@@ -155,18 +155,43 @@ test('a buyer answering 422 gets its capacity back and the next destination gets
   expect(lead.decision.excluded).toEqual([rejecting.id]);
 });
 
-test('a buyer answering 500 is retried and receives the lead exactly once', async () => {
-  const flaky = await createWorkspace(stack, { name: 'Flaky buyer', kind: 'partner', deliveryUrl: buyer.url('/flaky') });
+test('a buyer that fails twice then succeeds: routed on the third attempt, two ledger rows both processed, delivered once', async () => {
+  const flaky = await createWorkspace(stack, { name: 'Flaky buyer', kind: 'partner', deliveryUrl: buyer.url('/flaky'), caps: { daily: 10 } });
   buyer.respondWith('/flaky', [500, 503, 200]);
   await createRule(stack, { name: 'flaky', priority: 17, conditions: { all: [{ field: 'product', op: 'eq', value: 'flaky-test' }] }, destinations: [{ workspaceId: flaky.id }] });
   const res = await postLead(stack, sourceA.apiKey!, aLead({ product: 'flaky-test' }));
   const [row] = await finished([res.json().leadId], 60_000);
-  expect(row).toMatchObject({ routing_status: 'routed', destination_workspace_id: flaky.id });
+  expect(row).toMatchObject({ routing_status: 'routed', destination_workspace_id: flaky.id, routing_attempts: 3 });
+
   const received = buyer.received.filter((r) => r.path === '/flaky');
   expect(received.map((r) => r.answer)).toEqual([500, 503, 200]);
   expect(new Set(received.map((r) => r.idempotencyKey))).toEqual(new Set([row!.id]));
   expect(buyer.acceptedKeys('/flaky')).toEqual([row!.id]);
+
+  const ledger = await stack.db('lead_routing_queue').where({ lead_id: row!.id }).orderBy('attempt_number');
+  expect(ledger.map((q) => q.attempt_number)).toEqual([1, 2]);
+  expect(ledger.every((q) => q.processed_at !== null && q.last_error.startsWith('delivery_failed'))).toBe(true);
+  // Backoff doubles (0.2 s then 0.4 s in tests): the second wait is longer than the first.
+  const waits = ledger.map((q) => new Date(q.next_retry_at).getTime() - new Date(q.created_at).getTime());
+  expect(waits[1]!).toBeGreaterThan(waits[0]!);
+  // The capacity was held across the retries and used once.
+  const [{ used }] = await stack.db('capacity_counters').where({ workspace_id: flaky.id, period: 'daily' }).select('used');
+  expect(used).toBe(1);
 }, 90_000);
+
+test('a buyer that never recovers: the lead ends failed after ROUTING_MAX_ATTEMPTS with the last error, capacity returned', async () => {
+  const down = await createWorkspace(stack, { name: 'Down buyer', kind: 'partner', deliveryUrl: buyer.url('/down'), caps: { daily: 10 } });
+  buyer.respondWith('/down', [502]);
+  await createRule(stack, { name: 'down', priority: 17, conditions: { all: [{ field: 'product', op: 'eq', value: 'down-test' }] }, destinations: [{ workspaceId: down.id }] });
+  const res = await postLead(stack, sourceA.apiKey!, aLead({ product: 'down-test' }));
+  const [row] = await finished([res.json().leadId], 90_000);
+  expect(row).toMatchObject({ routing_status: 'failed', routing_result: 'failed', last_error: 'retries_exhausted', routing_attempts: stack.config.ROUTING_MAX_ATTEMPTS });
+  expect(buyer.received.filter((r) => r.path === '/down')).toHaveLength(stack.config.ROUTING_MAX_ATTEMPTS);
+  const [log] = await stack.db('lead_routing_logs').where({ lead_id: row!.id });
+  expect(log.error_message).toContain('502');
+  const [{ used }] = await stack.db('capacity_counters').where({ workspace_id: down.id, period: 'daily' }).select('used');
+  expect(used).toBe(0);
+}, 120_000);
 
 test('deliveries are signed with the partner secret over the timestamp and body', async () => {
   const signedBuyer = await startBuyerServer({ secret: 'pending' });
@@ -205,7 +230,7 @@ test('every matching destination full: the lead waits (lock released, retry in t
   });
   expect(waiting.routing_lock_owner).toBeNull();
   const [queued] = await stack.db('lead_routing_queue').where({ lead_id: lead.id });
-  expect(queued).toMatchObject({ workspace_id: sourceA.id, attempt_number: 1, processed_at: null });
+  expect(queued).toMatchObject({ workspace_id: sourceA.id, attempt_number: 1, processed_at: null, last_error: 'all_destinations_capped' });
 
   const [done] = await finished([lead.id], 30_000);
   expect(done).toMatchObject({ routing_status: 'expired', routing_result: null, destination_workspace_id: null });
