@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { decide, type Decision } from '../lib/routing/decide';
 import { lockLeadForDecision } from '../lib/store/routing';
+import { createRulesCache } from '../lib/store/rulesCache';
 import { NonRetryable } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
 import { currentLockOwner } from './lockOwner';
@@ -10,12 +11,13 @@ import { currentLockOwner } from './lockOwner';
  * only. Retrying it is safe: a decision that committed is found again through its live reservation.
  */
 export function makeDecideRouting({ db, config }: ActivityDeps) {
+  const loadRules = createRulesCache();
   return async function decideRouting({ leadId, excludeDestinations }: { leadId: string; excludeDestinations: string[] }): Promise<Decision> {
     const owner = currentLockOwner();
     return db.transaction(async (trx) => {
       const lead = await lockLeadForDecision(trx, leadId, owner);
       if (!lead) throw ApplicationFailure.nonRetryable(`lead ${leadId} is not locked by ${owner}`, NonRetryable.LockLost);
-      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS });
+      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules });
     });
   };
 }

@@ -3,6 +3,7 @@ import { makeCompleteRouting } from './completeRouting';
 import { makeDecideRouting } from './decideRouting';
 import { makeDeliverToBuyer } from './deliverToBuyer';
 import type { ActivityDeps } from './deps';
+import { makeMaintenanceActivities } from './maintenance';
 import { makeRoutingStateActivities } from './routingState';
 
 export type { ActivityDeps } from './deps';
@@ -15,5 +16,6 @@ export function createActivities(deps: ActivityDeps) {
     deliverToBuyer: makeDeliverToBuyer(deps),
     completeRouting: makeCompleteRouting(deps),
     ...makeRoutingStateActivities(deps),
+    ...makeMaintenanceActivities(deps),
   };
 }

@@ -8,6 +8,7 @@ import { loggerOptions } from '../lib/logger';
 import { bearerToken } from './plugins/auth';
 import { installErrorHandler } from './plugins/errorHandler';
 import { installValidators } from './plugins/validation';
+import { adminLeadRoutes } from './routes/admin/leads';
 import { adminRuleRoutes } from './routes/admin/rules';
 import { adminWorkspaceRoutes } from './routes/admin/workspaces';
 import { healthRoutes } from './routes/health';
@@ -59,5 +60,6 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean } = {}): 
   leadRoutes(app, deps);
   adminWorkspaceRoutes(app, deps);
   adminRuleRoutes(app, deps);
+  adminLeadRoutes(app, deps);
   return app;
 }

@@ -38,6 +38,8 @@ const configSchema = z.object({
   ROUTING_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   ROUTING_RETRY_MAX_SECONDS: z.coerce.number().positive().default(3600),
   RETRY_QUEUE_BATCH_SIZE: positiveInt(500),
+  /** Whether this worker creates/updates the maintenance schedules at start (tests switch it off). */
+  MAINTENANCE_SCHEDULES: bool.default(true),
   MAINTENANCE_TIMEZONE: z
     .string()
     .refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, 'must be an IANA time zone such as America/New_York')

@@ -5,6 +5,7 @@ import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { createWorker } from './createWorker';
+import { ensureSchedules } from './schedules';
 
 /**
  * The worker process. SIGTERM/SIGINT start a graceful shutdown (the SDK's Runtime installs the handlers):
@@ -29,6 +30,10 @@ async function main() {
       log,
       temporal,
     });
+    if (config.MAINTENANCE_SCHEDULES) {
+      const schedules = await ensureSchedules(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });
+      log.info({ event: 'worker.schedules', schedules }, 'maintenance schedules in place');
+    }
     log.info({ event: 'worker.started', taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
     await worker.run();
     log.info({ event: 'worker.stopped' }, 'worker drained and stopped');

@@ -27,6 +27,36 @@ export const workspaceBodySchema = {
   },
 } as const;
 
+export interface WorkspacePatchBody {
+  name?: string;
+  deliveryUrl?: string | null;
+  timezone?: string;
+  caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null };
+  enabled?: boolean;
+}
+
+const nullableCap = { type: ['integer', 'null'], minimum: 1, maximum: 10_000_000 } as const;
+
+/** A partial update: only the fields sent change; null clears a delivery URL or a cap. */
+export const workspacePatchSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    name: workspaceBodySchema.properties.name,
+    deliveryUrl: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 },
+    timezone: workspaceBodySchema.properties.timezone,
+    caps: { type: 'object', additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
+    enabled: { type: 'boolean' },
+  },
+} as const;
+
+export const workspaceParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;
+
 export const workspaceListQuerySchema = {
   type: 'object',
   additionalProperties: false,

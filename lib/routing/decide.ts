@@ -4,7 +4,8 @@ import type { DestinationTrace, RuleTrace } from '../rules/types';
 import { liveReservation, recordReservationDecision, reserveCapacity } from '../store/capacity';
 import { claimIdentity, type IdentityKey } from '../store/identityClaims';
 import { countAssignment, lockRuleCounters } from '../store/ruleCounters';
-import { rulesForSource } from '../store/rules';
+import { activeRules } from '../store/rules';
+import type { RulesLoader } from '../store/rulesCache';
 import { destinationOrder } from './distribution';
 
 /**
@@ -37,6 +38,8 @@ export interface LeadToDecide {
 export interface DecideOptions {
   excludeDestinations: string[];
   dedupeWindowDays: number;
+  /** Where the rules come from: the worker's cache (lib/store/rulesCache.ts) or, by default, the table. */
+  loadRules?: RulesLoader;
 }
 
 /** Ends the savepoint with a rollback (claims and reservations undone) while still returning a decision. */
@@ -74,7 +77,8 @@ async function chooseDestination(trx: Knex.Transaction, lead: LeadToDecide, opts
   const trace: DecisionTrace = { rules: [], ...(opts.excludeDestinations.length ? { excluded: opts.excludeDestinations } : {}) };
   let earliestReset: string | undefined;
 
-  for (const rule of applicableRules(await rulesForSource(trx, lead.sourceWorkspaceId), lead.sourceWorkspaceId)) {
+  const rules = await (opts.loadRules ?? activeRules)(trx);
+  for (const rule of applicableRules(rules, lead.sourceWorkspaceId)) {
     const ruleTrace = checkRule(lead.payload, rule);
     trace.rules.push(ruleTrace);
     if (!ruleTrace.matched) continue;

@@ -33,7 +33,7 @@ export interface NewLead {
   ttlDays: number;
 }
 
-const STATE_COLUMNS = [
+export const LEAD_STATE_COLUMNS = [
   'id', 'source_workspace_id', 'external_id', 'routing_status', 'routing_result', 'destination_workspace_id',
   'matched_rule_id', 'matched_rule_version', 'duplicate_of_lead_id', 'routing_attempts', 'last_error', 'decision',
   'created_at', 'routing_started_at', 'routed_at', 'updated_at', 'expires_at',
@@ -42,7 +42,7 @@ const STATE_COLUMNS = [
 type Row = Record<string, unknown>;
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
 
-function toLeadState(r: Row): LeadState {
+export function toLeadState(r: Row): LeadState {
   return {
     id: r.id as string,
     sourceWorkspaceId: r.source_workspace_id as string,
@@ -73,12 +73,12 @@ export async function insertLeadOnce(db: Db, lead: NewLead): Promise<{ lead: Lea
     `INSERT INTO leads (source_workspace_id, external_id, email_hash, phone_hash, payload, expires_at)
      VALUES (?, ?, ?, ?, ?::jsonb, now() + make_interval(days => ?))
      ON CONFLICT (source_workspace_id, external_id) DO NOTHING
-     RETURNING ${STATE_COLUMNS.join(', ')}`,
+     RETURNING ${LEAD_STATE_COLUMNS.join(', ')}`,
     [lead.sourceWorkspaceId, lead.externalId, lead.emailHash, lead.phoneHash, JSON.stringify(lead.payload), lead.ttlDays],
   );
   if (inserted.rows.length === 1) return { lead: toLeadState(inserted.rows[0]), created: true };
   const existing = await db('leads')
-    .select(STATE_COLUMNS)
+    .select(LEAD_STATE_COLUMNS)
     .where({ source_workspace_id: lead.sourceWorkspaceId, external_id: lead.externalId })
     .first();
   if (!existing) throw new Error('lead vanished between insert conflict and read');
@@ -86,7 +86,7 @@ export async function insertLeadOnce(db: Db, lead: NewLead): Promise<{ lead: Lea
 }
 
 export async function getLeadState(db: Db, id: string): Promise<LeadState | undefined> {
-  const row = await db('leads').select(STATE_COLUMNS).where({ id }).first();
+  const row = await db('leads').select(LEAD_STATE_COLUMNS).where({ id }).first();
   return row ? toLeadState(row) : undefined;
 }
 

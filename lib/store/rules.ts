@@ -82,14 +82,8 @@ export async function ruleVersions(db: Db, id: string) {
   return rows.map((r: Row) => ({ version: r.version as number, definition: r.definition, createdAt: new Date(r.created_at as string).toISOString() }));
 }
 
-/** The enabled rules that can apply to a lead from this source, in evaluation order. */
-export async function rulesForSource(db: Db, sourceWorkspaceId: string): Promise<RoutingRule[]> {
-  const rows = await db('routing_rules')
-    .select('*')
-    .where({ enabled: true })
-    .whereNull('deleted_at')
-    .andWhere((q) => q.whereNull('source_workspace_id').orWhere({ source_workspace_id: sourceWorkspaceId }))
-    .orderBy('priority')
-    .orderBy('id');
+/** Every enabled rule, in evaluation order (lib/rules applicableRules() narrows them to a source). */
+export async function activeRules(db: Db): Promise<RoutingRule[]> {
+  const rows = await db('routing_rules').select('*').where({ enabled: true }).whereNull('deleted_at').orderBy('priority').orderBy('id');
   return rows.map(toRule);
 }

@@ -89,3 +89,24 @@ export async function enabledPartnerIds(db: Db, ids: string[]): Promise<Set<stri
   const rows = await db('workspaces').select('id').whereIn('id', ids).where({ kind: 'partner', enabled: true });
   return new Set(rows.map((r: Row) => r.id as string));
 }
+
+export interface WorkspacePatch {
+  name?: string;
+  deliveryUrl?: string | null;
+  timezone?: string;
+  caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null };
+  enabled?: boolean;
+}
+
+export async function updateWorkspace(db: Db, id: string, patch: WorkspacePatch): Promise<Workspace | undefined> {
+  const changes: Record<string, unknown> = { updated_at: db.fn.now() };
+  if (patch.name !== undefined) changes.name = patch.name;
+  if (patch.deliveryUrl !== undefined) changes.delivery_url = patch.deliveryUrl;
+  if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+  if (patch.enabled !== undefined) changes.enabled = patch.enabled;
+  if (patch.caps?.hourly !== undefined) changes.cap_hourly = patch.caps.hourly;
+  if (patch.caps?.daily !== undefined) changes.cap_daily = patch.caps.daily;
+  if (patch.caps?.monthly !== undefined) changes.cap_monthly = patch.caps.monthly;
+  const [row] = await db('workspaces').where({ id }).update(changes).returning(COLUMNS);
+  return row ? toWorkspace(row as Row) : undefined;
+}

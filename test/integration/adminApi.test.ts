@@ -300,3 +300,54 @@ describe('admin authentication', () => {
     expect(await stack.db('workspaces').count<{ count: string }[]>({ count: '*' })).toEqual(workspacesBefore);
   });
 });
+
+describe('changing a workspace', () => {
+  const patch = (id: string, payload: unknown) =>
+    stack.app.inject({ method: 'PATCH', url: `/api/admin/workspaces/${id}`, headers: { authorization: `Bearer ${stack.adminToken}` }, payload: payload as object });
+
+  test('caps and enabled changes take effect on the next lead; a disabled buyer is skipped with the reason in the trace', async () => {
+    const source = await createWorkspace(stack, { name: 'Patch source', kind: 'source' });
+    const first = await createWorkspace(stack, { name: 'Patch buyer 1', kind: 'partner' });
+    const second = await createWorkspace(stack, { name: 'Patch buyer 2', kind: 'partner' });
+    await createRule(stack, { name: 'patch', priority: 900, sourceWorkspaceId: source.id, destinations: [{ workspaceId: first.id }, { workspaceId: second.id }] });
+
+    const capped = await patch(first.id, { caps: { daily: 5 }, timezone: 'Asia/Tokyo' });
+    expect(capped.statusCode).toBe(200);
+    expect(capped.json()).toMatchObject({ id: first.id, caps: { hourly: null, daily: 5, monthly: null }, timezone: 'Asia/Tokyo' });
+    expect(JSON.stringify(capped.json())).not.toMatch(/secret|hash/i);
+
+    expect((await patch(first.id, { enabled: false })).json().enabled).toBe(false);
+    const res = await postLead(stack, source.apiKey!, aLead(), '?wait=10000');
+    expect(res.json()).toMatchObject({ status: 'routed', destinationWorkspaceId: second.id });
+    const patchRule = res.json().decision.rules.find((r: { ruleName: string }) => r.ruleName === 'patch');
+    expect(patchRule.destinations).toEqual([
+      { workspaceId: first.id, eligible: false, reason: 'disabled' },
+      { workspaceId: second.id, eligible: true },
+    ]);
+
+    expect((await patch(first.id, { enabled: true, caps: { daily: null } })).json().caps.daily).toBeNull();
+    const again = await postLead(stack, source.apiKey!, aLead(), '?wait=10000');
+    expect(again.json().destinationWorkspaceId).toBe(first.id);
+  });
+
+  test.each([
+    ['an unknown field', { nmae: 'x' }, 400, 'nmae'],
+    ['an empty patch', {}, 400, '(root)'],
+    ['a bad time zone', { timezone: 'Mars/Olympus' }, 400, 'timezone'],
+    ['a zero cap', { caps: { daily: 0 } }, 400, 'caps.daily'],
+    ['a non-http delivery URL', { deliveryUrl: 'ftp://buyer.example' }, 400, 'deliveryUrl'],
+  ])('%s is refused with the field named', async (_name, body, status, field) => {
+    const partner = await createWorkspace(stack, { name: 'Refusing buyer', kind: 'partner' });
+    const res = await patch(partner.id, body);
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  test('a source cannot be given caps; an unknown workspace is a 404', async () => {
+    const source = await createWorkspace(stack, { name: 'Capless source', kind: 'source' });
+    const res = await patch(source.id, { caps: { daily: 3 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ field: 'caps', message: 'only partner workspaces receive leads' }]);
+    expect((await patch(crypto.randomUUID(), { enabled: false })).statusCode).toBe(404);
+  });
+});

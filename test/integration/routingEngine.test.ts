@@ -252,6 +252,9 @@ test('simulate returns the decision real routing makes, and writes nothing', asy
   expect(low.json().decision.trace.rules).toEqual(expect.arrayContaining([
     expect.objectContaining({ ruleName: 'sim', matched: false, failedAt: { path: 'conditions.all[1]', field: 'attributes.loanAmount', op: 'gte' } }),
   ]));
+  const invalid = await stack.app.inject({ method: 'POST', url: '/api/admin/rules/simulate', headers: { authorization: `Bearer ${stack.adminToken}` }, payload: { sourceWorkspaceId: sourceA.id, lead: { product: 'sim-test' } } });
+  expect(invalid.statusCode).toBe(400);
+  expect(invalid.json().error.details.map((d: { field: string }) => d.field)).toEqual(['lead.email', 'lead.phone']);
   expect(await snapshot()).toEqual(before);
 
   const real = await postLead(stack, sourceA.apiKey!, aLead(lead), '?wait=10000');

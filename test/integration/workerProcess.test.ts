@@ -29,6 +29,7 @@ test('the worker process routes leads, then drains and exits 0 on SIGTERM', asyn
       TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
       IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
+      MAINTENANCE_SCHEDULES: 'false', // the shared test server's schedules are not this test's business
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

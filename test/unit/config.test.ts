@@ -36,6 +36,12 @@ describe('loadConfig: valid environments', () => {
       RATE_LIMIT_PER_MINUTE: 600,
       DEDUPE_WINDOW_DAYS: 30,
       DELIVERY_TIMEOUT_MS: 10_000,
+      MAINTENANCE_SCHEDULES: true,
+      MAINTENANCE_TIMEZONE: 'UTC',
+      RETRY_QUEUE_BATCH_SIZE: 500,
+      ROUTING_MAX_ATTEMPTS: 10,
+      ROUTING_RETRY_BASE_SECONDS: 30,
+      ROUTING_RETRY_MAX_SECONDS: 3600,
     });
   });
 

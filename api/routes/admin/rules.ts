@@ -4,7 +4,7 @@ import { validateConditions } from '../../../lib/rules/validate';
 import { deleteRule, getRule, insertRule, listRules, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
 import type { AppDeps } from '../../app';
-import { badRequest, notFound, type FieldProblem } from '../../errors';
+import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
 import { leadIdentityHashes } from '../../leadIdentity';
 import { requireAdmin } from '../../plugins/auth';
 import { ruleBodySchema, ruleParamsSchema, simulateBodySchema, type RuleBody, type SimulateBody } from '../../schemas/admin';
@@ -73,7 +73,14 @@ export function adminRuleRoutes(app: FastifyInstance, deps: AppDeps) {
     if ((await getWorkspace(db, sourceWorkspaceId))?.kind !== 'source') {
       throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is not a source workspace' }]);
     }
-    const hashes = leadIdentityHashes({ externalId: 'simulation', ...lead }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY });
+    let hashes;
+    try {
+      hashes = leadIdentityHashes({ externalId: 'simulation', ...lead }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY });
+    } catch (err) {
+      // Same checks as a real lead; the fields live under `lead` here.
+      if (err instanceof ApiError && err.details) throw badRequest(err.message, err.details.map((d) => ({ ...d, field: `lead.${d.field}` })));
+      throw err;
+    }
     const decision = await simulateRouting(db, { sourceWorkspaceId, payload: lead as Record<string, unknown>, ...hashes }, { dedupeWindowDays: config.DEDUPE_WINDOW_DAYS });
     return { decision };
   });

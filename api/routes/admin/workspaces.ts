@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { apiKeyPrefix, generateApiKey, generateSigningSecret, hashApiKey } from '../../../lib/apiKeys';
-import { insertWorkspace, listWorkspaces, type WorkspaceKind } from '../../../lib/store/workspaces';
+import { getWorkspace, insertWorkspace, listWorkspaces, updateWorkspace, type WorkspaceKind } from '../../../lib/store/workspaces';
 import type { AppDeps } from '../../app';
-import { badRequest, type FieldProblem } from '../../errors';
+import { badRequest, notFound, type FieldProblem } from '../../errors';
 import { requireAdmin } from '../../plugins/auth';
-import { workspaceBodySchema, workspaceListQuerySchema, type WorkspaceBody } from '../../schemas/admin';
+import { workspaceBodySchema, workspaceListQuerySchema, workspaceParamsSchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -43,5 +43,23 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, config }: AppDe
     '/api/admin/workspaces',
     { onRequest, schema: { querystring: workspaceListQuerySchema } },
     async (request) => ({ workspaces: await listWorkspaces(db, request.query.kind) }),
+  );
+
+  /** Changes a workspace (caps, delivery URL, time zone, enabled ...). Keys and secrets are never returned. */
+  app.patch<{ Params: { id: string }; Body: WorkspacePatchBody }>(
+    '/api/admin/workspaces/:id',
+    { onRequest, schema: { params: workspaceParamsSchema, body: workspacePatchSchema } },
+    async (request) => {
+      const current = await getWorkspace(db, request.params.id);
+      if (!current) throw notFound('workspace');
+      const body = request.body;
+      const problems: FieldProblem[] = [];
+      if (body.timezone !== undefined && !isTimeZone(body.timezone)) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
+      if (current.kind === 'source' && (body.deliveryUrl || body.caps)) {
+        problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
+      }
+      if (problems.length) throw badRequest('invalid body', problems);
+      return updateWorkspace(db, current.id, body);
+    },
   );
 }

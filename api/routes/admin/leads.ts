@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { listLeads } from '../../../lib/maintenance/listLeads';
+import { retryFailedLead, type RedriveDeps } from '../../../lib/maintenance/redrive';
+import { processDueRetries } from '../../../lib/maintenance/retryQueue';
+import type { AppDeps } from '../../app';
+import { ApiError, badRequest, notFound } from '../../errors';
+import { leadView } from '../../leadView';
+import { requireAdmin } from '../../plugins/auth';
+import { adminLeadParamsSchema, adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
+
+/** Stuck-lead visibility and manual re-drives for operators (DESIGN §8, issue 4 part 5). */
+export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: AppDeps) {
+  const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
+  const redriveDeps: RedriveDeps = { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  const ui = { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE };
+
+  /**
+   * Leads newest first, each with its Temporal Web UI link. `stale=true`: leads `routing` whose lock is
+   * older than ROUTING_LOCK_STALE_SECONDS, i.e. what the stale-lock sweeper will release.
+   */
+  app.get<{ Querystring: AdminLeadsQuery }>('/api/admin/leads', { onRequest, schema: { querystring: adminLeadsQuerySchema } }, async (request) => {
+    const { status, stale, sourceWorkspaceId, limit } = request.query;
+    if (stale && status !== undefined && status !== 'routing') {
+      throw badRequest('invalid querystring', [{ field: 'stale', message: 'applies only to status=routing (stale means a routing lock older than the stale threshold)' }]);
+    }
+    const leads = await listLeads(db, {
+      status: stale ? 'routing' : status,
+      staleSeconds: stale ? config.ROUTING_LOCK_STALE_SECONDS : undefined,
+      sourceWorkspaceId,
+      limit,
+    });
+    return { leads: leads.map((lead) => leadView(lead, ui)) };
+  });
+
+  /** Re-drives one lead now; a failed lead is reset to pending first. 202: the routing runs in its workflow. */
+  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, schema: { params: adminLeadParamsSchema } }, async (request, reply) => {
+    const leadId = request.params.id;
+    const outcome = await retryFailedLead(redriveDeps, leadId);
+    switch (outcome) {
+      case 'not_found':
+        throw notFound('lead');
+      case 'already_final':
+        throw new ApiError(409, 'already_final', `lead ${leadId} is already routed or expired; its outcome is final`);
+      case 'past_ttl':
+        throw new ApiError(409, 'past_ttl', `lead ${leadId} failed and is past its TTL; it cannot be routed any more`);
+      case 'started':
+      case 'running':
+        request.log.info({ event: 'maintenance.lead_retry', leadId, outcome }, 'lead re-driven by an operator');
+        return reply.status(202).send({ leadId, outcome, statusUrl: `/api/leads/${leadId}` });
+    }
+  });
+
+  /**
+   * One retry-queue pass now, inline (what the every-minute schedule does; `temporal schedule trigger`
+   * runs the scheduled one). Up to RETRY_QUEUE_BATCH_SIZE due rows; `more` says whether rows are left.
+   */
+  app.post('/api/admin/retry-queue/process', { onRequest }, async (request) => {
+    const startedAt = Date.now();
+    const { next, ...report } = await processDueRetries(redriveDeps, { limit: config.RETRY_QUEUE_BATCH_SIZE });
+    const result = { ...report, more: next !== null, durationMs: Date.now() - startedAt };
+    request.log.info({ event: 'maintenance.retry_queue', trigger: 'api', ...result }, 'retry queue processed');
+    return result;
+  });
+}
