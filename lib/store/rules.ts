@@ -29,17 +29,19 @@ function toRule(r: Row): RoutingRule & { createdAt: string; updatedAt: string } 
   };
 }
 
+const toColumns = (rule: NewRule) => ({
+  name: rule.name,
+  priority: rule.priority,
+  source_workspace_id: rule.sourceWorkspaceId,
+  conditions: JSON.stringify(rule.conditions),
+  destinations: JSON.stringify(rule.destinations),
+  distribution: rule.distribution,
+  enabled: rule.enabled,
+});
+
 export async function insertRule(db: Db, rule: NewRule) {
   const [row] = await db('routing_rules')
-    .insert({
-      name: rule.name,
-      priority: rule.priority,
-      source_workspace_id: rule.sourceWorkspaceId,
-      conditions: JSON.stringify(rule.conditions),
-      destinations: JSON.stringify(rule.destinations),
-      distribution: rule.distribution,
-      enabled: rule.enabled,
-    })
+    .insert(toColumns(rule))
     .returning('*');
   return toRule(row as Row);
 }
@@ -58,15 +60,7 @@ export async function updateRule(db: Db, id: string, rule: NewRule) {
   const [row] = await db('routing_rules')
     .where({ id })
     .whereNull('deleted_at')
-    .update({
-      name: rule.name,
-      priority: rule.priority,
-      source_workspace_id: rule.sourceWorkspaceId,
-      conditions: JSON.stringify(rule.conditions),
-      destinations: JSON.stringify(rule.destinations),
-      distribution: rule.distribution,
-      enabled: rule.enabled,
-    })
+    .update(toColumns(rule))
     .returning('*');
   return row ? toRule(row as Row) : undefined;
 }

@@ -1,14 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { waitFor } from '../../scripts/local/waitFor';
 import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
+import { spawnWorkerProcess } from '../support/workerProcess';
 
 /** Invariant 1 under a worker crash: SIGKILL while the routing lock is held, mid-delivery. */
 let stack: TestStack;
 let buyer: BuyerServer;
-const root = path.resolve(__dirname, '../..');
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -19,31 +17,13 @@ afterAll(async () => {
   await buyer?.close();
 });
 
-function startWorkerProcess(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers/main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.config.DATABASE_URL,
-      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-      IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
-      MAINTENANCE_SCHEDULES: 'false', // the shared test server's schedules are not this test's business
-      ROUTING_RETRY_BASE_SECONDS: '0.2',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: 'ignore',
-  });
-}
-
 test('a worker killed with SIGKILL while holding the lock: after a restart the lead is routed once, delivered once', async () => {
   const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
   const partner = await createWorkspace(stack, { name: 'Slow buyer', kind: 'partner', deliveryUrl: buyer.url('/slow') });
   await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: partner.id }] });
   buyer.respondWith('/slow', ['hang', 200]); // the first delivery never answers
 
-  const worker = startWorkerProcess();
-  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  const { child: worker, exited } = spawnWorkerProcess(stack, { LOG_LEVEL: 'silent' });
   const res = await postLead(stack, source.apiKey!, aLead());
   const { leadId } = res.json();
 

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { spawnWorkerProcess } from '../support/workerProcess';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /** The real worker entry point (workers/main.ts) as its own process, as production runs it. */
@@ -21,23 +22,8 @@ test('the worker process routes leads, then drains and exits 0 on SIGTERM', asyn
   const buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
   await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers/main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.config.DATABASE_URL,
-      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-      IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
-      MAINTENANCE_SCHEDULES: 'false', // the shared test server's schedules are not this test's business
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const { child, output: collected, exited } = spawnWorkerProcess(stack, { LOG_LEVEL: 'info' });
+  const output = () => collected.text;
 
   try {
     const res = await postLead(stack, source.apiKey!, aLead());
@@ -50,8 +36,8 @@ test('the worker process routes leads, then drains and exits 0 on SIGTERM', asyn
     child.kill('SIGTERM');
   }
   const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 45_000))]);
-  expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
-  expect(output).toContain('worker drained and stopped');
+  expect({ code, output: code === 0 ? '' : output() }).toEqual({ code: 0, output: '' });
+  expect(output()).toContain('worker drained and stopped');
 
 }, 150_000);
 

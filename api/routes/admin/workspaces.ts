@@ -15,18 +15,23 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+/** What the JSON schema cannot check: a real time zone, and delivery settings only on partners. */
+function checkWorkspace(kind: WorkspaceKind, body: { timezone?: string; deliveryUrl?: string | null; caps?: object }): void {
+  const problems: FieldProblem[] = [];
+  if (body.timezone !== undefined && !isTimeZone(body.timezone)) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
+  if (kind === 'source' && (body.deliveryUrl || body.caps)) {
+    problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
+  }
+  if (problems.length) throw badRequest('invalid body', problems);
+}
+
 export function adminWorkspaceRoutes(app: FastifyInstance, { db, config }: AppDeps) {
   const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
 
   /** Creates a source (gets an API key) or a partner (gets a signing secret). Secrets are shown only here. */
   app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, schema: { body: workspaceBodySchema } }, async (request, reply) => {
     const body = request.body;
-    const problems: FieldProblem[] = [];
-    if (body.timezone !== undefined && !isTimeZone(body.timezone)) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
-    if (body.kind === 'source' && (body.deliveryUrl || body.caps)) {
-      problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
-    }
-    if (problems.length) throw badRequest('invalid body', problems);
+    checkWorkspace(body.kind, body);
 
     const apiKey = body.kind === 'source' ? generateApiKey() : undefined;
     const signingSecret = body.kind === 'partner' ? generateSigningSecret() : undefined;
@@ -52,14 +57,8 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, config }: AppDe
     async (request) => {
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
-      const body = request.body;
-      const problems: FieldProblem[] = [];
-      if (body.timezone !== undefined && !isTimeZone(body.timezone)) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
-      if (current.kind === 'source' && (body.deliveryUrl || body.caps)) {
-        problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
-      }
-      if (problems.length) throw badRequest('invalid body', problems);
-      return updateWorkspace(db, current.id, body);
+      checkWorkspace(current.kind, request.body);
+      return updateWorkspace(db, current.id, request.body);
     },
   );
 }
