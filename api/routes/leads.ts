@@ -41,7 +41,13 @@ export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
           throw new ApiError(503, 'routing_unavailable', `lead ${lead.id} is stored but routing could not start; retry the same request`);
         }
         if (request.query.wait) {
-          await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, request.query.wait))]);
+          // Wait for the workflow's result, at most `wait` ms; then answer from Postgres either way.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            handle.result().catch(() => undefined),
+            new Promise((resolve) => { timer = setTimeout(resolve, request.query.wait); }),
+          ]);
+          clearTimeout(timer);
           current = (await getLeadState(db, lead.id)) ?? lead;
         }
       }
