@@ -41,13 +41,9 @@ export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
           throw new ApiError(503, 'routing_unavailable', `lead ${lead.id} is stored but routing could not start; retry the same request`);
         }
         if (request.query.wait) {
-          // Wait for the workflow's result, at most `wait` ms; then answer from Postgres either way.
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            handle.result().catch(() => undefined),
-            new Promise((resolve) => { timer = setTimeout(resolve, request.query.wait); }),
-          ]);
-          clearTimeout(timer);
+          // Wait for the workflow's result, at most `wait` ms (the long poll is cancelled then, so a lead
+          // that waits hours for a retry leaves nothing running); answer from Postgres either way.
+          await temporal.withAbortSignal(AbortSignal.timeout(request.query.wait), () => handle.result()).catch(() => undefined);
           current = (await getLeadState(db, lead.id)) ?? lead;
         }
       }

@@ -232,6 +232,11 @@ test('every matching destination full: the lead waits (lock released, retry in t
   const [queued] = await stack.db('lead_routing_queue').where({ lead_id: lead.id });
   expect(queued).toMatchObject({ workspace_id: sourceA.id, attempt_number: 1, processed_at: null, last_error: 'all_destinations_capped' });
 
+  // ?wait gives up after its budget and answers what is known: accepted, not yet routed.
+  const waited = await postLead(stack, sourceA.apiKey!, aLead({ product: 'full-test' }), '?wait=300');
+  expect(waited.statusCode).toBe(202);
+  expect(['pending', 'routing']).toContain(waited.json().status);
+
   const [done] = await finished([lead.id], 30_000);
   expect(done).toMatchObject({ routing_status: 'expired', routing_result: null, destination_workspace_id: null });
   expect(await stack.db('identity_claims').where({ lead_id: lead.id })).toEqual([]);
