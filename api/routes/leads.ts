@@ -9,6 +9,8 @@ import { isFinished, leadView } from '../leadView';
 import { requireSource, requireSourceOrAdmin } from '../plugins/auth';
 import { leadBodySchema, leadParamsSchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
 
+const START_DEADLINE_MS = 10_000;
+
 export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
   const { db, temporal, config } = deps;
   const auth = { db, adminToken: config.ADMIN_TOKEN };
@@ -35,7 +37,10 @@ export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
         // the partner's retry of the same externalId starts it now (the start is idempotent).
         let handle;
         try {
-          handle = await startRouteLead(temporal, config.TEMPORAL_TASK_QUEUE, { id: lead.id, sourceWorkspaceId: source.id });
+          // Bounded: with Temporal down the partner hears 503 in seconds, not after the client's own retries.
+          handle = await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+            startRouteLead(temporal, config.TEMPORAL_TASK_QUEUE, { id: lead.id, sourceWorkspaceId: source.id }),
+          );
         } catch (err) {
           request.log.error({ err: coerceError(err), event: 'routing.start_failed', leadId: lead.id }, 'could not start routing');
           throw new ApiError(503, 'routing_unavailable', `lead ${lead.id} is stored but routing could not start; retry the same request`);
