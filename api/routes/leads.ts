@@ -7,7 +7,8 @@ import { ApiError, notFound } from '../errors';
 import { leadIdentityHashes } from '../leadIdentity';
 import { isFinished, leadView } from '../leadView';
 import { requireSource, requireSourceOrAdmin } from '../plugins/auth';
-import { leadBodySchema, leadParamsSchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
+import { leadBodySchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
+import { idParamsSchema } from '../schemas/params';
 
 const START_DEADLINE_MS = 10_000;
 
@@ -65,7 +66,7 @@ export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.get<{ Params: { id: string } }>(
     '/api/leads/:id',
-    { onRequest: requireSourceOrAdmin(auth), schema: { params: leadParamsSchema } },
+    { onRequest: requireSourceOrAdmin(auth), schema: { params: idParamsSchema } },
     async (request) => {
       const lead = await getLeadState(db, request.params.id);
       const caller = request.caller;

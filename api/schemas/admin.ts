@@ -51,12 +51,6 @@ export const workspacePatchSchema = {
   },
 } as const;
 
-export const workspaceParamsSchema = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;
-
 export const workspaceListQuerySchema = {
   type: 'object',
   additionalProperties: false,
@@ -97,12 +91,6 @@ export const ruleBodySchema = {
     distribution: { type: 'string', enum: [...DISTRIBUTIONS] },
     enabled: { type: 'boolean' },
   },
-} as const;
-
-export const ruleParamsSchema = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
 } as const;
 
 export interface SimulateBody {

@@ -23,8 +23,3 @@ export const adminLeadsQuerySchema = {
   },
 } as const;
 
-export const adminLeadParamsSchema = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;

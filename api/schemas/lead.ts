@@ -49,8 +49,3 @@ export const routeQuerySchema = {
   properties: { wait: { type: 'integer', minimum: 0, maximum: 10_000 } },
 } as const;
 
-export const leadParamsSchema = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;

@@ -6,7 +6,8 @@ import type { AppDeps } from '../../app';
 import { ApiError, badRequest, notFound } from '../../errors';
 import { leadView } from '../../leadView';
 import { requireAdmin } from '../../plugins/auth';
-import { adminLeadParamsSchema, adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
+import { adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
+import { idParamsSchema } from '../../schemas/params';
 
 /** Stuck-lead visibility and manual re-drives for operators (DESIGN §8, issue 4 part 5). */
 export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: AppDeps) {
@@ -33,7 +34,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: 
   });
 
   /** Re-drives one lead now; a failed lead is reset to pending first. 202: the routing runs in its workflow. */
-  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, schema: { params: adminLeadParamsSchema } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, schema: { params: idParamsSchema } }, async (request, reply) => {
     const leadId = request.params.id;
     const outcome = await retryFailedLead(redriveDeps, leadId);
     switch (outcome) {

@@ -7,7 +7,8 @@ import type { AppDeps } from '../../app';
 import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
 import { leadIdentityHashes } from '../../leadIdentity';
 import { requireAdmin } from '../../plugins/auth';
-import { ruleBodySchema, ruleParamsSchema, simulateBodySchema, type RuleBody, type SimulateBody } from '../../schemas/admin';
+import { ruleBodySchema, simulateBodySchema, type RuleBody, type SimulateBody } from '../../schemas/admin';
+import { idParamsSchema } from '../../schemas/params';
 
 /**
  * Checks what the JSON schema cannot: the condition tree (errors name its path), destinations that are
@@ -41,7 +42,7 @@ async function validRule(deps: AppDeps, body: RuleBody): Promise<NewRule> {
 export function adminRuleRoutes(app: FastifyInstance, deps: AppDeps) {
   const { db, config } = deps;
   const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
-  const params = { params: ruleParamsSchema };
+  const params = { params: idParamsSchema };
 
   app.post<{ Body: RuleBody }>('/api/admin/rules', { onRequest, schema: { body: ruleBodySchema } }, async (request, reply) =>
     reply.status(201).send(await insertRule(db, await validRule(deps, request.body))),

@@ -4,7 +4,8 @@ import { getWorkspace, insertWorkspace, listWorkspaces, updateWorkspace, type Wo
 import type { AppDeps } from '../../app';
 import { badRequest, notFound, type FieldProblem } from '../../errors';
 import { requireAdmin } from '../../plugins/auth';
-import { workspaceBodySchema, workspaceListQuerySchema, workspaceParamsSchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
+import { workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
+import { idParamsSchema } from '../../schemas/params';
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -53,7 +54,7 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, config }: AppDe
   /** Changes a workspace (caps, delivery URL, time zone, enabled ...). Keys and secrets are never returned. */
   app.patch<{ Params: { id: string }; Body: WorkspacePatchBody }>(
     '/api/admin/workspaces/:id',
-    { onRequest, schema: { params: workspaceParamsSchema, body: workspacePatchSchema } },
+    { onRequest, schema: { params: idParamsSchema, body: workspacePatchSchema } },
     async (request) => {
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
