@@ -59,7 +59,10 @@ test('a POSTed lead is routed to the destination of the first matching rule, thr
   expect(lead.decision.rules[0]).toMatchObject({ ruleName: 'Texas mortgages', matched: true });
 
   // The workflow's history shows the three activities, in order.
+  // The lead row is committed by completeRouting before the workflow records that local activity's marker,
+  // so wait for the run to close before reading its history.
   const handle = stack.client.workflow.getHandle(routeLeadWorkflowId(leadId));
+  await handle.result();
   const history = await handle.fetchHistory();
   const activities = (history.events ?? [])
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? localActivityName(e.markerRecordedEventAttributes))
