@@ -41,9 +41,13 @@ test('100 concurrent POSTs of one externalId create exactly one lead and one rou
   expect(logs).toHaveLength(1);
   expect(logs[0].destination_workspace_id).toBe(buyer.id);
 
-  // Exactly one workflow run exists for the lead.
-  const runs = [];
-  for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${routeLeadWorkflowId(leadId)}'` })) runs.push(wf);
+  // Exactly one workflow run exists for the lead. Visibility is eventually consistent: wait until it lists
+  // the run as closed, then count.
+  const runs = await waitFor('the run to be listed as closed', async () => {
+    const listed = [];
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${routeLeadWorkflowId(leadId)}'` })) listed.push(wf);
+    return listed.length > 0 && listed.every((wf) => wf.status.name !== 'RUNNING') ? listed : undefined;
+  });
   expect(runs).toHaveLength(1);
 });
 
