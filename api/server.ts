@@ -1,13 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
+import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { buildApp } from './app';
 
 /** The API process: config, connections, listen, and a clean close on SIGTERM/SIGINT. */
 async function main() {
   const config = loadConfig();
-  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-api' });
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-api', log: createLogger(config.LOG_LEVEL) });
   // Lazy: the API starts (and /ready says what is missing) even while Temporal is still coming up.
   const connection = Connection.lazy(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

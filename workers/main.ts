@@ -15,7 +15,7 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker' });
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker', log });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // A client too: maintenance activities re-drive leads by starting workflows.
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));

@@ -1,4 +1,5 @@
 import knex, { type Knex } from 'knex';
+import type { Logger } from '../logger';
 
 export type Db = Knex;
 
@@ -6,6 +7,12 @@ export interface DbOptions {
   poolMax?: number;
   /** Shows up in pg_stat_activity, so on-call can tell the api's connections from the worker's. */
   applicationName?: string;
+  /**
+   * Where knex's own warnings go ("Connection Error: Connection ended unexpectedly" when Postgres restarts,
+   * "Acquire connection error" while it is down). Without one, knex prints them to the console, outside the
+   * structured logs on-call searches.
+   */
+  log?: Logger;
 }
 
 export function createDb(connectionString: string, options: DbOptions = {}): Db {
@@ -15,5 +22,16 @@ export function createDb(connectionString: string, options: DbOptions = {}): Db 
     pool: { min: 0, max: options.poolMax ?? 10 },
     // Fail fast rather than queue forever when the pool is exhausted: the caller retries (Temporal) or 503s.
     acquireConnectionTimeout: 10_000,
+    ...(options.log ? { log: knexLog(options.log) } : {}),
   });
+}
+
+function knexLog(log: Logger): Knex.Config['log'] {
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (message) => log.warn({ event: 'db.warning' }, text(message)),
+    error: (message) => log.error({ event: 'db.error' }, text(message)),
+    deprecate: (method, alternative) => log.warn({ event: 'db.deprecated', method, alternative }, `${method} is deprecated`),
+    debug: (message) => log.debug({ event: 'db.debug' }, text(message)),
+  };
 }

@@ -9,6 +9,8 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../lib/d
  * Script steps, one per request to that path, the last one repeating (no script: 200 forever):
  *  - a status code, e.g. `[500, 500, 200]`, answered with a small JSON body;
  *  - `{ status, body?, headers? }` to choose the body (a rejection message) or headers (a redirect's location);
+ *  - `{ status, heldUntil }` to answer only once that promise settles (outage tests: the test takes a dependency
+ *    down while the buyer "thinks", then lets it answer); the request is in `received` from its arrival;
  *  - `'hang'`: read the request, never answer (timeout tests; `close()` destroys such sockets);
  *  - `'reset'`: read the request, then destroy the connection without answering.
  *
@@ -17,7 +19,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../lib/d
  * answered as scripted, duplicate or not (the script says otherwise), and `{ idempotent: false }` turns the
  * 409 off entirely (a buyer that takes duplicates). `acceptedKeys` lists keys answered 2xx, never 409.
  */
-export type BuyerStep = number | 'hang' | 'reset' | { status: number; body?: string; headers?: Record<string, string> };
+export type BuyerStep = number | 'hang' | 'reset' | { status: number; body?: string; headers?: Record<string, string>; heldUntil?: Promise<unknown> };
 
 export interface ReceivedDelivery {
   path: string;
@@ -95,9 +97,13 @@ export async function startBuyerServer({ secret, idempotent = true }: BuyerServe
         accepted.set(path, [...keys.filter((k) => k !== idempotencyKey), idempotencyKey]);
       }
       record(status);
-      const noBody = status === 204 || status === 304;
-      res.writeHead(status, { 'content-type': 'application/json', ...scripted.headers });
-      res.end(noBody ? undefined : body ?? JSON.stringify(status < 300 ? { ok: true } : { error: `scripted ${status}` }));
+      const answer = () => {
+        const noBody = status === 204 || status === 304;
+        res.writeHead(status, { 'content-type': 'application/json', ...scripted.headers });
+        res.end(noBody ? undefined : body ?? JSON.stringify(status < 300 ? { ok: true } : { error: `scripted ${status}` }));
+      };
+      if (scripted.heldUntil) void scripted.heldUntil.finally(answer);
+      else answer();
     });
   });
   server.on('connection', (socket) => {

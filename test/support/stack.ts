@@ -49,7 +49,9 @@ export interface TestStack {
  */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
   const shared = sharedEnv();
-  const database = await createTestDatabase();
+  // A test that brings its own Postgres or Temporal (outage tests restart them) passes DATABASE_URL or
+  // TEMPORAL_ADDRESS; otherwise the file gets a database cloned from the shared template.
+  const database = env.DATABASE_URL ? { url: env.DATABASE_URL } : await createTestDatabase();
   const adminToken = crypto.randomBytes(24).toString('hex');
   const config = loadConfig({
     DATABASE_URL: database.url,
@@ -65,7 +67,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     ROUTING_RETRY_MAX_SECONDS: '1',
     ...env,
   });
-  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, log: createLogger('silent') });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApp({ db, temporal: client, config }, { logger: false });
