@@ -1,8 +1,11 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
+  defineSignal,
   proxyActivities,
   proxyLocalActivities,
+  setHandler,
   sleep,
   upsertSearchAttributes,
   type RetryPolicy,
@@ -11,6 +14,7 @@ import type { createActivities } from '../activities';
 import { DestinationWorkspaceId, RoutingAttempts, RoutingStatus, SourceWorkspaceId } from '../lib/temporal/searchAttributes';
 import {
   NonRetryable,
+  RETRY_NOW_SIGNAL,
   type DecisionTrace,
   type DeliveryRecord,
   type RouteLeadInput,
@@ -19,6 +23,8 @@ import {
 } from './routeLead.types';
 
 type Activities = ReturnType<typeof createActivities>;
+
+export const retryNowSignal = defineSignal(RETRY_NOW_SIGNAL);
 
 const retry: RetryPolicy = {
   initialInterval: '200 ms',
@@ -81,9 +87,14 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
   const { leadId } = input;
   upsertSearchAttributes([{ key: RoutingStatus, value: 'routing' }, { key: SourceWorkspaceId, value: input.sourceWorkspaceId }]);
   const state: Attempt = { leadId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
+  let retryNow = false;
+  setHandler(retryNowSignal, () => {
+    retryNow = true;
+  });
 
   for (;;) {
     state.startedAtMs = Date.now(); // workflow time: deterministic on replay
+    retryNow = false; // a retryNow from here on shortens the wait after this attempt, if there is one
     let next: Next;
     try {
       next = await attemptRouting(state);
@@ -107,7 +118,8 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
       return complete(state, { result: 'failed', errorCode: 'retries_exhausted', errorMessage: `gave up after ${scheduled.attempt} attempts: ${next.reason}` });
     }
     upsertSearchAttributes([{ key: RoutingStatus, value: 'pending' }]);
-    await sleep(Math.max(0, Date.parse(scheduled.nextRetryAt) - Date.now()));
+    // A durable timer that a retryNow signal (sent since this attempt started) cuts short.
+    await condition(() => retryNow, Math.max(1, Date.parse(scheduled.nextRetryAt) - Date.now()));
     if (Date.now() >= Date.parse(scheduled.expiresAt)) {
       const status = await expireLead({ leadId });
       upsertSearchAttributes([{ key: RoutingStatus, value: status ?? 'unknown' }]);

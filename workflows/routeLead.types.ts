@@ -44,6 +44,12 @@ export interface CompleteRoutingInput {
 }
 
 export const ROUTE_LEAD_WORKFLOW_ID_PREFIX = 'route-lead-';
+/**
+ * Signal that cuts a waiting lead's timer short: the next attempt starts now (an operator raised a full
+ * buyer's cap or fixed a failing buyer and does not want to wait for the next reset or backoff). Sent by
+ * `POST /api/admin/leads/:id/retry`. One sent during an attempt applies to the wait after it, if any.
+ */
+export const RETRY_NOW_SIGNAL = 'retryNow';
 export const routeLeadWorkflowId = (leadId: string) => `${ROUTE_LEAD_WORKFLOW_ID_PREFIX}${leadId}`;
 
 /** Error types the activities throw that must not be retried (the workflow stops on them). */

@@ -3,7 +3,7 @@ import type { Db } from '../db/createDb';
 import { DEFAULT_REDRIVE_CONCURRENCY, mapLimit } from './concurrency';
 import type { RoutingStatus } from '../store/leads';
 import { startRouteLead } from '../temporal/startRouteLead';
-import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
+import { RETRY_NOW_SIGNAL, routeLeadWorkflowId } from '../../workflows/routeLead.types';
 
 /** What a re-drive needs: the database (or a transaction), a Temporal client, the routing task queue. */
 export interface RedriveDeps {
@@ -20,8 +20,11 @@ export interface RedriveDeps {
  */
 export type RedriveOutcome = 'started' | 'running' | 'finished' | 'not_found';
 
-/** The admin retry: like a re-drive, but a `failed` lead is reset first and a final lead is refused. */
-export type RetryOutcome = 'started' | 'running' | 'not_found' | 'already_final' | 'past_ttl';
+/**
+ * The admin retry: like a re-drive, but a `failed` lead is reset first, a final lead is refused, and a
+ * running workflow is told to retry now (`signalled`: it wakes from its wait for a backoff or a cap reset).
+ */
+export type RetryOutcome = 'started' | 'signalled' | 'not_found' | 'already_final' | 'past_ttl';
 
 export interface LeadRef {
   id: string;
@@ -149,9 +152,21 @@ export async function retryFailedLead(deps: RedriveDeps, leadId: string): Promis
     }
     const outcome = await redriveKnownLead(deps, { ...lead, status: 'pending' });
     if (outcome === 'finished') continue; // decided between our read and the start: report what it became
+    if (outcome === 'running') return signalRetryNow(deps, leadId);
     return outcome;
   }
   const lead = await readLead(deps.db, leadId);
   if (!lead) return 'not_found';
-  return isFinishedStatus(lead.status) ? 'already_final' : 'running';
+  return isFinishedStatus(lead.status) ? 'already_final' : signalRetryNow(deps, leadId);
+}
+
+async function signalRetryNow(deps: RedriveDeps, leadId: string): Promise<'signalled' | 'already_final'> {
+  try {
+    await deps.temporal.workflow.getHandle(routeLeadWorkflowId(leadId)).signal(RETRY_NOW_SIGNAL);
+    return 'signalled';
+  } catch (err) {
+    // It closed between the describe and the signal: it decided the lead (a new run would have been ours).
+    if (err instanceof WorkflowNotFoundError) return 'already_final';
+    throw err;
+  }
 }

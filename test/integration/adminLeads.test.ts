@@ -124,6 +124,41 @@ describe('POST /api/admin/leads/:id/retry', () => {
     expect(await stack.db('lead_routing_logs').where({ lead_id: leadId })).toHaveLength(2);
   });
 
+  test('a lead waiting for a full buyer\'s cap reset is woken by the retry once the operator raises the cap, and routed now', async () => {
+    // Only this test's rule: with a catch-all (another test's) the second lead would go there instead of waiting.
+    const auth = { authorization: `Bearer ${stack.adminToken}` };
+    for (const rule of (await admin('GET', '/api/admin/rules')).json().rules as Array<{ id: string }>) {
+      expect((await stack.app.inject({ method: 'DELETE', url: `/api/admin/rules/${rule.id}`, headers: auth })).statusCode).toBe(204);
+    }
+    const full = await createWorkspace(stack, { name: 'Full buyer', kind: 'partner', caps: { monthly: 1 } });
+    await createRule(stack, { name: 'only the full buyer', priority: 1, destinations: [{ workspaceId: full.id }] });
+    const first = await postLead(stack, source.apiKey!, aLead(), '?wait=10000');
+    expect(first.json()).toMatchObject({ status: 'routed', destinationWorkspaceId: full.id });
+
+    // The second lead finds the buyer full: it waits, pending, with a ledger row due at the next monthly reset.
+    const leadId = (await postLead(stack, source.apiKey!, aLead())).json().leadId as string;
+    const waiting = await waitFor('the second lead to wait for the cap reset', async () => {
+      const row = await stack.db('lead_routing_queue').where({ lead_id: leadId }).first();
+      return row ? row : undefined;
+    });
+    expect(waiting).toMatchObject({ last_error: 'all_destinations_capped', processed_at: null });
+    expect(new Date(waiting.next_retry_at).getTime()).toBeGreaterThan(Date.now());
+    expect(await stack.db('leads').where({ id: leadId }).first()).toMatchObject({ routing_status: 'pending' });
+
+    const patched = await stack.app.inject({ method: 'PATCH', url: `/api/admin/workspaces/${full.id}`, headers: auth, payload: { caps: { monthly: 2 } } });
+    expect(patched.statusCode).toBe(200);
+    const res = await admin('POST', `/api/admin/leads/${leadId}/retry`);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ leadId, outcome: 'signalled' });
+
+    const lead = await waitFor(`lead ${leadId} routed`, async () => {
+      const body = (await admin('GET', `/api/leads/${leadId}`)).json();
+      return body.status === 'routed' ? body : undefined;
+    });
+    expect(lead).toMatchObject({ result: 'success', destinationWorkspaceId: full.id });
+    expect((await stack.db('lead_routing_queue').where({ lead_id: leadId })).map((r) => r.processed_at)).toEqual([expect.any(Date)]);
+  });
+
   test('an expired lead is final too (409); a failed lead past its TTL is not revived (409 past_ttl)', async () => {
     const db = stack.db;
     const base = { source_workspace_id: source.id, email_hash: crypto.randomBytes(16).toString('hex'), payload: {} };

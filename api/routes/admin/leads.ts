@@ -33,7 +33,10 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: 
     return { leads: leads.map((lead) => leadView(lead, ui)) };
   });
 
-  /** Re-drives one lead now; a failed lead is reset to pending first. 202: the routing runs in its workflow. */
+  /**
+   * Retries one lead now: a failed lead is reset to pending and re-driven (`started`); a lead whose workflow
+   * waits for a backoff or a cap reset is woken (`signalled`). 202: the routing runs in its workflow.
+   */
   app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, schema: { params: idParamsSchema } }, async (request, reply) => {
     const leadId = request.params.id;
     const outcome = await retryFailedLead(redriveDeps, leadId);
@@ -45,7 +48,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: 
       case 'past_ttl':
         throw new ApiError(409, 'past_ttl', `lead ${leadId} failed and is past its TTL; it cannot be routed any more`);
       case 'started':
-      case 'running':
+      case 'signalled':
         request.log.info({ event: 'maintenance.lead_retry', leadId, outcome }, 'lead re-driven by an operator');
         return reply.status(202).send({ leadId, outcome, statusUrl: `/api/leads/${leadId}` });
     }
