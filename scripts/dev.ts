@@ -1,5 +1,3 @@
-import { Connection } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,8 +5,8 @@ import { createDb } from '../lib/db/createDb';
 import { migrateLatest } from '../lib/db/migrate';
 import { freePort, isPortOpen } from './local/freePort';
 import { ensureDatabase, startLocalPostgres } from './local/postgres';
+import { startService, stopService, waitForApi, waitForWorker, type Service } from './local/services';
 import { startTemporalDevServer } from './local/temporal';
-import { waitFor } from './local/waitFor';
 import { seedDemo, type DemoKeys } from './seedDemo';
 
 /**
@@ -22,7 +20,7 @@ const root = path.resolve(__dirname, '..');
 const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? path.join(root, '.data'));
 const smoke = process.argv.includes('--smoke');
 const stoppers: Array<() => Promise<void>> = [];
-const children: ChildProcess[] = [];
+const services: Service[] = [];
 
 /** A secret generated on the first run and kept in .data/ (git-ignored) so later runs reuse it. */
 function persistentSecret(file: string, fromEnv: string | undefined): string {
@@ -38,32 +36,23 @@ async function pickPort(preferred: number): Promise<number> {
   return (await isPortOpen(preferred)) ? freePort() : preferred;
 }
 
-function startNode(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
-  const logFile = fs.createWriteStream(path.join(dataDir, `${name}.log`), { flags: 'a' });
-  child.stdout?.pipe(logFile);
-  child.stderr?.pipe(logFile);
-  child.once('exit', (code, signal) => {
+function startNode(name: string, entry: string, env: NodeJS.ProcessEnv): Service {
+  const service = startService(name, entry, env, dataDir);
+  service.child.once('exit', (code, signal) => {
     if (!shuttingDown) {
-      const log = path.join(dataDir, `${name}.log`);
-      console.error(`${name} exited (code ${code}, signal ${signal}); last lines of ${log}:`);
-      console.error(fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n'));
+      console.error(`${name} exited (code ${code}, signal ${signal}); last lines of ${service.logFile}:`);
+      console.error(service.tail());
       void shutdown(1);
     }
   });
-  children.push(child);
-  return child;
+  services.push(service);
+  return service;
 }
 
 let shuttingDown = false;
 async function shutdown(code: number): Promise<never> {
   shuttingDown = true;
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
-    setTimeout(() => c.kill('SIGKILL'), 40_000).unref();
-  })));
+  await Promise.all(services.map((service) => stopService(service)));
   for (const stop of stoppers.reverse()) await stop().catch((err) => console.error(err));
   process.exit(code);
 }
@@ -122,7 +111,7 @@ async function main() {
   startNode('worker', 'workers/main.ts', env);
   startNode('api', 'api/server.ts', env);
   const apiUrl = `http://localhost:${port}`;
-  await waitFor('the API to be ready', async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+  await waitForApi(apiUrl);
   await waitForWorker(temporalAddress, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
 
   const key = demo?.sources[0]?.apiKey ?? '<a source API key>';
@@ -165,19 +154,6 @@ async function smokeTest(apiUrl: string, key: string): Promise<number> {
   console.log(`smoke: 10 leads routed; POST -> routed response: first ${times[0]!.toFixed(0)} ms, ` +
     `median ${sorted[5]!.toFixed(0)} ms, max ${sorted[9]!.toFixed(0)} ms`);
   return 0;
-}
-
-/** The API can be ready before the worker has bundled its workflows; wait until it polls. */
-async function waitForWorker(address: string, namespace: string, taskQueue: string) {
-  const connection = await Connection.connect({ address });
-  try {
-    await waitFor('the worker to poll its task queue', async () => {
-      const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
-      return (res.pollers?.length ?? 0) > 0 ? true : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 250 });
-  } finally {
-    await connection.close();
-  }
 }
 
 main().catch(async (err) => {

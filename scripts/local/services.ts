@@ -1,0 +1,58 @@
+import { Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { waitFor } from './waitFor';
+
+const root = path.resolve(__dirname, '../..');
+
+/**
+ * The project's own processes (api/server.ts, workers/main.ts) run as production runs them: one Node
+ * process each, output appended to `<logDir>/<name>.log`. Used by the dev stack and the load test.
+ */
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  /** The last lines of its log (for "it exited" messages). */
+  tail(lines?: number): string;
+}
+
+export function startService(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): Service {
+  const logFile = path.join(logDir, `${name}.log`);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  const out = fs.createWriteStream(logFile, { flags: 'a' });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const tail = (lines = 15) => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n') : '');
+  return { name, child, logFile, tail };
+}
+
+/** SIGTERM (a graceful drain), SIGKILL after `graceMs`. */
+export function stopService(service: Service, graceMs = 40_000): Promise<void> {
+  const { child } = service;
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
+  });
+}
+
+/** The API answers /ready (Postgres and Temporal reachable). */
+export async function waitForApi(apiUrl: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor('the API to be ready', async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), { timeoutMs, intervalMs: 250 });
+}
+
+/** The API can be ready before the worker has bundled its workflows; wait until it polls its task queue. */
+export async function waitForWorker(address: string, namespace: string, taskQueue: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await waitFor('the worker to poll its task queue', async () => {
+      const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+      return (res.pollers?.length ?? 0) > 0 ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+  } finally {
+    await connection.close();
+  }
+}
