@@ -8,8 +8,10 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
   type RetryPolicy,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { DestinationWorkspaceId, RoutingAttempts, RoutingStatus, SourceWorkspaceId } from '../lib/temporal/searchAttributes';
 import {
@@ -67,6 +69,7 @@ type Next =
 
 interface Attempt {
   leadId: string;
+  sourceWorkspaceId: string;
   startedAtMs: number;
   rejectedBy: string[];
   deliveries: DeliveryRecord[];
@@ -85,8 +88,7 @@ interface Attempt {
  */
 export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome> {
   const { leadId } = input;
-  upsertSearchAttributes([{ key: RoutingStatus, value: 'routing' }, { key: SourceWorkspaceId, value: input.sourceWorkspaceId }]);
-  const state: Attempt = { leadId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
+  const state: Attempt = { leadId, sourceWorkspaceId: input.sourceWorkspaceId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
   let retryNow = false;
   setHandler(retryNowSignal, () => {
     retryNow = true;
@@ -117,12 +119,12 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
       if (scheduled.why === 'lock_lost') continue;
       return complete(state, { result: 'failed', errorCode: 'retries_exhausted', errorMessage: `gave up after ${scheduled.attempt} attempts: ${next.reason}` });
     }
-    upsertSearchAttributes([{ key: RoutingStatus, value: 'pending' }]);
+    show([{ key: RoutingStatus, value: 'pending' }]);
     // A durable timer that a retryNow signal (sent since this attempt started) cuts short.
     await condition(() => retryNow, Math.max(1, Date.parse(scheduled.nextRetryAt) - Date.now()));
     if (Date.now() >= Date.parse(scheduled.expiresAt)) {
       const status = await expireLead({ leadId });
-      upsertSearchAttributes([{ key: RoutingStatus, value: status ?? 'unknown' }]);
+      show([{ key: RoutingStatus, value: status ?? 'unknown' }]);
       return { leadId, status, result: null, destinationWorkspaceId: null };
     }
   }
@@ -131,7 +133,12 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
 async function attemptRouting(state: Attempt): Promise<Next> {
   const { leadId } = state;
   const lock = await acquireRoutingLock({ leadId });
-  upsertSearchAttributes([{ key: RoutingStatus, value: lock.status ?? 'unknown' }, { key: RoutingAttempts, value: lock.attempts }]);
+  // The first attempt's lock is taken inside the run's first workflow task, so the source shows from the start.
+  show([
+    { key: RoutingStatus, value: lock.status ?? 'unknown' },
+    { key: SourceWorkspaceId, value: state.sourceWorkspaceId },
+    { key: RoutingAttempts, value: lock.attempts },
+  ]);
   if (lock.outcome === 'not_routable') {
     // Already decided (a re-drive of a finished lead): report the state, change nothing.
     return { kind: 'done', outcome: { leadId, status: lock.status, result: null, destinationWorkspaceId: null } };
@@ -185,11 +192,22 @@ async function deliver(leadId: string, destinationWorkspaceId: string): Promise<
 async function complete(state: Attempt, outcome: RoutingOutcome): Promise<RouteLeadOutcome> {
   const trace = { ...state.trace, ...(state.deliveries.length ? { deliveries: state.deliveries } : {}) };
   const done = await completeRouting({ leadId: state.leadId, outcome, trace, attemptStartedAtMs: state.startedAtMs });
-  upsertSearchAttributes([
+  show([
     { key: RoutingStatus, value: done.status ?? 'unknown' },
     ...(done.destinationWorkspaceId ? [{ key: DestinationWorkspaceId, value: done.destinationWorkspaceId }] : []),
   ]);
   return { leadId: state.leadId, ...done };
+}
+
+/**
+ * Upserts only the search attributes whose value changes: each upsert is a history event and a visibility
+ * write on the server (under load the server, not the worker, is the bottleneck). workflowInfo() reflects
+ * this run's earlier upserts.
+ */
+function show(pairs: SearchAttributeUpdatePair[]): void {
+  const current = workflowInfo().typedSearchAttributes;
+  const changed = pairs.filter((pair) => current.get(pair.key) !== pair.value);
+  if (changed.length > 0) upsertSearchAttributes(changed);
 }
 
 function isFailureOfType(err: unknown, type: string): boolean {
