@@ -17,7 +17,9 @@ export function makeDecideRouting({ db, config }: ActivityDeps) {
     return db.transaction(async (trx) => {
       const lead = await lockLeadForDecision(trx, leadId, owner);
       if (!lead) throw ApplicationFailure.nonRetryable(`lead ${leadId} is not locked by ${owner}`, NonRetryable.LockLost);
-      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules });
+      // Tests run the retry clock fast (ROUTING_RETRY_BASE_SECONDS 0.2): the wait for an original follows it.
+      const originalWaitSeconds = Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2);
+      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules, originalWaitSeconds });
     });
   };
 }

@@ -117,7 +117,7 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
     }
     if (!scheduled.scheduled) {
       if (scheduled.why === 'lock_lost') continue;
-      return complete(state, { result: 'failed', errorCode: 'retries_exhausted', errorMessage: `gave up after ${scheduled.attempt} attempts: ${next.reason}` });
+      return complete(state, { result: 'failed', errorCode: 'retries_exhausted', errorMessage: `gave up after ${scheduled.failures} failed attempts: ${next.reason}` });
     }
     show([{ key: RoutingStatus, value: 'pending' }]);
     // A durable timer that a retryNow signal (sent since this attempt started) cuts short.
@@ -161,6 +161,10 @@ async function attemptRouting(state: Attempt): Promise<Next> {
       };
     case 'capped':
       return { kind: 'retry', at: decision.nextResetAt, reason: 'all_destinations_capped' };
+    case 'original_in_flight':
+      // The same person's lead from another partner holds the claim and is not decided yet: if it is
+      // routed this lead is its duplicate, if it fails this one takes the person. Look again shortly.
+      return { kind: 'retry', at: decision.retryAt, reason: 'original_in_flight' };
     case 'assigned': {
       const delivery = await deliver(leadId, decision.destinationWorkspaceId);
       state.deliveries.push(delivery);

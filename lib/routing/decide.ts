@@ -23,6 +23,8 @@ export interface DecisionTrace {
 export type Decision =
   | { kind: 'assigned'; destinationWorkspaceId: string; ruleId: string; ruleVersion: number; trace: DecisionTrace }
   | { kind: 'duplicate'; duplicateOfLeadId: string; trace: DecisionTrace }
+  /** The person's claim is held by a lead not decided yet: look again at `retryAt`. */
+  | { kind: 'original_in_flight'; originalLeadId: string; retryAt: string; trace: DecisionTrace }
   | { kind: 'no_match'; trace: DecisionTrace }
   | { kind: 'capped'; nextResetAt: string; expiresAt: string; trace: DecisionTrace };
 
@@ -40,6 +42,11 @@ export interface DecideOptions {
   dedupeWindowDays: number;
   /** Where the rules come from: the worker's cache (lib/store/rulesCache.ts) or, by default, the table. */
   loadRules?: RulesLoader;
+  /**
+   * How soon to look again when the person's original lead is still being routed (default 2 s; an original
+   * is usually decided within a second). An original waiting for its own retry is looked at after that.
+   */
+  originalWaitSeconds?: number;
 }
 
 /** Ends the savepoint with a rollback (claims and reservations undone) while still returning a decision. */
@@ -61,7 +68,12 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
       if (taken.length > 0) {
         const duplicateOfLeadId = taken[0]!.ownerLeadId;
         const matchedOn = taken.filter((t) => t.ownerLeadId === duplicateOfLeadId).map((t) => t.kind);
-        throw new Undo({ kind: 'duplicate', duplicateOfLeadId, trace: { rules: [], dedupe: { duplicateOfLeadId, matchedOn } } });
+        const trace = { rules: [], dedupe: { duplicateOfLeadId, matchedOn } };
+        // A duplicate is final, so only of an original that is routed: one still in flight may yet fail
+        // (its claim is then released), and the person must not be lost with it.
+        const retryAt = await originalInFlight(sp, duplicateOfLeadId, opts.originalWaitSeconds ?? 2);
+        if (retryAt) throw new Undo({ kind: 'original_in_flight', originalLeadId: duplicateOfLeadId, retryAt, trace });
+        throw new Undo({ kind: 'duplicate', duplicateOfLeadId, trace });
       }
       const assigned = await chooseDestination(sp, lead, opts);
       if (assigned.kind !== 'assigned') throw new Undo(assigned);
@@ -71,6 +83,24 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
     if (err instanceof Undo) return err.decision;
     throw err;
   }
+}
+
+/**
+ * When to look again at a lead whose original is not decided yet (`pending` or `routing`): after
+ * `waitSeconds`, or at the original's own next retry if that is later. Undefined once it is decided.
+ */
+async function originalInFlight(trx: Knex.Transaction, originalLeadId: string, waitSeconds: number): Promise<string | undefined> {
+  const { rows } = await trx.raw<{ rows: Array<{ routing_status: string; retry_at: Date }> }>(
+    `SELECT l.routing_status,
+            GREATEST(now() + make_interval(secs => ?),
+                     (SELECT min(q.next_retry_at) FROM lead_routing_queue q WHERE q.lead_id = l.id AND q.processed_at IS NULL)) AS retry_at
+       FROM leads l
+      WHERE l.id = ?`,
+    [waitSeconds, originalLeadId],
+  );
+  const original = rows[0];
+  if (!original || (original.routing_status !== 'pending' && original.routing_status !== 'routing')) return undefined;
+  return new Date(original.retry_at).toISOString();
 }
 
 async function chooseDestination(trx: Knex.Transaction, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {

@@ -81,7 +81,8 @@ export interface RetryPlan {
 
 export type RetryScheduled =
   | { scheduled: true; attempt: number; nextRetryAt: string; expiresAt: string }
-  | { scheduled: false; why: 'attempts_exhausted'; attempt: number }
+  /** `failures`: the failed attempts made, this one included. */
+  | { scheduled: false; why: 'attempts_exhausted'; failures: number }
   | { scheduled: false; why: 'lock_lost' };
 
 /** Capped exponential backoff: base, 2x base, 4x base ... never more than max. */
@@ -93,6 +94,9 @@ export function backoffSeconds(attempt: number, baseSeconds: number, maxSeconds:
  * Gives the routing lock back while the lead waits for its next attempt (a buyer down, every destination
  * full ...): the lead is `pending` again and the retry is written to the lead_routing_queue ledger, where
  * the retry-queue processor finds it should the waiting workflow be gone. Never later than the TTL.
+ * A plan with `at` is a wait (a cap reset, an original still in flight): it neither counts against
+ * `maxAttempts` nor lengthens the backoff. A plan without is a failed attempt: the backoff follows the
+ * number of failures, and the `maxAttempts`-th failure ends the retries.
  */
 export async function scheduleRetry(db: Db, leadId: string, owner: string, plan: RetryPlan): Promise<RetryScheduled> {
   return db.transaction(async (trx) => {
@@ -103,15 +107,22 @@ export async function scheduleRetry(db: Db, leadId: string, owner: string, plan:
       .first();
     if (!lead || lead.routing_status !== 'routing' || lead.routing_lock_owner !== owner) return { scheduled: false, why: 'lock_lost' };
     const attempt: number = lead.routing_attempts;
-    if (plan.at === null && attempt >= plan.backoff.maxAttempts) return { scheduled: false, why: 'attempts_exhausted', attempt };
-
-    const wanted = plan.at ? Date.parse(plan.at) : Date.now() + backoffSeconds(attempt, plan.backoff.baseSeconds, plan.backoff.maxSeconds) * 1000;
+    const isWait = plan.at !== null;
+    let wanted: number;
+    if (plan.at !== null) {
+      wanted = Date.parse(plan.at);
+    } else {
+      const earlier = await trx('lead_routing_queue').where({ lead_id: leadId, is_wait: false }).whereNot({ attempt_number: attempt }).count<Array<{ n: string }>>('* as n');
+      const failures = Number(earlier[0]!.n) + 1;
+      if (failures >= plan.backoff.maxAttempts) return { scheduled: false, why: 'attempts_exhausted', failures };
+      wanted = Date.now() + backoffSeconds(failures, plan.backoff.baseSeconds, plan.backoff.maxSeconds) * 1000;
+    }
     const nextRetryAt = new Date(Math.min(wanted, new Date(lead.expires_at).getTime())).toISOString();
     await trx('leads').where({ id: leadId }).update({ routing_status: 'pending', routing_lock_owner: null, routing_locked_at: null, last_error: plan.reason });
     await trx('lead_routing_queue')
-      .insert({ lead_id: leadId, workspace_id: lead.source_workspace_id, attempt_number: attempt, next_retry_at: nextRetryAt, last_error: plan.reason })
+      .insert({ lead_id: leadId, workspace_id: lead.source_workspace_id, attempt_number: attempt, next_retry_at: nextRetryAt, last_error: plan.reason, is_wait: isWait })
       .onConflict(['lead_id', 'attempt_number'])
-      .merge(['next_retry_at', 'last_error']);
+      .merge(['next_retry_at', 'last_error', 'is_wait']);
     return { scheduled: true, attempt, nextRetryAt, expiresAt: new Date(lead.expires_at).toISOString() };
   });
 }
