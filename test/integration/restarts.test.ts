@@ -8,6 +8,7 @@ import { ensureDatabase, startLocalPostgres, type LocalPostgres } from '../../sc
 import { startTemporalDevServer, type DevServer } from '../../scripts/local/temporal';
 import { waitFor } from '../../scripts/local/waitFor';
 import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
+import { deferred } from '../support/deferred';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -20,12 +21,6 @@ import { startTestStack, type TestStack } from '../support/stack';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-router-restarts-'));
 fs.chmodSync(scratch, 0o711); // as root, Postgres runs as `postgres` and must pass through
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 async function setUpRouting(stack: TestStack, buyer: BuyerServer) {
   const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });

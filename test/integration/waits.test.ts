@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { scheduleRetry } from '../../lib/store/routing';
 import { waitFor } from '../../scripts/local/waitFor';
 import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
+import { deferred } from '../support/deferred';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -29,12 +30,6 @@ afterAll(async () => {
   await stack?.stop();
   await buyer?.close();
 });
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 const lead = (id: string) => stack.db('leads').where({ id }).first();
 
