@@ -17,9 +17,10 @@ export function makeDecideRouting({ db, config }: ActivityDeps) {
     return db.transaction(async (trx) => {
       const lead = await lockLeadForDecision(trx, leadId, owner);
       if (!lead) throw ApplicationFailure.nonRetryable(`lead ${leadId} is not locked by ${owner}`, NonRetryable.LockLost);
-      // Tests run the retry clock fast (ROUTING_RETRY_BASE_SECONDS 0.2): the wait for an original follows it.
-      const originalWaitSeconds = Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2);
-      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules, originalWaitSeconds });
+      // An original is usually decided within a second: look again after 2 s (or the retry base, if shorter:
+      // tests run a fast retry clock), backing off like a retry.
+      const originalWait = { baseSeconds: Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2), maxSeconds: config.ROUTING_RETRY_MAX_SECONDS };
+      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules, originalWait });
     });
   };
 }

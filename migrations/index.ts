@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import * as m0001 from './0001_initial_schema';
 import * as m0002 from './0002_routing_functions';
 import * as m0003 from './0003_routing_engine';
-import * as m0004 from './0004_retry_waits';
+import * as m0004 from './0004_retry_attempt_counting';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -12,5 +12,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0001_initial_schema', m0001],
   ['0002_routing_functions', m0002],
   ['0003_routing_engine', m0003],
-  ['0004_retry_waits', m0004],
+  ['0004_retry_attempt_counting', m0004],
 ];

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   defineSignal,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -27,6 +28,9 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 export const retryNowSignal = defineSignal(RETRY_NOW_SIGNAL);
+
+/** Patch id: search attributes upserted only when they change (2 upserts per routed lead instead of 3). */
+const SEARCH_ATTRIBUTES_ON_CHANGE = 'search-attributes-on-change';
 
 const retry: RetryPolicy = {
   initialInterval: '200 ms',
@@ -68,6 +72,8 @@ type Next =
   | { kind: 'retry'; at: string | null; reason: string }; // later: at a known time, or after a backoff
 
 interface Attempt {
+  /** A run started before SEARCH_ATTRIBUTES_ON_CHANGE replays the commands it recorded then. */
+  legacySearchAttributes: boolean;
   leadId: string;
   sourceWorkspaceId: string;
   startedAtMs: number;
@@ -88,7 +94,11 @@ interface Attempt {
  */
 export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome> {
   const { leadId } = input;
-  const state: Attempt = { leadId, sourceWorkspaceId: input.sourceWorkspaceId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
+  // Runs that started before search attributes were upserted only on change (an upsert first, then one per
+  // step) must replay exactly those commands; new runs record the patch marker.
+  const legacySearchAttributes = !patched(SEARCH_ATTRIBUTES_ON_CHANGE);
+  if (legacySearchAttributes) upsertSearchAttributes([{ key: RoutingStatus, value: 'routing' }, { key: SourceWorkspaceId, value: input.sourceWorkspaceId }]);
+  const state: Attempt = { legacySearchAttributes, leadId, sourceWorkspaceId: input.sourceWorkspaceId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
   let retryNow = false;
   setHandler(retryNowSignal, () => {
     retryNow = true;
@@ -119,12 +129,12 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
       if (scheduled.why === 'lock_lost') continue;
       return complete(state, { result: 'failed', errorCode: 'retries_exhausted', errorMessage: `gave up after ${scheduled.failures} failed attempts: ${next.reason}` });
     }
-    show([{ key: RoutingStatus, value: 'pending' }]);
+    show(state, [{ key: RoutingStatus, value: 'pending' }]);
     // A durable timer that a retryNow signal (sent since this attempt started) cuts short.
     await condition(() => retryNow, Math.max(1, Date.parse(scheduled.nextRetryAt) - Date.now()));
     if (Date.now() >= Date.parse(scheduled.expiresAt)) {
       const status = await expireLead({ leadId });
-      show([{ key: RoutingStatus, value: status ?? 'unknown' }]);
+      show(state, [{ key: RoutingStatus, value: status ?? 'unknown' }]);
       return { leadId, status, result: null, destinationWorkspaceId: null };
     }
   }
@@ -134,9 +144,9 @@ async function attemptRouting(state: Attempt): Promise<Next> {
   const { leadId } = state;
   const lock = await acquireRoutingLock({ leadId });
   // The first attempt's lock is taken inside the run's first workflow task, so the source shows from the start.
-  show([
+  show(state, [
     { key: RoutingStatus, value: lock.status ?? 'unknown' },
-    { key: SourceWorkspaceId, value: state.sourceWorkspaceId },
+    ...(state.legacySearchAttributes ? [] : [{ key: SourceWorkspaceId, value: state.sourceWorkspaceId }]),
     { key: RoutingAttempts, value: lock.attempts },
   ]);
   if (lock.outcome === 'not_routable') {
@@ -196,7 +206,7 @@ async function deliver(leadId: string, destinationWorkspaceId: string): Promise<
 async function complete(state: Attempt, outcome: RoutingOutcome): Promise<RouteLeadOutcome> {
   const trace = { ...state.trace, ...(state.deliveries.length ? { deliveries: state.deliveries } : {}) };
   const done = await completeRouting({ leadId: state.leadId, outcome, trace, attemptStartedAtMs: state.startedAtMs });
-  show([
+  show(state, [
     { key: RoutingStatus, value: done.status ?? 'unknown' },
     ...(done.destinationWorkspaceId ? [{ key: DestinationWorkspaceId, value: done.destinationWorkspaceId }] : []),
   ]);
@@ -208,7 +218,8 @@ async function complete(state: Attempt, outcome: RoutingOutcome): Promise<RouteL
  * write on the server (under load the server, not the worker, is the bottleneck). workflowInfo() reflects
  * this run's earlier upserts.
  */
-function show(pairs: SearchAttributeUpdatePair[]): void {
+function show(state: Attempt, pairs: SearchAttributeUpdatePair[]): void {
+  if (state.legacySearchAttributes) return upsertSearchAttributes(pairs);
   const current = workflowInfo().typedSearchAttributes;
   const changed = pairs.filter((pair) => current.get(pair.key) !== pair.value);
   if (changed.length > 0) upsertSearchAttributes(changed);

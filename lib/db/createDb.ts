@@ -29,9 +29,12 @@ export function createDb(connectionString: string, options: DbOptions = {}): Db 
 function knexLog(log: Logger): Knex.Config['log'] {
   const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
   return {
-    warn: (message) => log.warn({ event: 'db.warning' }, text(message)),
+    // knex reports connection failures ("Acquire connection error", "Connection Error: ...") as warnings;
+    // for on-call they are errors: the service cannot reach its database.
+    warn: (message) => (/error/i.test(text(message)) ? log.error({ event: 'db.error' }, text(message)) : log.warn({ event: 'db.warning' }, text(message))),
     error: (message) => log.error({ event: 'db.error' }, text(message)),
-    deprecate: (method, alternative) => log.warn({ event: 'db.deprecated', method, alternative }, `${method} is deprecated`),
+    // knex passes one finished sentence ("X is deprecated, please use Y").
+    deprecate: (message) => log.warn({ event: 'db.deprecated' }, text(message)),
     debug: (message) => log.debug({ event: 'db.debug' }, text(message)),
   };
 }

@@ -132,9 +132,10 @@ export async function redriveLead(deps: RedriveDeps, leadId: string): Promise<Re
 
 /**
  * The admin "retry this lead": a `failed` lead is reset to `pending` (its result and decision cleared,
- * `last_error` kept as the reason of the previous attempt; the failed decision stays in lead_routing_logs)
- * and re-driven; a pending/routing lead is simply re-driven; routed and expired leads are final. A failed
- * lead past its TTL is not revived (it would only be expired again).
+ * `last_error` kept as the reason of the previous attempt; the failed decision stays in lead_routing_logs;
+ * its earlier failed attempts stop counting against ROUTING_MAX_ATTEMPTS, so it gets a fresh set) and
+ * re-driven; a lead whose workflow is running is woken (retryNow signal); routed and expired leads are final.
+ * A failed lead past its TTL is not revived (it would only be expired again).
  */
 export async function retryFailedLead(deps: RedriveDeps, leadId: string): Promise<RetryOutcome> {
   // A few rounds at most: the lead can change state under us (e.g. failed by a run that was just finishing).
@@ -144,29 +145,38 @@ export async function retryFailedLead(deps: RedriveDeps, leadId: string): Promis
     if (lead.status === 'routed' || lead.status === 'expired') return 'already_final';
     if (lead.status === 'failed') {
       if (lead.pastTtl) return 'past_ttl';
-      const reset = await deps.db('leads')
-        .where({ id: leadId, routing_status: 'failed' })
-        .update({ routing_status: 'pending', routing_result: null, matched_rule_id: null, matched_rule_version: null, decision: null })
-        .returning('id');
-      if (reset.length === 0) continue; // changed meanwhile: look again
+      if (!(await resetFailedLead(deps.db, leadId))) continue; // changed meanwhile: look again
     }
     const outcome = await redriveKnownLead(deps, { ...lead, status: 'pending' });
     if (outcome === 'finished') continue; // decided between our read and the start: report what it became
-    if (outcome === 'running') return signalRetryNow(deps, leadId);
+    if (outcome === 'running') {
+      if (await signalRetryNow(deps, leadId)) return 'signalled';
+      continue; // it closed between the describe and the signal: look at the lead again
+    }
     return outcome;
   }
-  const lead = await readLead(deps.db, leadId);
-  if (!lead) return 'not_found';
-  return isFinishedStatus(lead.status) ? 'already_final' : signalRetryNow(deps, leadId);
+  throw new Error(`lead ${leadId} kept changing state while being retried; try again`);
 }
 
-async function signalRetryNow(deps: RedriveDeps, leadId: string): Promise<'signalled' | 'already_final'> {
+async function resetFailedLead(db: Db, leadId: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const reset = await trx('leads')
+      .where({ id: leadId, routing_status: 'failed' })
+      .update({ routing_status: 'pending', routing_result: null, matched_rule_id: null, matched_rule_version: null, decision: null })
+      .returning('id');
+    if (reset.length === 0) return false;
+    await trx('lead_routing_queue').where({ lead_id: leadId }).update({ counts_toward_max_attempts: false });
+    return true;
+  });
+}
+
+/** False when the workflow is gone (closed between the caller's describe and this signal). */
+async function signalRetryNow(deps: RedriveDeps, leadId: string): Promise<boolean> {
   try {
     await deps.temporal.workflow.getHandle(routeLeadWorkflowId(leadId)).signal(RETRY_NOW_SIGNAL);
-    return 'signalled';
+    return true;
   } catch (err) {
-    // It closed between the describe and the signal: it decided the lead (a new run would have been ours).
-    if (err instanceof WorkflowNotFoundError) return 'already_final';
+    if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
 }

@@ -43,10 +43,11 @@ export interface DecideOptions {
   /** Where the rules come from: the worker's cache (lib/store/rulesCache.ts) or, by default, the table. */
   loadRules?: RulesLoader;
   /**
-   * How soon to look again when the person's original lead is still being routed (default 2 s; an original
-   * is usually decided within a second). An original waiting for its own retry is looked at after that.
+   * How soon to look again when the person's original lead is still being routed: `baseSeconds` (default
+   * 2: an original is usually decided within a second), doubling with each look up to `maxSeconds`, and
+   * never before the original's own next retry.
    */
-  originalWaitSeconds?: number;
+  originalWait?: { baseSeconds: number; maxSeconds: number };
 }
 
 /** Ends the savepoint with a rollback (claims and reservations undone) while still returning a decision. */
@@ -66,14 +67,13 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
       if (lead.phoneHash) keys.push({ kind: 'phone', hash: lead.phoneHash });
       const taken = await claimIdentity(sp, lead.id, keys, opts.dedupeWindowDays);
       if (taken.length > 0) {
-        const duplicateOfLeadId = taken[0]!.ownerLeadId;
-        const matchedOn = taken.filter((t) => t.ownerLeadId === duplicateOfLeadId).map((t) => t.kind);
-        const trace = { rules: [], dedupe: { duplicateOfLeadId, matchedOn } };
         // A duplicate is final, so only of an original that is routed: one still in flight may yet fail
         // (its claim is then released), and the person must not be lost with it.
-        const retryAt = await originalInFlight(sp, duplicateOfLeadId, opts.originalWaitSeconds ?? 2);
-        if (retryAt) throw new Undo({ kind: 'original_in_flight', originalLeadId: duplicateOfLeadId, retryAt, trace });
-        throw new Undo({ kind: 'duplicate', duplicateOfLeadId, trace });
+        const original = await originalOf(sp, lead.id, taken.map((t) => t.ownerLeadId), opts.originalWait ?? { baseSeconds: 2, maxSeconds: 3600 });
+        const matchedOn = taken.filter((t) => t.ownerLeadId === original.leadId).map((t) => t.kind);
+        const trace = { rules: [], dedupe: { duplicateOfLeadId: original.leadId, matchedOn } };
+        if (original.retryAt) throw new Undo({ kind: 'original_in_flight', originalLeadId: original.leadId, retryAt: original.retryAt, trace });
+        throw new Undo({ kind: 'duplicate', duplicateOfLeadId: original.leadId, trace });
       }
       const assigned = await chooseDestination(sp, lead, opts);
       if (assigned.kind !== 'assigned') throw new Undo(assigned);
@@ -86,21 +86,29 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
 }
 
 /**
- * When to look again at a lead whose original is not decided yet (`pending` or `routing`): after
- * `waitSeconds`, or at the original's own next retry if that is later. Undefined once it is decided.
+ * The lead this one would duplicate, among the owners of its claimed keys: a routed one if any (then it is
+ * a duplicate now), else the first, still in flight (`pending` or `routing`), with when to look again:
+ * the wait doubles with each earlier look (`original_in_flight` rows in this lead's ledger), and is never
+ * before that original's own next retry.
  */
-async function originalInFlight(trx: Knex.Transaction, originalLeadId: string, waitSeconds: number): Promise<string | undefined> {
-  const { rows } = await trx.raw<{ rows: Array<{ routing_status: string; retry_at: Date }> }>(
-    `SELECT l.routing_status,
-            GREATEST(now() + make_interval(secs => ?),
-                     (SELECT min(q.next_retry_at) FROM lead_routing_queue q WHERE q.lead_id = l.id AND q.processed_at IS NULL)) AS retry_at
-       FROM leads l
-      WHERE l.id = ?`,
-    [waitSeconds, originalLeadId],
+async function originalOf(
+  trx: Knex.Transaction,
+  leadId: string,
+  ownerLeadIds: string[],
+  wait: { baseSeconds: number; maxSeconds: number },
+): Promise<{ leadId: string; retryAt?: string }> {
+  const owners = await trx('leads').select('id', 'routing_status').whereIn('id', ownerLeadIds);
+  const routed = owners.find((o) => o.routing_status === 'routed');
+  if (routed) return { leadId: routed.id };
+  const first = ownerLeadIds[0]!;
+  const { rows } = await trx.raw<{ rows: Array<{ retry_at: Date }> }>(
+    `SELECT GREATEST(
+              now() + make_interval(secs => least(?::float8 * 2 ^ (SELECT count(*) FROM lead_routing_queue
+                                                                      WHERE lead_id = ? AND last_error = 'original_in_flight'), ?::float8)),
+              (SELECT min(next_retry_at) FROM lead_routing_queue WHERE lead_id = ? AND processed_at IS NULL)) AS retry_at`,
+    [wait.baseSeconds, leadId, wait.maxSeconds, first],
   );
-  const original = rows[0];
-  if (!original || (original.routing_status !== 'pending' && original.routing_status !== 'routing')) return undefined;
-  return new Date(original.retry_at).toISOString();
+  return { leadId: first, retryAt: new Date(rows[0]!.retry_at).toISOString() };
 }
 
 async function chooseDestination(trx: Knex.Transaction, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {

@@ -112,7 +112,10 @@ export async function scheduleRetry(db: Db, leadId: string, owner: string, plan:
     if (plan.at !== null) {
       wanted = Date.parse(plan.at);
     } else {
-      const earlier = await trx('lead_routing_queue').where({ lead_id: leadId, is_wait: false }).whereNot({ attempt_number: attempt }).count<Array<{ n: string }>>('* as n');
+      const earlier = await trx('lead_routing_queue')
+        .where({ lead_id: leadId, counts_toward_max_attempts: true })
+        .whereNot({ attempt_number: attempt })
+        .count<Array<{ n: string }>>('* as n');
       const failures = Number(earlier[0]!.n) + 1;
       if (failures >= plan.backoff.maxAttempts) return { scheduled: false, why: 'attempts_exhausted', failures };
       wanted = Date.now() + backoffSeconds(failures, plan.backoff.baseSeconds, plan.backoff.maxSeconds) * 1000;
@@ -120,9 +123,9 @@ export async function scheduleRetry(db: Db, leadId: string, owner: string, plan:
     const nextRetryAt = new Date(Math.min(wanted, new Date(lead.expires_at).getTime())).toISOString();
     await trx('leads').where({ id: leadId }).update({ routing_status: 'pending', routing_lock_owner: null, routing_locked_at: null, last_error: plan.reason });
     await trx('lead_routing_queue')
-      .insert({ lead_id: leadId, workspace_id: lead.source_workspace_id, attempt_number: attempt, next_retry_at: nextRetryAt, last_error: plan.reason, is_wait: isWait })
+      .insert({ lead_id: leadId, workspace_id: lead.source_workspace_id, attempt_number: attempt, next_retry_at: nextRetryAt, last_error: plan.reason, counts_toward_max_attempts: !isWait })
       .onConflict(['lead_id', 'attempt_number'])
-      .merge(['next_retry_at', 'last_error', 'is_wait']);
+      .merge(['next_retry_at', 'last_error', 'counts_toward_max_attempts']);
     return { scheduled: true, attempt, nextRetryAt, expiresAt: new Date(lead.expires_at).toISOString() };
   });
 }

@@ -45,7 +45,8 @@ describe('Postgres restarts while a lead is in flight', () => {
     await ensureDatabase(pg.url(), 'lead_router');
     const db = createDb(pg.url('lead_router'), { poolMax: 2 });
     await migrateLatest(db).finally(() => db.destroy());
-    stack = await startTestStack({ DATABASE_URL: pg.url('lead_router') });
+    // The held buyer answers when the test says; a delivery timeout must not overtake it on a slow machine.
+    stack = await startTestStack({ DATABASE_URL: pg.url('lead_router'), DELIVERY_TIMEOUT_MS: '60000' });
     buyer = await startBuyerServer();
     // Record completeRouting's failures: the test must see the outage reach it, not just survive a restart.
     await stack.startWorker({
@@ -106,7 +107,7 @@ describe('the Temporal server restarts while a lead is in flight', () => {
   beforeAll(async () => {
     port = await freePort();
     temporal = await startTemporalDevServer({ port, dbFile, logFile });
-    stack = await startTestStack({ TEMPORAL_ADDRESS: temporal.address });
+    stack = await startTestStack({ TEMPORAL_ADDRESS: temporal.address, DELIVERY_TIMEOUT_MS: '60000' });
     buyer = await startBuyerServer();
     await stack.startWorker();
   });

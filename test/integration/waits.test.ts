@@ -18,7 +18,8 @@ let partnerB: { id: string; apiKey?: string };
 let target: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The held buyer answers when the test says; a delivery timeout must not overtake it on a slow machine.
+  stack = await startTestStack({ DELIVERY_TIMEOUT_MS: '60000', ROUTING_MAX_ATTEMPTS: '3' });
   buyer = await startBuyerServer();
   await stack.startWorker();
   partnerA = await createWorkspace(stack, { name: 'Partner A', kind: 'source' });
@@ -66,7 +67,7 @@ test('the original is routed: the lead that waited for it is its duplicate and i
   // Its waits are in the ledger as waits, all processed.
   const ledger = await stack.db('lead_routing_queue').where({ lead_id: second });
   expect(ledger.length).toBeGreaterThan(0);
-  expect(ledger.every((r) => r.is_wait && r.processed_at !== null && r.last_error === 'original_in_flight')).toBe(true);
+  expect(ledger.every((r) => !r.counts_toward_max_attempts && r.processed_at !== null && r.last_error === 'original_in_flight')).toBe(true);
 });
 
 test('the original fails (its only buyer rejects it): the lead that waited takes the person and is routed', async () => {
@@ -79,6 +80,26 @@ test('the original fails (its only buyer rejects it): the lead that waited takes
   // The person is now the second lead's: a third submission is its duplicate.
   const third = await postLead(stack, partnerA.apiKey!, aLead({ email: (await stack.db('leads').where({ id: second }).first()).payload.email }), '?wait=10000');
   expect(third.json()).toMatchObject({ status: 'routed', result: 'duplicate', duplicateOfLeadId: second });
+});
+
+test('an operator\'s retry of a lead that used up its attempts gives it a fresh set', async () => {
+  const down = await createWorkspace(stack, { name: 'Down buyer', kind: 'partner', deliveryUrl: buyer.url('/down') });
+  await createRule(stack, { name: 'down', priority: 0, conditions: { all: [{ field: 'product', op: 'eq', value: 'down-test' }] }, destinations: [{ workspaceId: down.id }] });
+  buyer.respondWith('/down', [503]);
+  const leadId = (await postLead(stack, partnerA.apiKey!, aLead({ product: 'down-test' }))).json().leadId as string;
+  expect(await decided(leadId)).toMatchObject({ routing_status: 'failed', last_error: 'retries_exhausted', routing_attempts: 3 });
+
+  // The buyer is fixed, but fails once more before it answers 200: the lead needs two attempts now.
+  buyer.respondWith('/down', [503, 200]);
+  const res = await stack.app.inject({ method: 'POST', url: `/api/admin/leads/${leadId}/retry`, headers: { authorization: `Bearer ${stack.adminToken}` } });
+  expect(res.json()).toMatchObject({ leadId, outcome: 'started' });
+  const routed = await waitFor(`lead ${leadId} routed after the retry`, async () => {
+    const row = await lead(leadId);
+    if (row.routing_status === 'failed' && row.routing_attempts > 3) throw new Error(`failed again: ${row.last_error}`);
+    return row.routing_status === 'routed' ? row : undefined;
+  });
+  expect(routed).toMatchObject({ routing_result: 'success', destination_workspace_id: down.id, routing_attempts: 5 });
+  expect(buyer.acceptedKeys('/down')).toEqual([leadId]);
 });
 
 describe('waits do not use up retries (scheduleRetry on the real database)', () => {
@@ -122,12 +143,13 @@ describe('waits do not use up retries (scheduleRetry on the real database)', () 
     expect(await scheduleRetry(stack.db, id, owner, { at: null, reason: 'delivery_failed: HTTP 503', backoff })).toEqual({ scheduled: false, why: 'attempts_exhausted', failures: 3 });
 
     const ledger = await stack.db('lead_routing_queue').where({ lead_id: id }).orderBy('attempt_number');
-    expect(ledger.map((r) => r.is_wait)).toEqual([...Array(11).fill(true), false, false]);
+    expect(ledger.map((r) => r.counts_toward_max_attempts)).toEqual([...Array(11).fill(false), true, true]);
   });
 
   test('scheduling the same attempt twice (a retried activity) counts it once', async () => {
     const id = await lockedLead(1);
-    const plan = { at: null, reason: 'delivery_failed: timeout', backoff };
+    // With 2 attempts allowed, counting the repeat as a second failure would end the retries.
+    const plan = { at: null, reason: 'delivery_failed: timeout', backoff: { ...backoff, maxAttempts: 2 } };
     expect(await scheduleRetry(stack.db, id, owner, plan)).toMatchObject({ scheduled: true, attempt: 1 });
     // Same attempt, lock re-entered (no new acquisition, so routing_attempts stays 1).
     await stack.db('leads').where({ id }).update({ routing_status: 'routing', routing_lock_owner: owner, routing_locked_at: stack.db.fn.now() });

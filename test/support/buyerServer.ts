@@ -10,7 +10,8 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../lib/d
  *  - a status code, e.g. `[500, 500, 200]`, answered with a small JSON body;
  *  - `{ status, body?, headers? }` to choose the body (a rejection message) or headers (a redirect's location);
  *  - `{ status, heldUntil }` to answer only once that promise settles (outage tests: the test takes a dependency
- *    down while the buyer "thinks", then lets it answer); the request is in `received` from its arrival;
+ *    down while the buyer "thinks", then lets it answer); the request is in `received`, and a 2xx key in
+ *    `acceptedKeys`, from its arrival, before the answer is sent;
  *  - `'hang'`: read the request, never answer (timeout tests; `close()` destroys such sockets);
  *  - `'reset'`: read the request, then destroy the connection without answering.
  *
@@ -102,7 +103,7 @@ export async function startBuyerServer({ secret, idempotent = true }: BuyerServe
         res.writeHead(status, { 'content-type': 'application/json', ...scripted.headers });
         res.end(noBody ? undefined : body ?? JSON.stringify(status < 300 ? { ok: true } : { error: `scripted ${status}` }));
       };
-      if (scripted.heldUntil) void scripted.heldUntil.finally(answer);
+      if (scripted.heldUntil) void scripted.heldUntil.then(answer, answer);
       else answer();
     });
   });
