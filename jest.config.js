@@ -2,7 +2,7 @@
 // dev server started by test/support/globalSetup.ts (each test file gets its own database and task queue).
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 // light-my-request (fastify's inject) requires `cookie`, which ships ESM only: let swc compile it to CJS.
-const transformIgnorePatterns = ['/node_modules/(?!cookie/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(cookie|content-disposition)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,27 +1,47 @@
-import { identityHash, normalizeEmail, normalizePhone } from '../lib/identity';
+import { emailDedupeKey, identityHash, phoneDedupeKey } from '../lib/identity';
 import { badRequest, type FieldProblem } from './errors';
 import type { LeadBody } from './schemas/lead';
 
+export interface LeadIdentityOptions {
+  hmacKey: string;
+  /** The region a national phone number is read in when the lead has no `country`. */
+  defaultCountry: string;
+  /** Effective placeholder lists (config DEDUPE_PLACEHOLDER_EMAILS / _PHONES); the built-in defaults when omitted. */
+  placeholderEmails?: readonly string[];
+  placeholderPhones?: readonly string[];
+}
+
 /**
- * The checks JSON schema cannot express: a lead needs an email or a phone, and a phone must be a
- * number that can exist (libphonenumber-js, in the lead's country or the configured default).
+ * The identity checks JSON schema cannot express, and the lead's dedupe keys (DESIGN §6).
+ *
+ * Rejected with 400, writing nothing: a lead with neither email nor phone, an email that is not
+ * `local@domain`, and a phone that cannot be a number at all (libphonenumber-js `isPossible()`: letters,
+ * too short or too long for the lead's country, else the configured default).
+ *
+ * Accepted, but with NO dedupe key from that field (its hash is null): a phone that is possible but not
+ * *valid* (`isValid()`: 000-000-0000, 555-555-5555 in the US) and any placeholder email or phone
+ * (lib/identity.ts: RFC 2606 domains, test@test.com, fictional 555-01xx / Ofcom / ACMA ranges, repeated or
+ * sequential digits, plus the configured entries). Such values are entered for many different people, so
+ * as a key they would make every later person a `duplicate` of the first and lose them for the whole
+ * window; rejecting them would lose the lead instead. The lead is stored and routed normally, and still
+ * dedupes on its other field when that one is a real key.
  */
 export function leadIdentityHashes(
   body: LeadBody,
-  opts: { hmacKey: string; defaultCountry: string },
+  opts: LeadIdentityOptions,
 ): { emailHash: string | null; phoneHash: string | null } {
   const problems: FieldProblem[] = [];
   if (body.email === undefined && body.phone === undefined) {
     problems.push({ field: 'email', message: 'email or phone is required' }, { field: 'phone', message: 'email or phone is required' });
   }
-  const email = body.email === undefined ? undefined : normalizeEmail(body.email);
-  if (body.email !== undefined && !email) problems.push({ field: 'email', message: 'is not a valid email address' });
+  const email = body.email === undefined ? undefined : emailDedupeKey(body.email, opts.placeholderEmails);
+  if (email?.kind === 'malformed') problems.push({ field: 'email', message: 'is not a valid email address' });
   const country = body.country?.toUpperCase() ?? opts.defaultCountry;
-  const phone = body.phone === undefined ? undefined : normalizePhone(body.phone, country);
-  if (body.phone !== undefined && !phone) problems.push({ field: 'phone', message: `is not a valid phone number (for country ${country})` });
+  const phone = body.phone === undefined ? undefined : phoneDedupeKey(body.phone, country, opts.placeholderPhones);
+  if (phone?.kind === 'impossible') problems.push({ field: 'phone', message: `is not a valid phone number (for country ${country})` });
   if (problems.length > 0) throw badRequest('invalid body', problems);
   return {
-    emailHash: email ? identityHash(opts.hmacKey, 'email', email) : null,
-    phoneHash: phone ? identityHash(opts.hmacKey, 'phone', phone) : null,
+    emailHash: email?.kind === 'key' ? identityHash(opts.hmacKey, 'email', email.value) : null,
+    phoneHash: phone?.kind === 'key' ? identityHash(opts.hmacKey, 'phone', phone.value) : null,
   };
 }

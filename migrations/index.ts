@@ -3,6 +3,9 @@ import * as m0001 from './0001_initial_schema';
 import * as m0002 from './0002_routing_functions';
 import * as m0003 from './0003_routing_engine';
 import * as m0004 from './0004_retry_attempt_counting';
+import * as m0005 from './0005_cap_periods_dst';
+import * as m0006 from './0006_source_rate_limits';
+import * as m0007 from './0007_leads_without_dedupe_keys';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -13,4 +16,7 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0002_routing_functions', m0002],
   ['0003_routing_engine', m0003],
   ['0004_retry_attempt_counting', m0004],
+  ['0005_cap_periods_dst', m0005],
+  ['0006_source_rate_limits', m0006],
+  ['0007_leads_without_dedupe_keys', m0007],
 ];

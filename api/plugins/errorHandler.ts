@@ -8,17 +8,29 @@ interface AjvError {
   params: Record<string, unknown>;
   /** Set by ajv on the errors of a `propertyNames` check: the offending key. */
   propertyName?: string;
+  /** The schema that failed (ajv `verbose`); `x-error-message` there says in words what is accepted. */
+  parentSchema?: Record<string, unknown>;
 }
 
-/** `/attributes/loanAmount` + missing `x` -> `attributes.loanAmount.x`. */
+/**
+ * `/attributes/loanAmount` + missing `x` -> `attributes.loanAmount.x`; array items as `destinations[0]`, the
+ * form every other check (rules, input sanitising) names fields in.
+ */
 function fieldOf(e: AjvError): string {
-  const base = e.instancePath.split('/').filter(Boolean).join('.');
+  const base = e.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path ? `${path}.${seg}` : seg), '');
   const child = (e.params.missingProperty ?? e.params.additionalProperty ?? e.propertyName) as string | undefined;
   return [base, child].filter(Boolean).join('.') || '(root)';
 }
 
 function messageOf(e: AjvError): string {
+  const own = e.parentSchema?.['x-error-message'];
+  if (typeof own === 'string' && e.keyword !== 'required' && e.keyword !== 'additionalProperties') return own;
   if (e.keyword === 'required') return 'is required';
+  if (e.keyword === 'format' && e.params.format === 'uuid') return 'must be a UUID such as 0b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b';
   if (e.keyword === 'additionalProperties') return 'is not an accepted field';
   if (e.keyword === 'type' && e.instancePath === '') return 'body must be a JSON object';
   return e.message ?? 'is invalid';

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
+import { routeDocs } from '../schemas/responses';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
@@ -7,10 +8,10 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 export function healthRoutes(app: FastifyInstance, { db, temporal }: AppDeps) {
   // Unauthenticated: answers which dependency is down, not why (the reason goes to the log).
   /** Liveness: the process serves requests. */
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', { schema: routeDocs.health }, async () => ({ status: 'ok' }));
 
   /** Readiness: the dependencies needed to accept a lead answer. Load balancers stop sending on 503. */
-  app.get('/ready', async (_request, reply) => {
+  app.get('/ready', { schema: routeDocs.ready }, async (_request, reply) => {
     const check = async (fn: () => Promise<unknown>) => {
       try {
         await withTimeout(fn(), 2_000);

@@ -2,28 +2,34 @@ import type { FastifyInstance } from 'fastify';
 import { coerceError } from '../../lib/errors';
 import { getLeadState, insertLeadOnce } from '../../lib/store/leads';
 import { startRouteLead } from '../../lib/temporal/startRouteLead';
-import type { AppDeps } from '../app';
+import type { RouteDeps } from '../app';
 import { ApiError, notFound } from '../errors';
 import { leadIdentityHashes } from '../leadIdentity';
+import { normalizeLeadInput } from '../leadInput';
 import { isFinished, leadView } from '../leadView';
-import { requireSource, requireSourceOrAdmin } from '../plugins/auth';
 import { leadBodySchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
 import { idParamsSchema } from '../schemas/params';
+import { routeDocs } from '../schemas/responses';
 
 const START_DEADLINE_MS = 10_000;
 
-export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
-  const { db, temporal, config } = deps;
-  const auth = { db, adminToken: config.ADMIN_TOKEN };
+export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { db, temporal, config, auth } = deps;
   const statusUrl = (id: string) => `/api/leads/${id}`;
 
   app.post<{ Body: LeadBody; Querystring: RouteQuery }>(
     '/api/leads/route',
-    { onRequest: requireSource(auth), schema: { body: leadBodySchema, querystring: routeQuerySchema } },
+    {
+      onRequest: auth.source,
+      preValidation: async (request) => {
+        request.body = normalizeLeadInput(request.body) as LeadBody;
+      },
+      schema: { ...routeDocs.routeLead, body: leadBodySchema, querystring: routeQuerySchema },
+    },
     async (request, reply) => {
-      if (request.caller?.kind !== 'source') throw new Error('requireSource did not set a source caller');
+      if (request.caller?.kind !== 'source') throw new Error('auth.source did not set a source caller');
       const source = request.caller.workspace;
-      const hashes = leadIdentityHashes(request.body, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY });
+      const hashes = leadIdentityHashes(request.body, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
       const { lead, created } = await insertLeadOnce(db, {
         sourceWorkspaceId: source.id,
         externalId: request.body.externalId,
@@ -66,7 +72,7 @@ export function leadRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.get<{ Params: { id: string } }>(
     '/api/leads/:id',
-    { onRequest: requireSourceOrAdmin(auth), schema: { params: idParamsSchema } },
+    { onRequest: auth.sourceOrAdmin, schema: { ...routeDocs.getLead, params: idParamsSchema } },
     async (request) => {
       const lead = await getLeadState(db, request.params.id);
       const caller = request.caller;

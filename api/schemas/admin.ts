@@ -10,8 +10,12 @@ export interface WorkspaceBody {
   deliveryUrl?: string;
   timezone?: string;
   caps?: { hourly?: number; daily?: number; monthly?: number };
+  rateLimitPerMinute?: number;
   enabled?: boolean;
 }
+
+/** Requests per minute for one source; 1,000,000/min (~16,700/s) is far past what one gateway serves. */
+const rateLimit = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
 
 export const workspaceBodySchema = {
   type: 'object',
@@ -23,6 +27,7 @@ export const workspaceBodySchema = {
     deliveryUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
     caps: { type: 'object', additionalProperties: false, properties: { hourly: cap, daily: cap, monthly: cap } },
+    rateLimitPerMinute: rateLimit,
     enabled: { type: 'boolean' },
   },
 } as const;
@@ -32,6 +37,7 @@ export interface WorkspacePatchBody {
   deliveryUrl?: string | null;
   timezone?: string;
   caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null };
+  rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
 
@@ -47,6 +53,7 @@ export const workspacePatchSchema = {
     deliveryUrl: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 },
     timezone: workspaceBodySchema.properties.timezone,
     caps: { type: 'object', additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
+    rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] },
     enabled: { type: 'boolean' },
   },
 } as const;

@@ -21,12 +21,19 @@ export const leadBodySchema = {
   // Unknown fields are rejected, not dropped: a partner's typo ("emial") should fail loudly.
   additionalProperties: false,
   properties: {
-    externalId: { ...text(200), pattern: '^\\S(.*\\S)?$' },
-    email: { type: 'string', format: 'email', maxLength: 254 },
-    phone: { type: 'string', minLength: 3, maxLength: 40, pattern: '^[0-9+().\\- ]+$' },
+    externalId: { ...text(200), pattern: '^\\S(.*\\S)?$', 'x-error-message': 'must be 1-200 characters that do not start or end with whitespace' },
+    email: { type: 'string', format: 'email', maxLength: 254, 'x-error-message': 'is not an email address such as jane@example.com' },
+    phone: {
+      type: 'string',
+      minLength: 3,
+      maxLength: 40,
+      pattern: '^[0-9+().\\- ]+$',
+      'x-error-message': 'is not a phone number: use digits, with optional +, spaces, dots, dashes and parentheses; extensions (ext., x) and letters are not accepted',
+    },
     firstName: text(100),
     lastName: text(100),
-    country: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+    // Upper-cased at the boundary (api/leadInput.ts) before this check.
+    country: { type: 'string', format: 'iso-3166-alpha-2', 'x-error-message': 'is not an ISO 3166-1 alpha-2 country code such as US' },
     state: text(64),
     postalCode: text(20),
     product: text(100),

@@ -5,7 +5,9 @@ import { decide, type Decision } from './decide';
 /**
  * What would happen to this lead right now: the real decision code (dedupe, rules, distribution, caps)
  * runs against a throw-away lead inside a transaction that is always rolled back, so the answer is
- * exactly what routing would do and nothing is written.
+ * exactly what routing would do and nothing is written. The rules see the payload as read back from
+ * the database, as the real routing does (issue 7, item 2: a value jsonb cannot hold would otherwise
+ * make simulate and routing disagree).
  */
 export async function simulateRouting(
   db: Db,
@@ -26,8 +28,8 @@ export async function simulateRouting(
         routing_locked_at: trx.fn.now(),
         expires_at: trx.raw("now() + interval '1 day'"),
       })
-      .returning(['id', 'expires_at']);
-    return await decide(trx, { ...lead, id: row.id, expiresAt: new Date(row.expires_at).toISOString() }, { excludeDestinations: [], dedupeWindowDays: opts.dedupeWindowDays });
+      .returning(['id', 'expires_at', 'payload']);
+    return await decide(trx, { ...lead, payload: row.payload, id: row.id, expiresAt: new Date(row.expires_at).toISOString() }, { excludeDestinations: [], dedupeWindowDays: opts.dedupeWindowDays });
   } finally {
     await trx.rollback();
   }

@@ -11,6 +11,8 @@ export interface Workspace {
   deliveryUrl: string | null;
   timezone: string;
   caps: { hourly: number | null; daily: number | null; monthly: number | null };
+  /** Requests per minute this source may send; null: the service default (RATE_LIMIT_PER_MINUTE). */
+  rateLimitPerMinute: number | null;
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
@@ -25,10 +27,11 @@ export interface NewWorkspace {
   signingSecret?: string;
   timezone?: string;
   caps?: { hourly?: number; daily?: number; monthly?: number };
+  rateLimitPerMinute?: number;
   enabled?: boolean;
 }
 
-const COLUMNS = ['id', 'name', 'kind', 'api_key_prefix', 'delivery_url', 'timezone', 'cap_hourly', 'cap_daily', 'cap_monthly', 'enabled', 'created_at', 'updated_at'];
+const COLUMNS = ['id', 'name', 'kind', 'api_key_prefix', 'delivery_url', 'timezone', 'cap_hourly', 'cap_daily', 'cap_monthly', 'rate_limit_per_minute', 'enabled', 'created_at', 'updated_at'];
 
 type Row = Record<string, unknown>;
 
@@ -41,6 +44,7 @@ function toWorkspace(r: Row): Workspace {
     deliveryUrl: (r.delivery_url as string | null) ?? null,
     timezone: r.timezone as string,
     caps: { hourly: r.cap_hourly as number | null, daily: r.cap_daily as number | null, monthly: r.cap_monthly as number | null },
+    rateLimitPerMinute: (r.rate_limit_per_minute as number | null) ?? null,
     enabled: r.enabled as boolean,
     createdAt: new Date(r.created_at as string).toISOString(),
     updatedAt: new Date(r.updated_at as string).toISOString(),
@@ -60,6 +64,7 @@ export async function insertWorkspace(db: Db, w: NewWorkspace): Promise<Workspac
       cap_hourly: w.caps?.hourly ?? null,
       cap_daily: w.caps?.daily ?? null,
       cap_monthly: w.caps?.monthly ?? null,
+      rate_limit_per_minute: w.rateLimitPerMinute ?? null,
       enabled: w.enabled ?? true,
     })
     .returning(COLUMNS);
@@ -95,6 +100,7 @@ export interface WorkspacePatch {
   deliveryUrl?: string | null;
   timezone?: string;
   caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null };
+  rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
 
@@ -107,6 +113,7 @@ export async function updateWorkspace(db: Db, id: string, patch: WorkspacePatch)
   if (patch.caps?.hourly !== undefined) changes.cap_hourly = patch.caps.hourly;
   if (patch.caps?.daily !== undefined) changes.cap_daily = patch.caps.daily;
   if (patch.caps?.monthly !== undefined) changes.cap_monthly = patch.caps.monthly;
+  if (patch.rateLimitPerMinute !== undefined) changes.rate_limit_per_minute = patch.rateLimitPerMinute;
   const [row] = await db('workspaces').where({ id }).update(changes).returning(COLUMNS);
   return row ? toWorkspace(row as Row) : undefined;
 }

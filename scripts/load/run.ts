@@ -102,7 +102,7 @@ async function main() {
     const states = ['CA', 'TX', 'NY', 'FL', 'WA'];
     const nextLead = () => {
       n += 1;
-      return JSON.stringify({ externalId: `load-${runId}-${n}`, email: `load.${runId}.${n}@example.com`, state: states[n % states.length], product: 'mortgage' });
+      return JSON.stringify({ externalId: `load-${runId}-${n}`, email: `load.${runId}.${n}@outlook.com`, state: states[n % states.length], product: 'mortgage' });
     };
 
     const samples: Sample[] = [];

@@ -95,7 +95,9 @@ interface Case {
 const cases: Case[] = [
   // --- body is not JSON at all, or not an object ---
   { name: 'malformed JSON', request: (c) => routeRequest(c, '{"externalId": "x", "email": '), status: 400, code: 'invalid_json', fields: [] },
-  { name: 'empty body with content-type application/json', request: (c) => routeRequest(c, ''), status: 400, code: 'invalid_json', fields: [] },
+  // An empty body is "no body" (issue 7, item 11: clients send the header on body-less calls); a route
+  // that needs one says so.
+  { name: 'empty body with content-type application/json', request: (c) => routeRequest(c, ''), status: 400, code: 'invalid_request', fields: ['(root)'] },
   { name: 'JSON array body', request: (c) => routeRequest(c, '[{"externalId":"x","email":"a@example.com"}]'), status: 400, code: 'invalid_request', fields: ['(root)'] },
   { name: 'JSON string body', request: (c) => routeRequest(c, '"hello"'), status: 400, code: 'invalid_request', fields: ['(root)'] },
   { name: 'JSON null body', request: (c) => routeRequest(c, 'null'), status: 400, code: 'invalid_request', fields: ['(root)'] },

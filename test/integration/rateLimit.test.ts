@@ -4,7 +4,7 @@ import { startTestStack, type TestStack } from '../support/stack';
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ RATE_LIMIT_PER_MINUTE: '3' });
+  stack = await startTestStack({ RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '1000' });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -26,4 +26,76 @@ test('a source over its per-minute limit gets 429 in the API error shape; anothe
 
   expect((await postLead(stack, b.apiKey!, aLead())).statusCode).toBe(202);
   for (let i = 0; i < 5; i++) expect((await stack.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+});
+
+describe('failed authentication is throttled before it costs a lookup (issue 7, item 8)', () => {
+  let guarded: TestStack;
+  beforeAll(async () => {
+    guarded = await startTestStack({ RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '5' });
+  });
+  afterAll(async () => {
+    await guarded?.stop();
+  });
+
+  const call = (authorization: string | undefined, remoteAddress: string, url = '/api/admin/workspaces') =>
+    guarded.app.inject({ method: 'GET', url, remoteAddress, headers: authorization ? { authorization } : {} });
+
+  test('ten admin-token guesses from one address: 401 five times, then 429 with Retry-After, even for the right token', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await call(`Bearer wrong-admin-token-${i}-0123456789`, '203.0.113.7')).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429, 429]);
+    const blocked = await call(`Bearer ${guarded.adminToken}`, '203.0.113.7');
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(blocked.json()).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/failed authentications/) } });
+    // Another address is not affected.
+    expect((await call(`Bearer ${guarded.adminToken}`, '198.51.100.9')).statusCode).toBe(200);
+  });
+
+  test('wrong source keys are throttled per address, and one wrong key is throttled per credential across addresses', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await call(`Bearer lr_live_wrong${i}`, '203.0.113.20', '/api/leads/00000000-0000-4000-8000-000000000000')).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+
+    const leaked = 'Bearer lr_live_revoked_key_from_a_partner_loop';
+    const byCredential: number[] = [];
+    for (let i = 0; i < 7; i++) byCredential.push((await call(leaked, `192.0.2.${i + 1}`, '/api/leads/00000000-0000-4000-8000-000000000000')).statusCode);
+    expect(byCredential).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  test('health endpoints are matched by route, not by exact URL: /ready?x=1 is never limited', async () => {
+    for (let i = 0; i < 8; i++) {
+      expect((await guarded.app.inject({ method: 'GET', url: `/health?x=${i}` })).statusCode).toBe(200);
+      expect((await guarded.app.inject({ method: 'GET', url: `/ready?x=${i}` })).statusCode).not.toBe(429);
+    }
+  });
+});
+
+describe("a source's own limit, set by an operator (issue 7, item 9)", () => {
+  let limits: TestStack;
+  beforeAll(async () => {
+    // Default 4/min, for the sources and for the admin token (this test's admin makes 2 calls).
+    limits = await startTestStack({ RATE_LIMIT_PER_MINUTE: '4' });
+  });
+  afterAll(async () => {
+    await limits?.stop();
+  });
+
+  test('PATCH rateLimitPerMinute raises one source above the default; null returns it to the default', async () => {
+    const big = await createWorkspace(limits, { name: 'Big partner', kind: 'source', rateLimitPerMinute: 6 });
+    expect(big).toMatchObject({ rateLimitPerMinute: 6 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await postLead(limits, big.apiKey!, aLead())).statusCode);
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 202, 429]);
+    const limited = await postLead(limits, big.apiKey!, aLead());
+    expect(limited.json().error.message).toMatch(/rate limit of 6 requests per 1 minute/);
+
+    const patch = await limits.app.inject({
+      method: 'PATCH',
+      url: `/api/admin/workspaces/${big.id}`,
+      headers: { authorization: `Bearer ${limits.adminToken}` },
+      payload: { rateLimitPerMinute: null },
+    });
+    expect(patch.json()).toMatchObject({ rateLimitPerMinute: null });
+  });
 });

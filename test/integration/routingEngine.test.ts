@@ -128,9 +128,9 @@ test('the same person from two partners at the same instant: one success, one du
 test('dedupe matches on the phone alone, and a duplicate is never delivered', async () => {
   const pushBuyer = await createWorkspace(stack, { name: 'Push buyer', kind: 'partner', deliveryUrl: buyer.url('/dedupe-push') });
   await createRule(stack, { name: 'dedupe push', priority: 15, conditions: { all: [{ field: 'product', op: 'eq', value: 'dedupe-push' }] }, destinations: [{ workspaceId: pushBuyer.id }] });
-  const first = await postLead(stack, sourceA.apiKey!, aLead({ product: 'dedupe-push', email: 'someone@example.com', phone: '+44 20 7946 0958' }), '?wait=10000');
+  const first = await postLead(stack, sourceA.apiKey!, aLead({ product: 'dedupe-push', email: 'someone@outlook.com', phone: '+44 20 7183 8750' }), '?wait=10000');
   expect(first.json()).toMatchObject({ status: 'routed', result: 'success' });
-  const second = await postLead(stack, sourceB.apiKey!, aLead({ product: 'dedupe-push', email: 'other@example.com', phone: '020 7946 0958', country: 'GB' }), '?wait=10000');
+  const second = await postLead(stack, sourceB.apiKey!, aLead({ product: 'dedupe-push', email: 'other@yahoo.com', phone: '020 7183 8750', country: 'GB' }), '?wait=10000');
   expect(second.json()).toMatchObject({ status: 'routed', result: 'duplicate', duplicateOfLeadId: first.json().leadId });
   expect(buyer.received.filter((r) => r.path === '/dedupe-push').map((r) => r.idempotencyKey)).toEqual([first.json().leadId]);
 });
@@ -201,11 +201,11 @@ test('deliveries are signed with the partner secret over the timestamp and body'
     const server = await startBuyerServer({ secret: partner.signingSecret! });
     await stack.db('workspaces').where({ id: partner.id }).update({ delivery_url: server.url('/signed') });
     await createRule(stack, { name: 'signed', priority: 18, conditions: { all: [{ field: 'product', op: 'eq', value: 'signed-test' }] }, destinations: [{ workspaceId: partner.id }] });
-    const res = await postLead(stack, sourceA.apiKey!, aLead({ product: 'signed-test', email: 'signed@example.com' }), '?wait=10000');
+    const res = await postLead(stack, sourceA.apiKey!, aLead({ product: 'signed-test', email: 'signed.lead@outlook.com' }), '?wait=10000');
     expect(res.json().status).toBe('routed');
     expect(server.received).toHaveLength(1);
     expect(server.received[0]).toMatchObject({ signatureValid: true, idempotencyKey: res.json().leadId });
-    expect(server.received[0]!.body).toMatchObject({ leadId: res.json().leadId, lead: { email: 'signed@example.com', product: 'signed-test' } });
+    expect(server.received[0]!.body).toMatchObject({ leadId: res.json().leadId, lead: { email: 'signed.lead@outlook.com', product: 'signed-test' } });
     await server.close();
   } finally {
     await signedBuyer.close().catch(() => undefined);
@@ -249,7 +249,7 @@ test('simulate returns the decision real routing makes, and writes nothing', asy
   const snapshot = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, JSON.stringify(await stack.db(t).select('*').orderByRaw('1'))])));
   const before = await snapshot();
 
-  const lead = { email: 'sim@example.com', product: 'sim-test', attributes: { loanAmount: 250000 } };
+  const lead = { email: 'sim.lead@outlook.com', product: 'sim-test', attributes: { loanAmount: 250000 } };
   const sim = await stack.app.inject({ method: 'POST', url: '/api/admin/rules/simulate', headers: { authorization: `Bearer ${stack.adminToken}` }, payload: { sourceWorkspaceId: sourceA.id, lead } });
   expect(sim.statusCode).toBe(200);
   expect(sim.json().decision).toMatchObject({ kind: 'assigned', destinationWorkspaceId: simBuyer.id });

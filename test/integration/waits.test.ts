@@ -38,7 +38,7 @@ const lead = (id: string) => stack.db('leads').where({ id }).first();
 async function originalAtBuyerAndSecondWaiting(firstAnswer: number) {
   const answer = deferred();
   buyer.respondWith('/buyer', [{ status: firstAnswer, heldUntil: answer.promise }, 200]);
-  const email = `person.${crypto.randomUUID()}@example.com`;
+  const email = `person.${crypto.randomUUID()}@outlook.com`;
   const original = (await postLead(stack, partnerA.apiKey!, aLead({ email }))).json().leadId as string;
   await waitFor('the original to reach the buyer', async () => (buyer.received.some((r) => r.idempotencyKey === original) ? true : undefined));
 

@@ -33,8 +33,8 @@ export function postLead(stack: TestStack, apiKey: string, body: Record<string, 
 }
 
 let counter = 0;
-/** A valid lead with a unique externalId. */
+/** A valid lead with a unique externalId (and a real-looking email: example.com is a placeholder, never a dedupe key). */
 export function aLead(overrides: Record<string, unknown> = {}) {
   counter += 1;
-  return { externalId: `ext-${Date.now()}-${counter}`, email: `person${counter}@example.com`, state: 'CA', ...overrides };
+  return { externalId: `ext-${Date.now()}-${counter}`, email: `person${counter}@outlook.com`, state: 'CA', ...overrides };
 }

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db/createDb';
 import { createLogger } from '../../lib/logger';
 import { createWorker } from '../../workers/createWorker';
+import { installResponseSchemaGuard } from './responseSchemaGuard';
 import { sharedEnv, TEMPLATE_DB } from './env';
 
 // Test output shows test failures, not the SDK's routine worker lifecycle lines. The runtime is
@@ -62,6 +63,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     LOG_LEVEL: 'silent',
     DATABASE_POOL_MAX: '20',
     RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_FAILURES_PER_MINUTE: '100000', // tests of wrong keys would otherwise block the file's own later calls
     // Retries after 0.2 s, 0.4 s ... (capped at 1 s) instead of 30 s, 60 s ...: same code path, test-sized clock.
     ROUTING_RETRY_BASE_SECONDS: '0.2',
     ROUTING_RETRY_MAX_SECONDS: '1',
@@ -71,6 +73,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApp({ db, temporal: client, config }, { logger: false });
+  installResponseSchemaGuard(app); // every answer matches its documented schema (nothing dropped)
 
   const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
   const startWorker: TestStack['startWorker'] = async (overrides) => {

@@ -1,6 +1,7 @@
 // Start-up configuration (lib/config.ts): defaults, coercion, "empty means unset", and every bad value
 // stops start-up with a ConfigError that names the variable.
 import { ConfigError, loadConfig } from '../../lib/config';
+import { DEFAULT_PLACEHOLDER_EMAILS, DEFAULT_PLACEHOLDER_PHONES } from '../../lib/identity';
 
 const VALID = {
   DATABASE_URL: 'postgres://router:secret@db:5432/router',
@@ -33,8 +34,12 @@ describe('loadConfig: valid environments', () => {
       ROUTING_LOCK_STALE_SECONDS: 300,
       LEAD_TTL_DAYS: 90,
       DEFAULT_PHONE_COUNTRY: 'US',
-      RATE_LIMIT_PER_MINUTE: 600,
+      // 6,000/min admits the monitoring spec's 100 leads/s spike from one partner (issue 7, item 9).
+      RATE_LIMIT_PER_MINUTE: 6000,
+      AUTH_FAILURES_PER_MINUTE: 30,
       DEDUPE_WINDOW_DAYS: 30,
+      DEDUPE_PLACEHOLDER_EMAILS: DEFAULT_PLACEHOLDER_EMAILS,
+      DEDUPE_PLACEHOLDER_PHONES: DEFAULT_PLACEHOLDER_PHONES,
       DELIVERY_TIMEOUT_MS: 10_000,
       MAINTENANCE_SCHEDULES: true,
       MAINTENANCE_TIMEZONE: 'UTC',
@@ -165,6 +170,10 @@ describe('loadConfig: bad values name the variable', () => {
     ['ROUTING_LOCK_STALE_SECONDS not a number', { ...VALID, ROUTING_LOCK_STALE_SECONDS: 'five' }, 'ROUTING_LOCK_STALE_SECONDS'],
     ['RATE_LIMIT_PER_MINUTE fractional', { ...VALID, RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
     ['TEMPORAL_UI_URL not a URL', { ...VALID, TEMPORAL_UI_URL: 'not a url' }, 'TEMPORAL_UI_URL'],
+    ['DEDUPE_PLACEHOLDER_EMAILS entry without @', { ...VALID, DEDUPE_PLACEHOLDER_EMAILS: 'test.com' }, 'DEDUPE_PLACEHOLDER_EMAILS'],
+    ['DEDUPE_PLACEHOLDER_EMAILS removing a non-default', { ...VALID, DEDUPE_PLACEHOLDER_EMAILS: '-@gmail.com' }, 'DEDUPE_PLACEHOLDER_EMAILS'],
+    ['DEDUPE_PLACEHOLDER_PHONES national format', { ...VALID, DEDUPE_PLACEHOLDER_PHONES: '555-555-5555' }, 'DEDUPE_PLACEHOLDER_PHONES'],
+    ['DEDUPE_PLACEHOLDER_PHONES several bad entries', { ...VALID, DEDUPE_PLACEHOLDER_PHONES: '+1???55501??,x,+1 415' }, 'DEDUPE_PLACEHOLDER_PHONES'],
   ])('%s', (_name, env, variable) => {
     const err = configError(env);
     expect(err).toBeInstanceOf(Error);
@@ -199,5 +208,36 @@ describe('loadConfig: bad values name the variable', () => {
     const named = err.problems.map((p) => p.split(':')[0]).sort();
     expect(named).toEqual(['ADMIN_TOKEN', 'DATABASE_URL', 'DEFAULT_PHONE_COUNTRY', 'IDENTITY_HMAC_KEY', 'PORT', 'TEMPORAL_TLS']);
     for (const variable of named) expect(err.message).toContain(variable);
+  });
+});
+
+describe('loadConfig: dedupe placeholder lists', () => {
+  test('entries extend the built-in defaults; -entry removes a default', () => {
+    const config = loadConfig({
+      ...VALID,
+      DEDUPE_PLACEHOLDER_EMAILS: '@Mailinator.com, -na@',
+      DEDUPE_PLACEHOLDER_PHONES: '+1???5551234,-sequential',
+    });
+    expect(config.DEDUPE_PLACEHOLDER_EMAILS).toEqual([...DEFAULT_PLACEHOLDER_EMAILS.filter((e) => e !== 'na@'), '@mailinator.com']);
+    expect(config.DEDUPE_PLACEHOLDER_PHONES).toEqual([...DEFAULT_PLACEHOLDER_PHONES.filter((p) => p !== 'sequential'), '+1???5551234']);
+  });
+
+  test('empty means the defaults', () => {
+    const config = loadConfig({ ...VALID, DEDUPE_PLACEHOLDER_EMAILS: '', DEDUPE_PLACEHOLDER_PHONES: ' ' });
+    expect(config.DEDUPE_PLACEHOLDER_EMAILS).toEqual(DEFAULT_PLACEHOLDER_EMAILS);
+    expect(config.DEDUPE_PLACEHOLDER_PHONES).toEqual(DEFAULT_PLACEHOLDER_PHONES);
+  });
+
+  test('a bad entry is named, with the shapes that are accepted', () => {
+    const [problem] = configError({ ...VALID, DEDUPE_PLACEHOLDER_PHONES: '555-555-5555,+1???55501??,(000) 000-0000' }).problems;
+    expect(problem).toMatch(/^DEDUPE_PLACEHOLDER_PHONES: "555-555-5555" is not a phone placeholder \(an E\.164 pattern/);
+    expect(problem).toContain('"(000) 000-0000" is not a phone placeholder');
+    expect(problem).not.toContain('"+1???55501??"');
+    expect(configError({ ...VALID, DEDUPE_PLACEHOLDER_EMAILS: 'test.com' }).problems[0]).toBe(
+      'DEDUPE_PLACEHOLDER_EMAILS: "test.com" is not an email placeholder (@domain, local@ or local@domain)',
+    );
+    expect(configError({ ...VALID, DEDUPE_PLACEHOLDER_EMAILS: '-@gmail.com' }).problems[0]).toBe(
+      'DEDUPE_PLACEHOLDER_EMAILS: "-@gmail.com" removes nothing: @gmail.com is not a built-in default',
+    );
   });
 });

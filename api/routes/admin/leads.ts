@@ -2,16 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { listLeads } from '../../../lib/maintenance/listLeads';
 import { retryFailedLead, type RedriveDeps } from '../../../lib/maintenance/redrive';
 import { processDueRetries } from '../../../lib/maintenance/retryQueue';
-import type { AppDeps } from '../../app';
+import type { RouteDeps } from '../../app';
 import { ApiError, badRequest, notFound } from '../../errors';
 import { leadView } from '../../leadView';
-import { requireAdmin } from '../../plugins/auth';
 import { adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
 import { idParamsSchema } from '../../schemas/params';
+import { routeDocs } from '../../schemas/responses';
 
 /** Stuck-lead visibility and manual re-drives for operators (DESIGN §8, issue 4 part 5). */
-export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: AppDeps) {
-  const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
+export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, auth }: RouteDeps) {
+  const onRequest = auth.admin;
   const redriveDeps: RedriveDeps = { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE };
   const ui = { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE };
 
@@ -19,7 +19,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: 
    * Leads newest first, each with its Temporal Web UI link. `stale=true`: leads `routing` whose lock is
    * older than ROUTING_LOCK_STALE_SECONDS, i.e. what the stale-lock sweeper will release.
    */
-  app.get<{ Querystring: AdminLeadsQuery }>('/api/admin/leads', { onRequest, schema: { querystring: adminLeadsQuerySchema } }, async (request) => {
+  app.get<{ Querystring: AdminLeadsQuery }>('/api/admin/leads', { onRequest, schema: { ...routeDocs.listLeads, querystring: adminLeadsQuerySchema } }, async (request) => {
     const { status, stale, sourceWorkspaceId, limit } = request.query;
     if (stale && status !== undefined && status !== 'routing') {
       throw badRequest('invalid querystring', [{ field: 'stale', message: 'applies only to status=routing (stale means a routing lock older than the stale threshold)' }]);
@@ -37,7 +37,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: 
    * Retries one lead now: a failed lead is reset to pending and re-driven (`started`); a lead whose workflow
    * waits for a backoff or a cap reset is woken (`signalled`). 202: the routing runs in its workflow.
    */
-  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, schema: { params: idParamsSchema } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, schema: { ...routeDocs.retryLead, params: idParamsSchema } }, async (request, reply) => {
     const leadId = request.params.id;
     const outcome = await retryFailedLead(redriveDeps, leadId);
     switch (outcome) {
@@ -58,7 +58,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config }: 
    * One retry-queue pass now, inline (what the every-minute schedule does; `temporal schedule trigger`
    * runs the scheduled one). Up to RETRY_QUEUE_BATCH_SIZE due rows; `more` says whether rows are left.
    */
-  app.post('/api/admin/retry-queue/process', { onRequest }, async (request) => {
+  app.post('/api/admin/retry-queue/process', { onRequest, schema: routeDocs.processRetryQueue }, async (request) => {
     const startedAt = Date.now();
     const { next, ...report } = await processDueRetries(redriveDeps, { limit: config.RETRY_QUEUE_BATCH_SIZE });
     const result = { ...report, more: next !== null, durationMs: Date.now() - startedAt };

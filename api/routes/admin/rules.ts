@@ -1,21 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { simulateRouting } from '../../../lib/routing/simulate';
+import { normalizeConditionValues } from '../../../lib/rules/normalize';
+import type { Condition } from '../../../lib/rules/types';
 import { validateConditions } from '../../../lib/rules/validate';
 import { deleteRule, getRule, insertRule, listRules, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
-import type { AppDeps } from '../../app';
+import type { RouteDeps } from '../../app';
 import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
 import { leadIdentityHashes } from '../../leadIdentity';
-import { requireAdmin } from '../../plugins/auth';
+import { normalizeLeadInput } from '../../leadInput';
 import { ruleBodySchema, simulateBodySchema, type RuleBody, type SimulateBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
+import { routeDocs } from '../../schemas/responses';
 
 /**
  * Checks what the JSON schema cannot: the condition tree (errors name its path), destinations that are
  * partners, a source scope that is a source. Returns the rule to store or throws a 400 naming each field.
  */
-async function validRule(deps: AppDeps, body: RuleBody): Promise<NewRule> {
-  const conditions = body.conditions ?? { all: [] }; // no conditions: a catch-all rule
+async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
+  // No conditions: a catch-all rule. Values are compared in the form lead values are stored in.
+  const conditions = normalizeConditionValues(body.conditions ?? { all: [] }) as Condition;
   const problems: FieldProblem[] = validateConditions(conditions).map((p) => ({ field: p.path, message: p.message }));
   const workspaces = new Map((await listWorkspaces(deps.db)).map((w) => [w.id, w]));
   const seen = new Set<string>();
@@ -39,44 +43,48 @@ async function validRule(deps: AppDeps, body: RuleBody): Promise<NewRule> {
   };
 }
 
-export function adminRuleRoutes(app: FastifyInstance, deps: AppDeps) {
-  const { db, config } = deps;
-  const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
+export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { db, config, auth } = deps;
+  const onRequest = auth.admin;
   const params = { params: idParamsSchema };
 
-  app.post<{ Body: RuleBody }>('/api/admin/rules', { onRequest, schema: { body: ruleBodySchema } }, async (request, reply) =>
+  app.post<{ Body: RuleBody }>('/api/admin/rules', { onRequest, schema: { ...routeDocs.createRule, body: ruleBodySchema } }, async (request, reply) =>
     reply.status(201).send(await insertRule(db, await validRule(deps, request.body))),
   );
 
-  app.get('/api/admin/rules', { onRequest }, async () => ({ rules: await listRules(db) }));
+  app.get('/api/admin/rules', { onRequest, schema: routeDocs.listRules }, async () => ({ rules: await listRules(db) }));
 
-  app.get<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: params }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: { ...routeDocs.getRule, ...params } }, async (request) => {
     const rule = await getRule(db, request.params.id);
     if (!rule) throw notFound('rule');
     return { ...rule, versions: await ruleVersions(db, rule.id) };
   });
 
   /** Replaces the rule; the previous definition stays in its versions, and leads keep the version that routed them. */
-  app.put<{ Params: { id: string }; Body: RuleBody }>('/api/admin/rules/:id', { onRequest, schema: { ...params, body: ruleBodySchema } }, async (request) => {
+  app.put<{ Params: { id: string }; Body: RuleBody }>('/api/admin/rules/:id', { onRequest, schema: { ...routeDocs.replaceRule, ...params, body: ruleBodySchema } }, async (request) => {
     const rule = await updateRule(db, request.params.id, await validRule(deps, request.body));
     if (!rule) throw notFound('rule');
     return rule;
   });
 
-  app.delete<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: params }, async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: { ...routeDocs.deleteRule, ...params } }, async (request, reply) => {
     if (!(await deleteRule(db, request.params.id))) throw notFound('rule');
     return reply.status(204).send();
   });
 
   /** What-if: the decision and its trace for a lead, from the real routing code, writing nothing. */
-  app.post<{ Body: SimulateBody }>('/api/admin/rules/simulate', { onRequest, schema: { body: simulateBodySchema } }, async (request) => {
+  const normalizeSimulated = async (request: { body: unknown }) => {
+    const body = request.body as { lead?: unknown } | undefined;
+    if (body && typeof body === 'object' && 'lead' in body) body.lead = normalizeLeadInput(body.lead);
+  };
+  app.post<{ Body: SimulateBody }>('/api/admin/rules/simulate', { onRequest, preValidation: normalizeSimulated, schema: { ...routeDocs.simulateRouting, body: simulateBodySchema } }, async (request) => {
     const { sourceWorkspaceId, lead } = request.body;
     if ((await getWorkspace(db, sourceWorkspaceId))?.kind !== 'source') {
       throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is not a source workspace' }]);
     }
     let hashes;
     try {
-      hashes = leadIdentityHashes({ externalId: 'simulation', ...lead }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY });
+      hashes = leadIdentityHashes({ externalId: 'simulation', ...lead }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
     } catch (err) {
       // Same checks as a real lead; the fields live under `lead` here.
       if (err instanceof ApiError && err.details) throw badRequest(err.message, err.details.map((d) => ({ ...d, field: `lead.${d.field}` })));

@@ -1,38 +1,49 @@
 import type { FastifyInstance } from 'fastify';
 import { apiKeyPrefix, generateApiKey, generateSigningSecret, hashApiKey } from '../../../lib/apiKeys';
 import { getWorkspace, insertWorkspace, listWorkspaces, updateWorkspace, type WorkspaceKind } from '../../../lib/store/workspaces';
-import type { AppDeps } from '../../app';
+import type { Db } from '../../../lib/db/createDb';
+import type { RouteDeps } from '../../app';
 import { badRequest, notFound, type FieldProblem } from '../../errors';
-import { requireAdmin } from '../../plugins/auth';
 import { workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
+import { routeDocs } from '../../schemas/responses';
 
-function isTimeZone(tz: string): boolean {
+/**
+ * A time zone both Node and Postgres read the same way: an IANA name (`America/New_York`, `UTC`) that
+ * Postgres's pg_timezone_names knows (caps are computed there). Offsets such as `+05:30` are refused:
+ * Intl reads them as UTC+5:30, Postgres's AT TIME ZONE as POSIX, i.e. UTC−5:30.
+ */
+async function isTimeZone(db: Db, tz: string): Promise<boolean> {
+  if (!/^[A-Za-z][A-Za-z0-9_-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
   } catch {
     return false;
   }
+  const { rows } = await db.raw('SELECT 1 FROM pg_timezone_names WHERE name = ? LIMIT 1', [tz]);
+  return rows.length > 0;
 }
 
 /** What the JSON schema cannot check: a real time zone, and delivery settings only on partners. */
-function checkWorkspace(kind: WorkspaceKind, body: { timezone?: string; deliveryUrl?: string | null; caps?: object }): void {
+async function checkWorkspace(db: Db, kind: WorkspaceKind, body: { timezone?: string; deliveryUrl?: string | null; caps?: object; rateLimitPerMinute?: number | null }): Promise<void> {
   const problems: FieldProblem[] = [];
-  if (body.timezone !== undefined && !isTimeZone(body.timezone)) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
+  if (body.timezone !== undefined && !(await isTimeZone(db, body.timezone))) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
   if (kind === 'source' && (body.deliveryUrl || body.caps)) {
     problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
+  }
+  if (kind === 'partner' && body.rateLimitPerMinute != null) {
+    problems.push({ field: 'rateLimitPerMinute', message: 'applies only to source workspaces (the requests they send)' });
   }
   if (problems.length) throw badRequest('invalid body', problems);
 }
 
-export function adminWorkspaceRoutes(app: FastifyInstance, { db, config }: AppDeps) {
-  const onRequest = requireAdmin({ db, adminToken: config.ADMIN_TOKEN });
+export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDeps) {
+  const onRequest = auth.admin;
 
   /** Creates a source (gets an API key) or a partner (gets a signing secret). Secrets are shown only here. */
-  app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, schema: { body: workspaceBodySchema } }, async (request, reply) => {
+  app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, schema: { ...routeDocs.createWorkspace, body: workspaceBodySchema } }, async (request, reply) => {
     const body = request.body;
-    checkWorkspace(body.kind, body);
+    await checkWorkspace(db, body.kind, body);
 
     const apiKey = body.kind === 'source' ? generateApiKey() : undefined;
     const signingSecret = body.kind === 'partner' ? generateSigningSecret() : undefined;
@@ -47,18 +58,18 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, config }: AppDe
 
   app.get<{ Querystring: { kind?: WorkspaceKind } }>(
     '/api/admin/workspaces',
-    { onRequest, schema: { querystring: workspaceListQuerySchema } },
+    { onRequest, schema: { ...routeDocs.listWorkspaces, querystring: workspaceListQuerySchema } },
     async (request) => ({ workspaces: await listWorkspaces(db, request.query.kind) }),
   );
 
   /** Changes a workspace (caps, delivery URL, time zone, enabled ...). Keys and secrets are never returned. */
   app.patch<{ Params: { id: string }; Body: WorkspacePatchBody }>(
     '/api/admin/workspaces/:id',
-    { onRequest, schema: { params: idParamsSchema, body: workspacePatchSchema } },
+    { onRequest, schema: { ...routeDocs.updateWorkspace, params: idParamsSchema, body: workspacePatchSchema } },
     async (request) => {
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
-      checkWorkspace(current.kind, request.body);
+      await checkWorkspace(db, current.kind, request.body);
       return updateWorkspace(db, current.id, request.body);
     },
   );

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { sanitizeJson } from '../../lib/input/sanitize';
+import { ApiError, badRequest } from '../errors';
+
+/**
+ * The one parser of JSON request bodies, replacing Fastify's default so that what a partner sent is
+ * either stored exactly or refused with a reason (issue 7, items 1, 2, 4, 11):
+ *
+ * - a declared charset other than UTF-8 is 415 (RFC 8259 §8.1: JSON exchanged between systems is
+ *   UTF-8; decoding Latin-1 bytes as UTF-8 would store U+FFFD in place of the partner's letters);
+ * - bytes that are not valid UTF-8 are 400, never replaced with U+FFFD;
+ * - an empty body is "no body" (many clients send `Content-Type: application/json` on a body-less
+ *   POST or DELETE); routes that need a body then say the body must be a JSON object;
+ * - `__proto__` and `constructor.prototype` keys are refused by name (prototype pollution);
+ * - every string and number is checked and NFC-normalized by lib/input/sanitize.ts.
+ */
+const UTF8 = new Set(['utf-8', 'utf8']);
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function charsetOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['content-type'] ?? '';
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(header);
+  return match?.[1]?.toLowerCase();
+}
+
+export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
+  const charset = charsetOf(request);
+  if (charset !== undefined && !UTF8.has(charset)) {
+    throw new ApiError(415, 'unsupported_media_type', `charset=${charset} is not supported; send the JSON body as UTF-8 (charset=utf-8)`);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(raw); // also drops a leading BOM
+  } catch {
+    throw new ApiError(400, 'invalid_encoding', 'body is not valid UTF-8; send the JSON body encoded as UTF-8');
+  }
+  if (text.trim() === '') return undefined;
+
+  let parsed: unknown;
+  try {
+    parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    if (err instanceof SyntaxError && /forbidden prototype property/.test(err.message)) {
+      throw new ApiError(400, 'forbidden_key', 'body contains a "__proto__" or "constructor.prototype" key, which is refused (prototype pollution)');
+    }
+    throw new ApiError(400, 'invalid_json', 'body is not valid JSON');
+  }
+
+  const result = sanitizeJson(parsed);
+  if (!result.ok) throw badRequest('invalid body', result.problems);
+  return result.value;
+}
+
+export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
+    try {
+      done(null, parseJsonBody(request, body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,52 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { SHARED_SCHEMAS } from '../schemas/responses';
+
+/**
+ * The API's contract as OpenAPI 3.1 (DESIGN §8), generated from the route schemas: request schemas
+ * (api/schemas/*.ts), answers per status (api/schemas/responses.ts), security per operation.
+ * - `GET /openapi.json`: the document (docs/openapi.json is a committed copy: `npm run openapi:write`);
+ * - `GET /docs`: Swagger UI, served from the @fastify/swagger-ui package (no CDN, works offline).
+ * Registered before the routes: @fastify/swagger collects them as they are added.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Lead Router API',
+        version: '1',
+        description:
+          'Sources send leads (`POST /api/leads/route`) and follow them (`GET /api/leads/{id}`) with their workspace API key; ' +
+          'operators manage workspaces, rules and stuck leads under `/api/admin` with the admin token. ' +
+          'JSON in and out; every error is `{"error": {"code", "message", "details"?}}`.',
+      },
+      tags: [
+        { name: 'leads', description: 'Sources: send a lead, follow its routing' },
+        { name: 'admin: workspaces', description: 'Sources (send leads) and partners (buy them)' },
+        { name: 'admin: rules', description: 'Routing rules, and what-if simulation' },
+        { name: 'admin: leads', description: 'Stuck leads, retries, the retry queue' },
+        { name: 'health', description: 'Liveness and readiness probes' },
+      ],
+      components: {
+        securitySchemes: {
+          sourceApiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A source workspace\'s API key (`lr_live_...`), shown once when the workspace is created',
+          },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'The operators\' token (ADMIN_TOKEN)' },
+        },
+      },
+    },
+    // Shared schemas keep their $id as their name under #/components/schemas.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,76 @@
+/**
+ * What every JSON value that enters the service must be before anything stores or compares it
+ * (issue 7, items 1, 2 and 5), checked in one walk over the parsed body:
+ *
+ * - strings (values AND object keys) contain no U+0000 (Postgres text and jsonb refuse it: SQLSTATE
+ *   22P05) and no lone UTF-16 surrogate (not a Unicode scalar value; Postgres refuses its escape, and
+ *   it cannot be encoded as UTF-8 to a buyer);
+ * - strings are put in Unicode Normalization Form C, so "Mu\u0308ller" (NFD, as macOS sends it) and
+ *   "Müller" compare, match rules and dedupe as the same text (UAX #15);
+ * - numbers are finite (`1e999` parses to Infinity, which jsonb stores as null) and integers are
+ *   within ±(2^53 − 1) (Number.MAX_SAFE_INTEGER: beyond it JSON.parse has already rounded the value
+ *   the partner sent, e.g. 12345678901234567890 → 12345678901234567000).
+ *
+ * The result is a new value; the input is not modified. Each problem names its field as a dotted path
+ * (`attributes.creditScore`, `conditions.all[0].value`), the same form as schema errors.
+ */
+export interface InputProblem {
+  field: string;
+  message: string;
+}
+
+export type SanitizeResult = { ok: true; value: unknown } | { ok: false; problems: InputProblem[] };
+
+// A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string cannot be accepted, or undefined when it can. */
+export function stringProblem(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
+  if (LONE_SURROGATE.test(s)) return 'contains an unpaired UTF-16 surrogate, which is not valid Unicode text';
+  return undefined;
+}
+
+/** Why a number cannot be accepted, or undefined when it can. */
+export function numberProblem(n: number): string | undefined {
+  if (!Number.isFinite(n)) return 'is not a finite number (JSON numbers this large cannot be stored)';
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) {
+    return `is an integer beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), which cannot be stored exactly; send it as a string`;
+  }
+  return undefined;
+}
+
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+export function sanitizeJson(input: unknown): SanitizeResult {
+  const problems: InputProblem[] = [];
+
+  const walk = (value: unknown, path: string): unknown => {
+    if (typeof value === 'string') {
+      const problem = stringProblem(value);
+      if (problem) problems.push({ field: path || '(root)', message: problem });
+      return problem ? value : value.normalize('NFC');
+    }
+    if (typeof value === 'number') {
+      const problem = numberProblem(value);
+      if (problem) problems.push({ field: path || '(root)', message: problem });
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, `${path}[${i}]`));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        const keyProblem = stringProblem(key);
+        // The key itself is unprintable in a path: show it JSON-escaped, so the partner can find it.
+        if (keyProblem) problems.push({ field: join(path, JSON.stringify(key).slice(1, -1)), message: `key ${keyProblem}` });
+        const name = keyProblem ? key : key.normalize('NFC');
+        out[name] = walk(item, join(path, name));
+      }
+      return out;
+    }
+    return value;
+  };
+
+  const value = walk(input, '');
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
+}

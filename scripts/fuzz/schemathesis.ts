@@ -1,0 +1,232 @@
+/**
+ * Property-based fuzzing of the HTTP API with Schemathesis (issue 7), driven by the API's own contract.
+ *
+ *   npm run fuzz                      # long: every phase, 200 examples per operation, a random seed
+ *   npm run fuzz -- --quick           # what `make test` runs (test/integration/schemathesis.test.ts)
+ *   npm run fuzz -- --examples 500 --seed 42 --phases coverage,fuzzing,stateful --max-time 1800
+ *
+ * Starts a whole stack on free ports, production-shaped (scripts/load/stack.ts: Postgres, the Temporal dev
+ * server, the worker and the API as their own processes, buyers that accept every delivery), creates a
+ * source workspace (its API key), partners and a catch-all rule through the admin API, then runs
+ * `st run <api>/openapi.json` with scripts/fuzz/schemathesis.toml: the source key on /api/leads*, the admin
+ * token on /api/admin/* (each operation's `security`), and the checks that must hold for any input: no 5xx,
+ * only documented statuses, bodies matching the documented schema and content type.
+ * Prints the number of generated cases, the 5xx count and the schema violations; a reproducible `curl` for
+ * each failure is in the Schemathesis output. Reports (JSON, NDJSON, JUnit) and the logs of the stack's
+ * processes go to .data/fuzz/<time>/. Exit code 0 only without failures.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeScratchDir, seedMarketplace, startLoadStack } from '../load/stack';
+
+const root = path.resolve(__dirname, '../..');
+export const SCHEMATHESIS_CONFIG = path.join(__dirname, 'schemathesis.toml');
+
+/** The `st` CLI: ST_BIN, the project's tools venv (scripts/ensure-deps.sh installs it there), or PATH. */
+export function findSchemathesis(): string {
+  if (process.env.ST_BIN) return process.env.ST_BIN;
+  const tools = path.join(root, '.tools', 'venv', 'bin', 'st');
+  return fs.existsSync(tools) ? tools : 'st';
+}
+
+export interface FuzzOptions {
+  /** Where the API listens, e.g. http://127.0.0.1:3000; the document is read from `${apiUrl}/openapi.json`. */
+  apiUrl: string;
+  sourceKey: string;
+  adminToken: string;
+  /** Examples per operation and phase (Schemathesis `--max-examples`). */
+  maxExamples: number;
+  phases: string[];
+  seed?: number;
+  workers?: number;
+  /** Stop generating after this many seconds (Schemathesis `--max-time`). */
+  maxTimeSeconds?: number;
+  /** Reports go here (and the Hypothesis example database in long runs). */
+  reportDir: string;
+  /** Keep failing examples between runs in reportDir/../hypothesis (long runs); none in CI. */
+  exampleDatabase?: string;
+  /** Each line of Schemathesis output as it comes (default: discarded; the result holds all of it). */
+  onOutput?: (text: string) => void;
+}
+
+export interface FuzzFailure {
+  title: string;
+  check: string;
+  count: number;
+  operations: string[];
+}
+
+export interface FuzzResult {
+  exitCode: number;
+  seconds: number;
+  /** Test cases Schemathesis generated and sent. */
+  generated: number;
+  /** Distinct failures (one failing input each, after shrinking), by check. */
+  failures: FuzzFailure[];
+  serverErrors: number;
+  schemaViolations: number;
+  undocumentedStatuses: number;
+  /** Errors that are not check failures (network errors, schema problems), with counts. */
+  errors: Array<{ title: string; count: number }>;
+  /** Operations tested / in the document. */
+  operations: { total: number; tested: number } | null;
+  output: string;
+  reportFile: string;
+}
+
+interface JsonReport {
+  exit_code: number;
+  running_time: number;
+  operations: { total: number; tested: number } | null;
+  test_cases: { generated: number; with_failures: number; unique_failures: number };
+  failures: Array<{ type: string; code: string; title: string; count: number; operations: string[] }>;
+  errors: Array<{ title: string; count: number }>;
+}
+
+const CHECK_OF_TITLE: Array<[RegExp, string]> = [
+  [/server error/i, 'not_a_server_error'],
+  [/undocumented http status/i, 'status_code_conformance'],
+  [/response violates schema|schema validation/i, 'response_schema_conformance'],
+  [/content[- ]type/i, 'content_type_conformance'],
+];
+
+function checkOf(f: { type: string; code: string; title: string }): string {
+  for (const candidate of [f.type, f.code]) {
+    if (/^(not_a_server_error|status_code_conformance|response_schema_conformance|content_type_conformance)$/.test(candidate ?? '')) return candidate;
+  }
+  return CHECK_OF_TITLE.find(([re]) => re.test(f.title))?.[1] ?? f.type ?? f.code ?? 'unknown';
+}
+
+export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
+  fs.mkdirSync(opts.reportDir, { recursive: true });
+  const reportFile = path.join(opts.reportDir, 'report.json');
+  fs.rmSync(reportFile, { force: true });
+  const args = [
+    '--no-color',
+    '--config-file', SCHEMATHESIS_CONFIG,
+    'run', `${opts.apiUrl}/openapi.json`,
+    '--max-examples', String(opts.maxExamples),
+    '--phases', opts.phases.join(','),
+    '--workers', String(opts.workers ?? 1),
+    '--report', 'json,ndjson,junit',
+    '--report-dir', opts.reportDir,
+    '--report-json-path', reportFile,
+    '--generation-database', opts.exampleDatabase ?? 'none',
+    '--wait-for-schema', '30',
+  ];
+  if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
+  if (opts.maxTimeSeconds !== undefined) args.push('--max-time', String(opts.maxTimeSeconds));
+
+  const started = Date.now();
+  let output = '';
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    const child = spawn(findSchemathesis(), args, {
+      // Its own cwd: Schemathesis looks for config files and writes caches relative to it.
+      cwd: opts.reportDir,
+      env: { ...process.env, LR_FUZZ_SOURCE_KEY: opts.sourceKey, LR_FUZZ_ADMIN_TOKEN: opts.adminToken, PYTHONUNBUFFERED: '1', COLUMNS: '160' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output += text;
+      opts.onOutput?.(text);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.once('error', (err) => reject(new Error(`could not run Schemathesis (${findSchemathesis()}): ${err.message}; run bash scripts/ensure-deps.sh`)));
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+  const seconds = (Date.now() - started) / 1000;
+  if (!fs.existsSync(reportFile)) throw new Error(`Schemathesis wrote no report (exit ${exitCode}):\n${output}`);
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as JsonReport;
+
+  const failures = report.failures.map((f) => ({ title: f.title, check: checkOf(f), count: f.count, operations: f.operations }));
+  const count = (check: string) => failures.filter((f) => f.check === check).reduce((n, f) => n + f.count, 0);
+  return {
+    exitCode,
+    seconds,
+    generated: report.test_cases.generated,
+    failures,
+    serverErrors: count('not_a_server_error'),
+    schemaViolations: count('response_schema_conformance'),
+    undocumentedStatuses: count('status_code_conformance'),
+    errors: report.errors,
+    operations: report.operations ? { total: report.operations.total, tested: report.operations.tested } : null,
+    output,
+    reportFile,
+  };
+}
+
+export function summarize(result: FuzzResult): string {
+  const lines = [
+    `schemathesis: ${result.generated} generated cases over ${result.operations?.tested ?? '?'}/${result.operations?.total ?? '?'} operations in ${result.seconds.toFixed(1)} s; ` +
+      `5xx: ${result.serverErrors}, schema violations: ${result.schemaViolations}, undocumented statuses: ${result.undocumentedStatuses}, ` +
+      `errors: ${result.errors.reduce((n, e) => n + e.count, 0)} (exit ${result.exitCode})`,
+  ];
+  for (const f of result.failures) lines.push(`  ${f.check}: ${f.title} x${f.count} in ${f.operations.join(', ')}`);
+  for (const e of result.errors) lines.push(`  error: ${e.title} x${e.count}`);
+  lines.push(`  report: ${path.relative(process.cwd(), result.reportFile)}`);
+  return lines.join('\n');
+}
+
+/** The run sizes: `--quick` is the CI run, the default the long one. */
+export const QUICK = { maxExamples: 8, phases: ['examples', 'coverage', 'fuzzing'], seed: 1 } as const;
+export const LONG = { maxExamples: 200, phases: ['examples', 'coverage', 'fuzzing', 'stateful'] } as const;
+
+/** The stack's settings for fuzzing: limits far away, and failing deliveries give up quickly. */
+export const FUZZ_STACK_ENV = {
+  RATE_LIMIT_PER_MINUTE: '1000000',
+  AUTH_FAILURES_PER_MINUTE: '1000000',
+  DELIVERY_TIMEOUT_MS: '1000',
+  ROUTING_RETRY_BASE_SECONDS: '1',
+  ROUTING_RETRY_MAX_SECONDS: '5',
+  MAINTENANCE_SCHEDULES: 'false',
+};
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main() {
+  const quick = process.argv.includes('--quick');
+  const base = quick ? QUICK : LONG;
+  const seedArg = arg('seed');
+  const options = {
+    maxExamples: Number(arg('examples') ?? base.maxExamples),
+    phases: (arg('phases') ?? base.phases.join(',')).split(','),
+    seed: seedArg !== undefined ? Number(seedArg) : 'seed' in base ? base.seed : undefined,
+    workers: Number(arg('workers') ?? 2),
+    maxTimeSeconds: arg('max-time') !== undefined ? Number(arg('max-time')) : undefined,
+  };
+  const dir = makeScratchDir(path.join(root, '.data', 'fuzz'));
+  console.log(`fuzz: starting the stack in ${path.relative(process.cwd(), dir)} ...`);
+  const stack = await startLoadStack(dir, FUZZ_STACK_ENV);
+  let exitCode = 1;
+  try {
+    const { apiKey } = await seedMarketplace(stack);
+    console.log(`fuzz: API at ${stack.apiUrl} (docs: ${stack.apiUrl}/docs); running Schemathesis: ${JSON.stringify(options)}`);
+    const result = await runSchemathesis({
+      apiUrl: stack.apiUrl,
+      sourceKey: apiKey,
+      adminToken: stack.adminToken,
+      ...options,
+      reportDir: path.join(dir, 'schemathesis'),
+      exampleDatabase: quick ? 'none' : path.join(root, '.data', 'fuzz', 'hypothesis'),
+      onOutput: (text) => process.stdout.write(text),
+    });
+    console.log(`\n${summarize(result)}\nlogs of the API and worker: ${path.relative(process.cwd(), dir)}/{api,worker}.log`);
+    exitCode = result.exitCode === 0 && result.failures.length === 0 && result.errors.length === 0 ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+  process.exit(exitCode);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
