@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import crypto from 'node:crypto';
 import type { Writable } from 'node:stream';
 import pino from 'pino';
@@ -32,6 +32,23 @@ export interface RouteDeps extends AppDeps {
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+const REQUEST_ID = /^[0-9A-Fa-f][0-9A-Fa-f-]{7,63}$/;
+
+/**
+ * A request as a log line shows it: the route pattern (`/api/leads/:id`), never the URL, whose path and
+ * query string can carry whatever a partner put there, an email included.
+ */
+/** Config's TRUST_PROXY in Fastify's terms: a hop count becomes "trust the first n hops". */
+function trustProxy(setting: Config['TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === undefined) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting;
+}
+
+function requestLogView(request: FastifyRequest) {
+  return { method: request.method, route: request.routeOptions?.url ?? '(no route)', remoteAddress: request.ip };
+}
+
 /**
  * The HTTP gateway as a Fastify instance, built from its dependencies so tests drive it with
  * `app.inject` against the real Postgres and Temporal. server.ts only adds listen() and signals.
@@ -40,14 +57,29 @@ export async function buildApp(
   deps: AppDeps,
   opts: { logger?: boolean; /** Where log lines go instead of stdout (tests read them). */ logStream?: Writable } = {},
 ): Promise<FastifyInstance> {
+  const logOptions = { ...loggerOptions(deps.config.LOG_LEVEL), serializers: { ...loggerOptions(deps.config.LOG_LEVEL).serializers, req: requestLogView } };
   const app = Fastify({
     ...(opts.logStream
-      ? { loggerInstance: pino(loggerOptions(deps.config.LOG_LEVEL), opts.logStream) as FastifyBaseLogger }
-      : { logger: opts.logger === false ? false : loggerOptions(deps.config.LOG_LEVEL) }),
+      ? { loggerInstance: pino(logOptions, opts.logStream) as FastifyBaseLogger }
+      : { logger: opts.logger === false ? false : logOptions }),
     bodyLimit: BODY_LIMIT_BYTES,
-    // Ids in logs correlate a request with its lead's workflow; honour a caller's X-Request-Id.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // Ids in logs correlate a request with its lead's workflow. A caller's X-Request-Id is honoured only
+    // when it looks like an id (hex / UUID, ≤ 64): a free-text header would put whatever it says, a name
+    // or 100 KB, into every log line of the request.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    },
+    // Behind a load balancer the client address (the failed-authentication throttle's key) is in
+    // X-Forwarded-For; TRUST_PROXY says which hops to believe (Fastify's `trustProxy`).
+    trustProxy: trustProxy(deps.config.TRUST_PROXY),
+    // Malformed URLs (bad percent-encoding, over-long ids) in the API's error shape, not Fastify's.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = `the URL is not valid: ${status === 414 ? 'a path parameter is too long' : 'bad percent-encoding'}`;
+      void (reply as FastifyReply).status(status).send({ error: { code: 'invalid_request', message } });
+    },
   });
   // JSON only: Fastify also parses text/plain by default, which would turn a wrong Content-Type into a
   // confusing schema error instead of a clear 415.

@@ -7,8 +7,9 @@
  * - an optional person field that is empty after trimming is treated as absent (web forms send
  *   `"lastName": ""` for a field nobody filled in; refusing the whole lead for it would lose it);
  * - `country` is upper-cased (ISO 3166-1 alpha-2 is written in capitals).
- * `externalId` is the partner's idempotency key and is never rewritten: surrounding whitespace there is
- * a 400, not a silent change of which lead a repeat refers to.
+ * `externalId` is the partner's idempotency key and is never trimmed: surrounding whitespace there is a
+ * 400, not a silent change of which lead a repeat refers to (it is NFC-normalized like all text, so
+ * canonically equal ids are one lead).
  */
 const OPTIONAL_TEXT_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'country', 'state', 'postalCode', 'product'] as const;
 
@@ -22,7 +23,8 @@ export function normalizeLeadInput(raw: unknown): unknown {
     if (typeof value !== 'string') continue;
     const trimmed = value.trim();
     if (trimmed === '') delete lead[field];
-    else lead[field] = field === 'country' ? trimmed.toUpperCase() : trimmed;
+    // Only ASCII letters are upper-cased: "ß".toUpperCase() is "SS" (South Sudan), "ı" becomes "I".
+    else lead[field] = field === 'country' && /^[A-Za-z]{2}$/.test(trimmed) ? trimmed.toUpperCase() : trimmed;
   }
   if (isObject(lead.attributes)) {
     lead.attributes = Object.fromEntries(

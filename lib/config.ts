@@ -54,6 +54,15 @@ const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt(6000),
   /** Failed authentications per minute per client address (and per presented credential) before 429. */
   AUTH_FAILURES_PER_MINUTE: positiveInt(30),
+  /**
+   * Which proxies to believe for the client address (Fastify `trustProxy`): `true` (any), a hop count, or
+   * comma-separated addresses / CIDRs. Unset behind a load balancer, every client has the balancer's
+   * address, and the failed-authentication throttle would block everyone together.
+   */
+  TRUST_PROXY: z
+    .string()
+    .transform((v): boolean | number | string[] => (v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v.split(',').map((x) => x.trim())))
+    .optional(),
   DEDUPE_WINDOW_DAYS: positiveInt(30),
   /**
    * Emails and phones that never dedupe two people (lib/identity.ts: shapes, built-in defaults, sources).

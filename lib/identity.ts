@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 /**
@@ -39,7 +40,9 @@ export function normalizeEmail(raw: string): string | undefined {
   const at = email.lastIndexOf('@');
   if (at <= 0 || at === email.length - 1) return undefined;
   let local = email.slice(0, at);
-  let domain = email.slice(at + 1);
+  // The domain in its ASCII (IDNA, UTS #46) form: full-width letters from a CJK input method
+  // (ＥＸＡＭＰＬＥ.com) and the Unicode / punycode spellings of one IDN domain are the same mailbox.
+  let domain = domainToASCII(email.slice(at + 1)) || email.slice(at + 1);
   if (GMAIL_DOMAINS.has(domain)) {
     // Gmail ignores dots and everything after '+', and googlemail.com is the same mailbox.
     local = local.split('+')[0]!.replace(/\./g, '');

@@ -42,10 +42,24 @@ export function numberProblem(n: number): string | undefined {
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
+/**
+ * Deepest nesting of arrays and objects accepted. A lead is 3 levels deep and a rule's condition tree
+ * at most 16 (lib/rules/validate.ts) plus its wrapper; a few KB of `[[[[…` would otherwise exhaust the
+ * stack of every recursive reader after the parser (a 500 found by review).
+ */
+export const MAX_DEPTH = 64;
+
 export function sanitizeJson(input: unknown): SanitizeResult {
   const problems: InputProblem[] = [];
 
-  const walk = (value: unknown, path: string): unknown => {
+  let tooDeep = false;
+  const walk = (value: unknown, path: string, depth = 0): unknown => {
+    if (tooDeep) return value;
+    if (depth > MAX_DEPTH && value !== null && typeof value === 'object') {
+      tooDeep = true;
+      problems.push({ field: path || '(root)', message: `nests deeper than ${MAX_DEPTH} levels of arrays and objects` });
+      return value;
+    }
     if (typeof value === 'string') {
       const problem = stringProblem(value);
       if (problem) problems.push({ field: path || '(root)', message: problem });
@@ -56,7 +70,7 @@ export function sanitizeJson(input: unknown): SanitizeResult {
       if (problem) problems.push({ field: path || '(root)', message: problem });
       return value;
     }
-    if (Array.isArray(value)) return value.map((item, i) => walk(item, `${path}[${i}]`));
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, `${path}[${i}]`, depth + 1));
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
@@ -64,7 +78,7 @@ export function sanitizeJson(input: unknown): SanitizeResult {
         // The key itself is unprintable in a path: show it JSON-escaped, so the partner can find it.
         if (keyProblem) problems.push({ field: join(path, JSON.stringify(key).slice(1, -1)), message: `key ${keyProblem}` });
         const name = keyProblem ? key : key.normalize('NFC');
-        out[name] = walk(item, join(path, name));
+        out[name] = walk(item, join(path, name), depth + 1);
       }
       return out;
     }

@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { FUZZ_STACK_ENV, QUICK, runSchemathesis, summarize } from '../../scripts/fuzz/schemathesis';
+import { FUZZ_STACK_ENV, QUICK, runSchemathesis, seedFuzzTargets, summarize, type FuzzTargets } from '../../scripts/fuzz/schemathesis';
 import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
-import { createRule, createWorkspace } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -17,19 +16,16 @@ import { startTestStack, type TestStack } from '../support/stack';
 let stack: TestStack;
 let buyer: BuyerServer;
 let apiUrl: string;
-let sourceKey: string;
+let targets: FuzzTargets;
 
 beforeAll(async () => {
   stack = await startTestStack(FUZZ_STACK_ENV);
   await stack.startWorker();
   buyer = await startBuyerServer({ idempotent: false });
-  const source = await createWorkspace(stack, { name: 'Fuzz Source', kind: 'source' });
-  const partner = await createWorkspace(stack, { name: 'Fuzz Buyer', kind: 'partner', deliveryUrl: buyer.url('/leads') });
-  // Catch-all: generated leads are routed and delivered, so `?wait` answers come back quickly.
-  await createRule(stack, { name: 'everything', priority: 1000, destinations: [{ workspaceId: partner.id }] });
-  sourceKey = source.apiKey!;
   await stack.app.listen({ port: 0, host: '127.0.0.1' });
   apiUrl = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  // A source (the fuzzer's key), a buyer and a catch-all rule, each with a decoy that takes the fuzzer's changes.
+  targets = await seedFuzzTargets(apiUrl, stack.adminToken, buyer.url('/leads'));
 });
 afterAll(async () => {
   await stack?.stop();
@@ -39,11 +35,11 @@ afterAll(async () => {
 test('Schemathesis finds no 5xx, no undocumented status and no schema violation', async () => {
   const result = await runSchemathesis({
     apiUrl,
-    sourceKey,
+    ...targets,
     adminToken: stack.adminToken,
     ...QUICK,
     phases: [...QUICK.phases],
-    workers: 2,
+    workers: 1,
     reportDir: path.resolve(__dirname, '../../.data/fuzz', `jest-${crypto.randomBytes(4).toString('hex')}`),
   });
   console.log(summarize(result));

@@ -379,3 +379,13 @@ describe('identityHash', () => {
     expect(a).not.toContain('jane');
   });
 });
+
+describe('email domains in their IDNA ASCII form (found by review)', () => {
+  test.each([
+    ['full-width letters from a CJK input method', 'a@ＥＸＡＭＰＬＥ.com', 'a@example.com'],
+    ['an IDN domain in Unicode', 'jürgen@exämple.de', 'jürgen@xn--exmple-cua.de'],
+    ['the same IDN domain in punycode', 'jürgen@xn--exmple-cua.de', 'jürgen@xn--exmple-cua.de'],
+  ])('%s', (_name, raw, normalized) => {
+    expect(normalizeEmail(raw)).toBe(normalized);
+  });
+});
