@@ -4,6 +4,7 @@
  *   npm run fuzz                      # long: every phase, 200 examples per operation, a random seed
  *   npm run fuzz -- --quick           # what `make test` runs (test/integration/schemathesis.test.ts)
  *   npm run fuzz -- --examples 500 --seed 42 --phases coverage,fuzzing,stateful --max-time 1800
+ *   npm run fuzz -- --checks all      # exploratory: every Schemathesis check (405s, auth, negative data...)
  *
  * Starts a whole stack on free ports, production-shaped (scripts/load/stack.ts: Postgres, the Temporal dev
  * server, the worker and the API as their own processes, buyers that accept every delivery), creates a
@@ -18,10 +19,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeScratchDir, seedMarketplace, startLoadStack } from '../load/stack';
+import { makeScratchDir, startLoadStack } from '../load/stack';
 
 const root = path.resolve(__dirname, '../..');
 export const SCHEMATHESIS_CONFIG = path.join(__dirname, 'schemathesis.toml');
+export const SCHEMATHESIS_HOOKS = path.join(__dirname, 'hooks.py');
 
 /** The `st` CLI: ST_BIN, the project's tools venv (scripts/ensure-deps.sh installs it there), or PATH. */
 export function findSchemathesis(): string {
@@ -35,11 +37,19 @@ export interface FuzzOptions {
   apiUrl: string;
   sourceKey: string;
   adminToken: string;
+  /** Protected workspace / rule id -> its decoy: changes aimed at the first go to the second (hooks.py). */
+  substituteIds?: Record<string, string>;
+  /** Ids that exist, offered to the generator (see runConfig). */
+  known?: KnownIds;
   /** Examples per operation and phase (Schemathesis `--max-examples`). */
   maxExamples: number;
   phases: string[];
   seed?: number;
+  /** Concurrent requests (default 1: with more, Python 3.11 + Hypothesis can fail with "AST constructor
+   *  recursion depth mismatch", an internal race of theirs that aborts one operation's tests). */
   workers?: number;
+  /** Replaces the checks of schemathesis.toml, e.g. `all` for an exploratory run. */
+  checks?: string;
   /** Stop generating after this many seconds (Schemathesis `--max-time`). */
   maxTimeSeconds?: number;
   /** Reports go here (and the Hypothesis example database in long runs). */
@@ -98,13 +108,58 @@ function checkOf(f: { type: string; code: string; title: string }): string {
   return CHECK_OF_TITLE.find(([re]) => re.test(f.title))?.[1] ?? f.type ?? f.code ?? 'unknown';
 }
 
+export interface KnownIds {
+  sources: string[];
+  partners: string[];
+  /** Ids a path may name: leads, rules and workspaces that exist. */
+  any: string[];
+}
+
+/**
+ * Values the generator draws from part of the time (Schemathesis dictionaries), so that generated requests
+ * get past "no such workspace" and "not a valid phone number" often enough to reach the routing code:
+ * real workspace and lead ids, phone numbers libphonenumber accepts, emails, countries (with case and
+ * whitespace the API normalizes).
+ */
+function dictionaries(known: KnownIds | undefined) {
+  const phones = ['+1 415 555 2671', '(212) 736-5000', '+44 20 7946 0958', '+49 30 901820', '6502530000', ' +1 (650) 253-0000 '];
+  const emails = ['jane@outlook.com', 'Jane.Doe+leads@Gmail.com', ' jane@outlook.com ', 'josé@exämple.de', 'o\'brien@mail.example.org'];
+  const countries = ['US', 'us', ' gb ', 'DE', 'FR', 'ZZ'];
+  const dicts: Record<string, { values: string[]; bind: Array<[string, number]> }> = {
+    phones: { values: phones, bind: [['body.phone', 0.5], ['body.lead.phone', 0.5]] },
+    emails: { values: emails, bind: [['body.email', 0.5], ['body.lead.email', 0.5]] },
+    countries: { values: countries, bind: [['body.country', 0.5], ['body.lead.country', 0.5]] },
+  };
+  if (known) {
+    dicts.sources = { values: known.sources, bind: [['body.sourceWorkspaceId', 0.6], ['query.sourceWorkspaceId', 0.5]] };
+    dicts.partners = { values: known.partners, bind: [['body.destinations[*].workspaceId', 0.7]] };
+    dicts.ids = { values: known.any, bind: [['path.id', 0.4]] };
+  }
+  return dicts;
+}
+
+/** scripts/fuzz/schemathesis.toml plus this run's dictionaries, written next to the run's reports. */
+function runConfig(opts: FuzzOptions): string {
+  const dicts = dictionaries(opts.known);
+  const q = (s: string) => JSON.stringify(s); // a JSON string is a TOML basic string
+  const lines = [fs.readFileSync(SCHEMATHESIS_CONFIG, 'utf8'), '', '# Added by scripts/fuzz/schemathesis.ts for this run.'];
+  for (const [name, d] of Object.entries(dicts)) lines.push('', `[dictionaries.${name}]`, `values = [${d.values.map(q).join(', ')}]`);
+  lines.push('', '[parameters]');
+  for (const [name, d] of Object.entries(dicts)) {
+    for (const [key, probability] of d.bind) lines.push(`${q(key)} = { dictionary = ${q(name)}, probability = ${probability} }`);
+  }
+  const file = path.join(opts.reportDir, 'schemathesis.toml');
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
 export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
   fs.mkdirSync(opts.reportDir, { recursive: true });
   const reportFile = path.join(opts.reportDir, 'report.json');
   fs.rmSync(reportFile, { force: true });
   const args = [
     '--no-color',
-    '--config-file', SCHEMATHESIS_CONFIG,
+    '--config-file', runConfig(opts),
     'run', `${opts.apiUrl}/openapi.json`,
     '--max-examples', String(opts.maxExamples),
     '--phases', opts.phases.join(','),
@@ -117,6 +172,7 @@ export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
   ];
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
   if (opts.maxTimeSeconds !== undefined) args.push('--max-time', String(opts.maxTimeSeconds));
+  if (opts.checks !== undefined) args.push('--checks', opts.checks);
 
   const started = Date.now();
   let output = '';
@@ -124,7 +180,15 @@ export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
     const child = spawn(findSchemathesis(), args, {
       // Its own cwd: Schemathesis looks for config files and writes caches relative to it.
       cwd: opts.reportDir,
-      env: { ...process.env, LR_FUZZ_SOURCE_KEY: opts.sourceKey, LR_FUZZ_ADMIN_TOKEN: opts.adminToken, PYTHONUNBUFFERED: '1', COLUMNS: '160' },
+      env: {
+        ...process.env,
+        LR_FUZZ_SOURCE_KEY: opts.sourceKey,
+        LR_FUZZ_ADMIN_TOKEN: opts.adminToken,
+        LR_FUZZ_SUBSTITUTE_IDS: JSON.stringify(opts.substituteIds ?? {}),
+        SCHEMATHESIS_HOOKS: SCHEMATHESIS_HOOKS,
+        PYTHONUNBUFFERED: '1',
+        COLUMNS: '160',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => {
@@ -170,8 +234,55 @@ export function summarize(result: FuzzResult): string {
   return lines.join('\n');
 }
 
+export interface FuzzTargets {
+  sourceKey: string;
+  substituteIds: Record<string, string>;
+  known: KnownIds;
+}
+
+/**
+ * What the run needs in the database, created through the admin API: a source (its key is the fuzzer's
+ * credential), a partner delivering to `buyerUrl` and a catch-all rule (so generated leads are routed and
+ * `?wait` answers come back quickly), and a decoy of each that takes the changes aimed at them (hooks.py).
+ */
+export async function seedFuzzTargets(apiUrl: string, adminToken: string, buyerUrl: string): Promise<FuzzTargets> {
+  const post = async (url: string, token: string, body: unknown, expected: number[]) => {
+    const res = await fetch(`${apiUrl}${url}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!expected.includes(res.status)) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string; apiKey?: string; leadId?: string };
+  };
+  const create = (url: string, body: unknown) => post(url, adminToken, body, [201]);
+  const substituteIds: Record<string, string> = {};
+  const withDecoy = async (url: string, body: Record<string, unknown>, decoyBody: Record<string, unknown>) => {
+    const real = await create(url, body);
+    substituteIds[real.id] = (await create(url, decoyBody)).id;
+    return real;
+  };
+  const source = await withDecoy('/api/admin/workspaces', { name: 'Fuzz source', kind: 'source' }, { name: 'Fuzz source (decoy)', kind: 'source' });
+  const partner = { name: 'Fuzz buyer', kind: 'partner', deliveryUrl: buyerUrl };
+  const buyer = await withDecoy('/api/admin/workspaces', partner, { ...partner, name: 'Fuzz buyer (decoy)' });
+  // Evaluated last (highest priority number), after any rule the fuzzer creates.
+  const rule = { name: 'everything', priority: 1_000_000, destinations: [{ workspaceId: buyer.id }] };
+  const everything = await withDecoy('/api/admin/rules', rule, { ...rule, name: 'everything (decoy)', destinations: [{ workspaceId: substituteIds[buyer.id] }] });
+  // Two leads, so that lead ids in paths can name leads that exist.
+  const leads = [];
+  for (const externalId of ['fuzz-seed-1', 'fuzz-seed-2']) {
+    leads.push((await post('/api/leads/route?wait=5000', source.apiKey!, { externalId, email: `${externalId}@outlook.com` }, [200, 202])).leadId!);
+  }
+  const known: KnownIds = {
+    sources: [source.id, substituteIds[source.id]!],
+    partners: [buyer.id, substituteIds[buyer.id]!],
+    any: [...leads, everything.id, substituteIds[everything.id]!, source.id, buyer.id],
+  };
+  return { sourceKey: source.apiKey!, substituteIds, known };
+}
+
 /** The run sizes: `--quick` is the CI run, the default the long one. */
-export const QUICK = { maxExamples: 8, phases: ['examples', 'coverage', 'fuzzing'], seed: 1 } as const;
+export const QUICK = { maxExamples: 40, phases: ['examples', 'coverage', 'fuzzing'], seed: 1 } as const;
 export const LONG = { maxExamples: 200, phases: ['examples', 'coverage', 'fuzzing', 'stateful'] } as const;
 
 /** The stack's settings for fuzzing: limits far away, and failing deliveries give up quickly. */
@@ -197,7 +308,8 @@ async function main() {
     maxExamples: Number(arg('examples') ?? base.maxExamples),
     phases: (arg('phases') ?? base.phases.join(',')).split(','),
     seed: seedArg !== undefined ? Number(seedArg) : 'seed' in base ? base.seed : undefined,
-    workers: Number(arg('workers') ?? 2),
+    workers: Number(arg('workers') ?? 1),
+    checks: arg('checks'),
     maxTimeSeconds: arg('max-time') !== undefined ? Number(arg('max-time')) : undefined,
   };
   const dir = makeScratchDir(path.join(root, '.data', 'fuzz'));
@@ -205,11 +317,11 @@ async function main() {
   const stack = await startLoadStack(dir, FUZZ_STACK_ENV);
   let exitCode = 1;
   try {
-    const { apiKey } = await seedMarketplace(stack);
+    const targets = await seedFuzzTargets(stack.apiUrl, stack.adminToken, stack.buyerUrl);
     console.log(`fuzz: API at ${stack.apiUrl} (docs: ${stack.apiUrl}/docs); running Schemathesis: ${JSON.stringify(options)}`);
     const result = await runSchemathesis({
       apiUrl: stack.apiUrl,
-      sourceKey: apiKey,
+      ...targets,
       adminToken: stack.adminToken,
       ...options,
       reportDir: path.join(dir, 'schemathesis'),
