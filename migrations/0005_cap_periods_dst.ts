@@ -17,14 +17,17 @@ import type { Knex } from 'knex';
  *
  * Cost: reserve_capacity() computes three starts per lead, so the usual case is answered from two or three
  * time-zone conversions (the label's start at p_at's offset, checked by the offset there and a second
- * earlier). Only a period that contains an offset change off a label boundary (the 30-minute shifts, or
- * historical changes at 00:01) looks for the change by bisection (1-second resolution: the tz database's
- * changes fall on whole seconds), about 20 more conversions. The reasoning assumes at most one offset
- * change within a period or so of p_at, which the tz database honours for hours and days (changes are at
- * least 7 days apart) and in practice for months.
+ * earlier), and a change at a label boundary (New York's, at the hour) from one or two more. Only a period
+ * next to a change off its label boundaries (Lord_Howe's half hours; a day that a spring-forward at
+ * midnight starts at 01:00) looks for the change by bisection, about 20 more conversions (1-second
+ * resolution: the tz database's changes fall on whole seconds). The reasoning assumes at most one offset
+ * change within about a period of p_at: the tz database's changes are at least 7 days apart, and where two
+ * fall in one month they do not move local time across the month's ends.
  *
- * Existing counters need no data migration: away from an offset change the new start equals the old one,
- * and a counter of the old (wrong) fall-back period just ends up belonging to no current period.
+ * Existing counters need no data migration: away from an offset change the new start equals the old one.
+ * Counters and reservations written by 0003's functions keep their recorded starts (release_capacity()
+ * finds them by those); the one overlap is a deploy inside a fall-back's first repeated hour, whose leads
+ * were counted under the second hour's start and still are.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
