@@ -50,6 +50,8 @@ export interface FuzzOptions {
   workers?: number;
   /** Replaces the checks of schemathesis.toml, e.g. `all` for an exploratory run. */
   checks?: string;
+  /** Keep testing an operation after its first failure (finds every distinct failure; slower). */
+  continueOnFailure?: boolean;
   /** Stop generating after this many seconds (Schemathesis `--max-time`). */
   maxTimeSeconds?: number;
   /** Reports go here (and the Hypothesis example database in long runs). */
@@ -74,9 +76,12 @@ export interface FuzzResult {
   generated: number;
   /** Distinct failures (one failing input each, after shrinking), by check. */
   failures: FuzzFailure[];
+  /** Distinct failing inputs per check (Schemathesis deduplicates and shrinks them). */
   serverErrors: number;
   schemaViolations: number;
   undocumentedStatuses: number;
+  /** Every answer the API gave during the run, by status (from the NDJSON event log). */
+  responses: { total: number; byStatus: Record<string, number>; serverErrors: number };
   /** Errors that are not check failures (network errors, schema problems), with counts. */
   errors: Array<{ title: string; count: number }>;
   /** Operations tested / in the document. */
@@ -94,19 +99,19 @@ interface JsonReport {
   errors: Array<{ title: string; count: number }>;
 }
 
-const CHECK_OF_TITLE: Array<[RegExp, string]> = [
-  [/server error/i, 'not_a_server_error'],
-  [/undocumented http status/i, 'status_code_conformance'],
-  [/response violates schema|schema validation/i, 'response_schema_conformance'],
-  [/content[- ]type/i, 'content_type_conformance'],
-];
+/** Schemathesis failure codes (`st explain <code>`) -> the check that reports them. */
+const CHECK_OF_CODE: Record<string, string> = {
+  ST101: 'not_a_server_error',
+  ST103: 'status_code_conformance',
+  ST104: 'content_type_conformance',
+  ST105: 'content_type_conformance',
+  ST106: 'content_type_conformance',
+  ST108: 'response_schema_conformance',
+  ST109: 'response_schema_conformance', // a body that is not the JSON the document promises
+  ST110: 'response_schema_conformance',
+};
 
-function checkOf(f: { type: string; code: string; title: string }): string {
-  for (const candidate of [f.type, f.code]) {
-    if (/^(not_a_server_error|status_code_conformance|response_schema_conformance|content_type_conformance)$/.test(candidate ?? '')) return candidate;
-  }
-  return CHECK_OF_TITLE.find(([re]) => re.test(f.title))?.[1] ?? f.type ?? f.code ?? 'unknown';
-}
+const checkOf = (f: { type: string; code: string }): string => CHECK_OF_CODE[f.code] ?? f.type ?? f.code;
 
 export interface KnownIds {
   sources: string[];
@@ -156,7 +161,9 @@ function runConfig(opts: FuzzOptions): string {
 export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
   fs.mkdirSync(opts.reportDir, { recursive: true });
   const reportFile = path.join(opts.reportDir, 'report.json');
+  const eventsFile = path.join(opts.reportDir, 'events.ndjson');
   fs.rmSync(reportFile, { force: true });
+  fs.rmSync(eventsFile, { force: true });
   const args = [
     '--no-color',
     '--config-file', runConfig(opts),
@@ -167,12 +174,14 @@ export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
     '--report', 'json,ndjson,junit',
     '--report-dir', opts.reportDir,
     '--report-json-path', reportFile,
+    '--report-ndjson-path', eventsFile,
     '--generation-database', opts.exampleDatabase ?? 'none',
     '--wait-for-schema', '30',
   ];
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
   if (opts.maxTimeSeconds !== undefined) args.push('--max-time', String(opts.maxTimeSeconds));
   if (opts.checks !== undefined) args.push('--checks', opts.checks);
+  if (opts.continueOnFailure) args.push('--continue-on-failure');
 
   const started = Date.now();
   let output = '';
@@ -215,6 +224,7 @@ export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
     serverErrors: count('not_a_server_error'),
     schemaViolations: count('response_schema_conformance'),
     undocumentedStatuses: count('status_code_conformance'),
+    responses: countResponses(eventsFile),
     errors: report.errors,
     operations: report.operations ? { total: report.operations.total, tested: report.operations.tested } : null,
     output,
@@ -222,11 +232,33 @@ export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
   };
 }
 
+/** Statuses of every response recorded in the NDJSON event log (one ScenarioFinished per test scenario). */
+function countResponses(eventsFile: string): FuzzResult['responses'] {
+  const byStatus: Record<string, number> = {};
+  let total = 0;
+  if (fs.existsSync(eventsFile)) {
+    for (const line of fs.readFileSync(eventsFile, 'utf8').split('\n')) {
+      if (!line.startsWith('{"ScenarioFinished"')) continue;
+      const interactions = (JSON.parse(line) as { ScenarioFinished: { recorder?: { interactions?: Record<string, { response?: { status_code?: number } }> } } })
+        .ScenarioFinished.recorder?.interactions ?? {};
+      for (const { response } of Object.values(interactions)) {
+        if (response?.status_code === undefined) continue;
+        total += 1;
+        byStatus[response.status_code] = (byStatus[response.status_code] ?? 0) + 1;
+      }
+    }
+  }
+  const serverErrors = Object.entries(byStatus).filter(([status]) => Number(status) >= 500).reduce((n, [, c]) => n + c, 0);
+  return { total, byStatus, serverErrors };
+}
+
 export function summarize(result: FuzzResult): string {
   const lines = [
     `schemathesis: ${result.generated} generated cases over ${result.operations?.tested ?? '?'}/${result.operations?.total ?? '?'} operations in ${result.seconds.toFixed(1)} s; ` +
-      `5xx: ${result.serverErrors}, schema violations: ${result.schemaViolations}, undocumented statuses: ${result.undocumentedStatuses}, ` +
+      `${result.responses.total} responses, ${result.responses.serverErrors} of them 5xx; ` +
+      `distinct failures: 5xx ${result.serverErrors}, schema violations ${result.schemaViolations}, undocumented statuses ${result.undocumentedStatuses}; ` +
       `errors: ${result.errors.reduce((n, e) => n + e.count, 0)} (exit ${result.exitCode})`,
+    `  responses by status: ${Object.entries(result.responses.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')}`,
   ];
   for (const f of result.failures) lines.push(`  ${f.check}: ${f.title} x${f.count} in ${f.operations.join(', ')}`);
   for (const e of result.errors) lines.push(`  error: ${e.title} x${e.count}`);
@@ -283,7 +315,7 @@ export async function seedFuzzTargets(apiUrl: string, adminToken: string, buyerU
 
 /** The run sizes: `--quick` is the CI run, the default the long one. */
 export const QUICK = { maxExamples: 40, phases: ['examples', 'coverage', 'fuzzing'], seed: 1 } as const;
-export const LONG = { maxExamples: 200, phases: ['examples', 'coverage', 'fuzzing', 'stateful'] } as const;
+export const LONG = { maxExamples: 200, phases: ['examples', 'coverage', 'fuzzing', 'stateful'], continueOnFailure: true } as const;
 
 /** The stack's settings for fuzzing: limits far away, and failing deliveries give up quickly. */
 export const FUZZ_STACK_ENV = {
@@ -310,12 +342,13 @@ async function main() {
     seed: seedArg !== undefined ? Number(seedArg) : 'seed' in base ? base.seed : undefined,
     workers: Number(arg('workers') ?? 1),
     checks: arg('checks'),
+    continueOnFailure: 'continueOnFailure' in base,
     maxTimeSeconds: arg('max-time') !== undefined ? Number(arg('max-time')) : undefined,
   };
   const dir = makeScratchDir(path.join(root, '.data', 'fuzz'));
   console.log(`fuzz: starting the stack in ${path.relative(process.cwd(), dir)} ...`);
   const stack = await startLoadStack(dir, FUZZ_STACK_ENV);
-  let exitCode = 1;
+  let exitCode: number;
   try {
     const targets = await seedFuzzTargets(stack.apiUrl, stack.adminToken, stack.buyerUrl);
     console.log(`fuzz: API at ${stack.apiUrl} (docs: ${stack.apiUrl}/docs); running Schemathesis: ${JSON.stringify(options)}`);
@@ -332,6 +365,8 @@ async function main() {
     exitCode = result.exitCode === 0 && result.failures.length === 0 && result.errors.length === 0 ? 0 : 1;
   } finally {
     await stack.stop();
+    // The databases are of no use after the run; the reports and the services' logs stay.
+    for (const data of ['pg', 'temporal.db', 'temporal.db-wal', 'temporal.db-shm']) fs.rmSync(path.join(dir, data), { recursive: true, force: true });
   }
   process.exit(exitCode);
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -33,6 +34,7 @@ afterAll(async () => {
 });
 
 test('Schemathesis finds no 5xx, no undocumented status and no schema violation', async () => {
+  const reportDir = path.resolve(__dirname, '../../.data/fuzz', `jest-${crypto.randomBytes(4).toString('hex')}`);
   const result = await runSchemathesis({
     apiUrl,
     ...targets,
@@ -40,7 +42,7 @@ test('Schemathesis finds no 5xx, no undocumented status and no schema violation'
     ...QUICK,
     phases: [...QUICK.phases],
     workers: 1,
-    reportDir: path.resolve(__dirname, '../../.data/fuzz', `jest-${crypto.randomBytes(4).toString('hex')}`),
+    reportDir,
   });
   console.log(summarize(result));
   const failed = result.failures.length > 0 || result.errors.length > 0 || result.exitCode !== 0;
@@ -49,4 +51,5 @@ test('Schemathesis finds no 5xx, no undocumented status and no schema violation'
     .toEqual({ failures: [], errors: [], exitCode: 0, output: '' });
   expect(result.operations).toEqual({ total: 16, tested: 16 });
   expect(result.generated).toBeGreaterThan(500);
+  fs.rmSync(reportDir, { recursive: true, force: true }); // kept only when the run failed
 }, 180_000);
