@@ -2,7 +2,7 @@
  * A lead as the partner typed it → the lead as it is validated, stored, matched and deduped (issue 7,
  * item 5: normalize first, then validate). Runs before the JSON schema, on the body the JSON parser
  * has already checked and put in Unicode NFC (api/plugins/jsonBody.ts), so it sees any shape:
- * - person fields and string attribute values are trimmed, so "  jane@example.com " is an email and
+ * - person fields and string attribute values are trimmed (whitespace and invisible characters), so "  jane@example.com " is an email and
  *   " TX" equals a rule's "TX";
  * - an optional person field that is empty after trimming is treated as absent (web forms send
  *   `"lastName": ""` for a field nobody filled in; refusing the whole lead for it would lose it);
@@ -13,6 +13,13 @@
  */
 const OPTIONAL_TEXT_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'country', 'state', 'postalCode', 'product'] as const;
 
+/**
+ * `trim()` plus the invisible characters it leaves: controls (Cc) and format characters (Cf: zero-width
+ * space U+200B, BOM, bidi marks and overrides), which copy-paste from web pages and spreadsheets adds.
+ */
+const EDGE_INVISIBLE = /^[\s\p{Cc}\p{Cf}]+|[\s\p{Cc}\p{Cf}]+$/gu;
+export const trimInvisible = (s: string): string => s.replace(EDGE_INVISIBLE, '');
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function normalizeLeadInput(raw: unknown): unknown {
@@ -21,14 +28,14 @@ export function normalizeLeadInput(raw: unknown): unknown {
   for (const field of OPTIONAL_TEXT_FIELDS) {
     const value = lead[field];
     if (typeof value !== 'string') continue;
-    const trimmed = value.trim();
+    const trimmed = trimInvisible(value);
     if (trimmed === '') delete lead[field];
     // Only ASCII letters are upper-cased: "ß".toUpperCase() is "SS" (South Sudan), "ı" becomes "I".
     else lead[field] = field === 'country' && /^[A-Za-z]{2}$/.test(trimmed) ? trimmed.toUpperCase() : trimmed;
   }
   if (isObject(lead.attributes)) {
     lead.attributes = Object.fromEntries(
-      Object.entries(lead.attributes).map(([key, value]) => [key, typeof value === 'string' ? value.trim() : value]),
+      Object.entries(lead.attributes).map(([key, value]) => [key, typeof value === 'string' ? trimInvisible(value) : value]),
     );
   }
   return lead;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import secureJson from 'secure-json-parse';
+import { parse as losslessParse } from 'lossless-json';
 import { sanitizeJson } from '../../lib/input/sanitize';
 import { ApiError, badRequest } from '../errors';
 
@@ -12,7 +12,8 @@ import { ApiError, badRequest } from '../errors';
  * - bytes that are not valid UTF-8 are 400, never replaced with U+FFFD;
  * - an empty body is "no body" (many clients send `Content-Type: application/json` on a body-less
  *   POST or DELETE); routes that need a body then say the body must be a JSON object;
- * - `__proto__` and `constructor.prototype` keys are refused by name (prototype pollution);
+ * - `__proto__` and `constructor.prototype` keys are refused by name (prototype pollution), duplicate
+ *   keys are refused (which one wins is parser-dependent);
  * - every string and number is checked and NFC-normalized by lib/input/sanitize.ts.
  */
 const UTF8 = new Set(['utf-8', 'utf8']);
@@ -39,15 +40,20 @@ export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
 
   let parsed: unknown;
   try {
-    parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    // lossless-json keeps each number's text, so the sanitiser can refuse one a double cannot hold
+    // instead of storing it rounded; it also refuses duplicate keys, which JSON.parse resolves silently
+    // (last wins) although partners and buyers may read the first.
+    parsed = losslessParse(text);
   } catch (err) {
-    if (err instanceof SyntaxError && /forbidden prototype property/.test(err.message)) {
-      throw new ApiError(400, 'forbidden_key', 'body contains a "__proto__" or "constructor.prototype" key, which is refused (prototype pollution)');
-    }
+    const duplicate = err instanceof Error && /^Duplicate key '(.*)' encountered/.exec(err.message);
+    if (duplicate) throw new ApiError(400, 'invalid_json', `body has the key "${duplicate[1]}" twice; send each key once`);
     throw new ApiError(400, 'invalid_json', 'body is not valid JSON');
   }
 
   const result = sanitizeJson(parsed);
+  if (!result.ok && result.forbiddenKeys.length > 0) {
+    throw new ApiError(400, 'forbidden_key', `body contains a "__proto__" or "constructor.prototype" key, which is refused (prototype pollution): ${result.forbiddenKeys.join(', ')}`);
+  }
   if (!result.ok) throw badRequest('invalid body', result.problems);
   return result.value;
 }

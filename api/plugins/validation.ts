@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import countries from 'i18n-iso-countries';
 
 /**
@@ -40,6 +40,32 @@ export function installValidators(app: FastifyInstance): void {
   const strict = build(false);
   const coercing = build(true);
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),
+    httpPart === 'body' ? strict.compile(schema) : decimalNumbersOnly(schema as QuerySchema, coercing.compile(schema) as Validate),
   );
+}
+
+type QuerySchema = { properties?: Record<string, { type?: unknown }> };
+type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
+
+/**
+ * Query strings and params are coerced by ajv with `Number(text)`, which also reads `0x10`, `1e2` and
+ * `" "` (as 0): a number there must be written in decimal (`?wait=5000`), checked before coercion.
+ */
+function decimalNumbersOnly(schema: QuerySchema, validate: Validate): Validate {
+  const numeric = Object.entries(schema.properties ?? {}).filter(([, p]) => p.type === 'integer' || p.type === 'number');
+  if (numeric.length === 0) return validate;
+  const wrapped: Validate = (data) => {
+    const query = (data ?? {}) as Record<string, unknown>;
+    const errors = numeric
+      .filter(([key, p]) => typeof query[key] === 'string' && !(p.type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(query[key] as string))
+      .map(([key, p]) => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, keyword: 'type', params: { type: p.type as string }, message: `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as 5000` }));
+    if (errors.length > 0) {
+      wrapped.errors = errors;
+      return false;
+    }
+    const ok = validate(data);
+    wrapped.errors = validate.errors ?? null;
+    return ok;
+  };
+  return wrapped;
 }

@@ -1,5 +1,5 @@
 /** JSON schemas of the admin endpoints. */
-import { leadBodySchema, type LeadBody } from './lead';
+import { leadBodySchema, VISIBLE_AT_BOTH_ENDS, type LeadBody } from './lead';
 import { DISTRIBUTIONS, type Condition, type Distribution, type RuleDestination } from '../../lib/rules/types';
 
 const cap = { type: 'integer', minimum: 1, maximum: 10_000_000 } as const;
@@ -22,7 +22,7 @@ export const workspaceBodySchema = {
   required: ['name', 'kind'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', minLength: 1, maxLength: 200, pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
     kind: { type: 'string', enum: ['source', 'partner'] },
     deliveryUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
@@ -79,7 +79,7 @@ export const ruleBodySchema = {
   required: ['name', 'priority', 'destinations'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', minLength: 1, maxLength: 200, pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
     priority: { type: 'integer', minimum: 0, maximum: 1_000_000 },
     sourceWorkspaceId: { type: ['string', 'null'], format: 'uuid' },
     // The tree's shape is checked by lib/rules/validate.ts, which names the exact path of a problem.

@@ -13,6 +13,15 @@ export interface LeadBody {
   attributes?: Record<string, string | number | boolean>;
 }
 
+/**
+ * No whitespace, control (Cc) or format character (Cf: soft hyphen, zero-width space and joiners, bidi
+ * marks and overrides, BOM …) at either end, no line break inside: identifiers and names a person must be
+ * able to read and type back. Written with \u ranges rather than `\p{Cf}`, because the OpenAPI document
+ * carries the pattern to tools that do not read Unicode property classes (Schemathesis, Python's `re`).
+ */
+const INVISIBLE = '\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF';
+export const VISIBLE_AT_BOTH_ENDS = `^[^${INVISIBLE}](.*[^${INVISIBLE}])?$`;
+
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 
 export const leadBodySchema = {
@@ -21,7 +30,7 @@ export const leadBodySchema = {
   // Unknown fields are rejected, not dropped: a partner's typo ("emial") should fail loudly.
   additionalProperties: false,
   properties: {
-    externalId: { ...text(200), pattern: '^\\S(.*\\S)?$', 'x-error-message': 'must be 1-200 characters that do not start or end with whitespace' },
+    externalId: { ...text(200), pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
     email: { type: 'string', format: 'email', maxLength: 254, 'x-error-message': 'is not an email address such as jane@example.com' },
     phone: {
       type: 'string',

@@ -7,19 +7,32 @@
  *   it cannot be encoded as UTF-8 to a buyer);
  * - strings are put in Unicode Normalization Form C, so "Mu\u0308ller" (NFD, as macOS sends it) and
  *   "Müller" compare, match rules and dedupe as the same text (UAX #15);
- * - numbers are finite (`1e999` parses to Infinity, which jsonb stores as null) and integers are
- *   within ±(2^53 − 1) (Number.MAX_SAFE_INTEGER: beyond it JSON.parse has already rounded the value
- *   the partner sent, e.g. 12345678901234567890 → 12345678901234567000).
+ * - numbers are stored exactly as sent: the body is parsed with lossless-json, so each number arrives
+ *   here as its original text and is refused when a 64-bit float cannot hold it — `1e999` (overflow:
+ *   Infinity, which jsonb stores as null), `1e-400` (underflow: 0), integers beyond ±(2^53 − 1)
+ *   (12345678901234567890 would become 12345678901234567000) and decimals with more significant digits
+ *   than a double keeps (1.00000000000000000001 would become 1);
+ * - `__proto__` keys, and `constructor` keys holding a `prototype`, are refused by name (prototype
+ *   pollution), reported separately as `forbiddenKeys`.
  *
  * The result is a new value; the input is not modified. Each problem names its field as a dotted path
  * (`attributes.creditScore`, `conditions.all[0].value`), the same form as schema errors.
  */
+import { getUnsafeNumberReason, LosslessNumber } from 'lossless-json';
+
 export interface InputProblem {
   field: string;
   message: string;
 }
 
-export type SanitizeResult = { ok: true; value: unknown } | { ok: false; problems: InputProblem[] };
+export type SanitizeResult = { ok: true; value: unknown } | { ok: false; problems: InputProblem[]; forbiddenKeys: string[] };
+
+const UNSAFE_NUMBER: Record<string, string> = {
+  overflow: 'is too large for a 64-bit number and cannot be stored',
+  underflow: 'is too close to zero for a 64-bit number: it would be stored as 0',
+  truncate_integer: `is an integer beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), which cannot be stored exactly; send it as a string`,
+  truncate_float: 'has more significant digits than a 64-bit number keeps: it would be stored rounded; send it as a string',
+};
 
 // A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -52,6 +65,7 @@ export const MAX_DEPTH = 64;
 export function sanitizeJson(input: unknown): SanitizeResult {
   const problems: InputProblem[] = [];
 
+  const forbiddenKeys: string[] = [];
   let tooDeep = false;
   const walk = (value: unknown, path: string, depth = 0): unknown => {
     if (tooDeep) return value;
@@ -65,6 +79,11 @@ export function sanitizeJson(input: unknown): SanitizeResult {
       if (problem) problems.push({ field: path || '(root)', message: problem });
       return problem ? value : value.normalize('NFC');
     }
+    if (value instanceof LosslessNumber) {
+      const reason = getUnsafeNumberReason(value.value);
+      if (reason) problems.push({ field: path || '(root)', message: UNSAFE_NUMBER[reason] ?? 'cannot be stored exactly' });
+      return reason ? value.value : Number(value.value);
+    }
     if (typeof value === 'number') {
       const problem = numberProblem(value);
       if (problem) problems.push({ field: path || '(root)', message: problem });
@@ -74,6 +93,10 @@ export function sanitizeJson(input: unknown): SanitizeResult {
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
+        if (key === '__proto__' || (key === 'constructor' && item !== null && typeof item === 'object' && 'prototype' in item)) {
+          forbiddenKeys.push(join(path, key));
+          continue;
+        }
         const keyProblem = stringProblem(key);
         // The key itself is unprintable in a path: show it JSON-escaped, so the partner can find it.
         if (keyProblem) problems.push({ field: join(path, JSON.stringify(key).slice(1, -1)), message: `key ${keyProblem}` });
@@ -86,5 +109,5 @@ export function sanitizeJson(input: unknown): SanitizeResult {
   };
 
   const value = walk(input, '');
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
+  return problems.length > 0 || forbiddenKeys.length > 0 ? { ok: false, problems, forbiddenKeys } : { ok: true, value };
 }

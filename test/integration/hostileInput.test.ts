@@ -111,7 +111,8 @@ badText.push(
 );
 
 // --- kind 2: numbers JSON cannot round-trip (non-finite, integers beyond 2^53 - 1), wherever numbers enter ---
-const badNumbers: Case[] = ['1e999', '-1e999', '12345678901234567890'].flatMap((n) => [
+// Overflow, underflow, integers beyond 2^53 - 1, and decimals with more digits than a double keeps.
+const badNumbers: Case[] = ['1e999', '-1e999', '1e-400', '12345678901234567890', '1.00000000000000000001'].flatMap((n) => [
   { name: `${n} as a lead attribute`, request: (c: Ctx) => json(c, 'POST', '/api/leads/route', 'source', `{"externalId":"n-${crypto.randomUUID()}","email":"a@outlook.com","attributes":{"creditScore":${n}}}`), status: 400, code: 'invalid_request', fields: ['attributes.creditScore'] },
   { name: `${n} as a simulated lead attribute`, request: (c: Ctx) => json(c, 'POST', '/api/admin/rules/simulate', 'admin', `{"sourceWorkspaceId":"${c.sourceId}","lead":{"email":"a@outlook.com","attributes":{"creditScore":${n}}}}`), status: 400, code: 'invalid_request', fields: ['lead.attributes.creditScore'] },
   { name: `${n} as a rule gte value`, request: (c: Ctx) => json(c, 'POST', '/api/admin/rules', 'admin', `{"name":"N","priority":1,"destinations":[{"workspaceId":"${c.partnerId}"}],"conditions":{"all":[{"field":"attributes.creditScore","op":"gte","value":${n}}]}}`), status: 400, code: 'invalid_request', fields: ['conditions.all[0].value'] },
@@ -165,6 +166,14 @@ const small: Case[] = [
   { name: 'bad percent-encoding in the path', request: (c) => ({ method: 'GET', url: '/api/leads/%FF', headers: { authorization: `Bearer ${c.sourceKey}` } }), status: 400, code: 'invalid_request' },
   { name: 'a 10,000-character id', request: (c) => ({ method: 'GET', url: `/api/leads/${'a'.repeat(10_000)}`, headers: { authorization: `Bearer ${c.sourceKey}` } }), status: 414, code: 'invalid_request' },
   { name: 'country "ß" (upper-cases to SS, South Sudan)', request: (c) => lead(c, { country: 'ß' }), status: 400, code: 'invalid_request', fields: ['country'] },
+  { name: 'a key sent twice', request: (c) => json(c, 'POST', '/api/leads/route', 'source', '{"externalId":"dup","email":"a@outlook.com","email":"b@outlook.com"}'), status: 400, code: 'invalid_json', says: /key ..?email..? twice/ },
+  { name: '?wait=0x10 (hex)', request: (c) => ({ ...lead(c, {}), url: '/api/leads/route?wait=0x10' }), status: 400, code: 'invalid_request', fields: ['wait'] },
+  { name: '?wait=%20 (a space, read as 0)', request: (c) => ({ ...lead(c, {}), url: '/api/leads/route?wait=%20' }), status: 400, code: 'invalid_request', fields: ['wait'] },
+  { name: '?limit=1e2', request: (c) => json(c, 'GET', '/api/admin/leads?limit=1e2', 'admin'), status: 400, code: 'invalid_request', fields: ['limit'] },
+  { name: 'externalId ending in a zero-width space', request: (c) => lead(c, { externalId: 'zw-1\u200b' }), status: 400, code: 'invalid_request', fields: ['externalId'] },
+  { name: 'a workspace named with spaces only', request: (c) => json(c, 'POST', '/api/admin/workspaces', 'admin', { name: '   ', kind: 'partner' }), status: 400, code: 'invalid_request', fields: ['name'] },
+  { name: 'a workspace named with a zero-width space', request: (c) => json(c, 'POST', '/api/admin/workspaces', 'admin', { name: '\u200b', kind: 'partner' }), status: 400, code: 'invalid_request', fields: ['name'] },
+  { name: 'a rule name ending in a bidi override', request: (c) => ruleWith(c, { name: 'Acme\u202e' }), status: 400, code: 'invalid_request', fields: ['name'] },
   { name: 'rate limit on a partner', request: (c) => json(c, 'PATCH', `/api/admin/workspaces/${c.partnerId}`, 'admin', { rateLimitPerMinute: 100 }), status: 400, code: 'invalid_request', fields: ['rateLimitPerMinute'] },
 ];
 
@@ -172,7 +181,7 @@ const cases: Case[] = [...badText, ...badNumbers, ...badIds, ...charsets, ...sma
 
 test('the tables cover every kind: text, numbers, ids, charsets and the small ones', () => {
   expect({ text: badText.length, numbers: badNumbers.length, ids: badIds.length, charsets: charsets.length, small: small.length }).toEqual({
-    text: 37, numbers: 24, ids: 20, charsets: 5, small: 14,
+    text: 37, numbers: 40, ids: 20, charsets: 5, small: 22,
   });
 });
 

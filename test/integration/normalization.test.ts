@@ -74,9 +74,11 @@ test('the same person typed in NFD by one partner and NFC by another is one pers
   expect(second.duplicate_of_lead_id).toBe(first.id);
 });
 
-test('an empty optional field is treated as absent, and a lower-case country is stored upper-case', async () => {
-  const lead = await routed(sourceA.apiKey!, aLead({ lastName: '   ', country: 'gb', phone: '' }));
+test('invisible characters at the ends are trimmed, an empty optional field is absent, a lower-case country is stored upper-case', async () => {
+  const lead = await routed(sourceA.apiKey!, aLead({ lastName: '   ', firstName: '\u200bZoe\u200b', product: '\u200b', country: 'gb', phone: '' }));
   expect(lead.payload).not.toHaveProperty('lastName');
+  expect(lead.payload).not.toHaveProperty('product');
+  expect(lead.payload.firstName).toBe('Zoe');
   expect(lead.payload).not.toHaveProperty('phone');
   expect(lead.payload.country).toBe('GB');
 });
