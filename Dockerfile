@@ -5,7 +5,7 @@
 #   migrations     node dist/scripts/migrate.js
 
 # ---- build: compile TypeScript, then drop dev dependencies ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 
 # Manifests first so the dependency layer stays cached until they change.
@@ -21,7 +21,7 @@ RUN npm run build \
  && npm prune --omit=dev --ignore-scripts
 
 # ---- runtime: production node_modules + compiled JS only ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 

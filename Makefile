@@ -11,7 +11,7 @@ smoke:      ## start the dev stack, route one demo lead, print the time, stop
 	bash scripts/dev.sh --smoke
 
 install:
-	bash scripts/ensure-deps.sh
+	bash -c 'source scripts/ensure-node.sh && bash scripts/ensure-deps.sh'
 
 typecheck:
 	npx tsc --noEmit

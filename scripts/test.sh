@@ -4,6 +4,7 @@
 # The last line is the summary CI reads: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/ensure-node.sh
 bash scripts/ensure-deps.sh
 export PATH="$PWD/.tools/venv/bin:$PWD/.tools/go/bin:$PATH"
 

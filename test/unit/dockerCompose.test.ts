@@ -183,9 +183,9 @@ describe('Dockerfile', () => {
   const text = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   const stages = text.split(/^FROM /m).slice(1).map((s) => `FROM ${s}`);
 
-  it('is a multi-stage node:20-bookworm-slim build', () => {
+  it('is a multi-stage node:24-bookworm-slim build', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage).toMatch(/^FROM node:20-bookworm-slim/);
+    for (const stage of stages) expect(stage).toMatch(/^FROM node:24-bookworm-slim/);
   });
 
   it('installs from the lockfile, builds and prunes dev dependencies', () => {
