@@ -1,3 +1,5 @@
+import { trimInvisible } from '../lib/input/invisible';
+
 /**
  * A lead as the partner typed it → the lead as it is validated, stored, matched and deduped (issue 7,
  * item 5: normalize first, then validate). Runs before the JSON schema, on the body the JSON parser
@@ -12,13 +14,6 @@
  * canonically equal ids are one lead).
  */
 const OPTIONAL_TEXT_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'country', 'state', 'postalCode', 'product'] as const;
-
-/**
- * `trim()` plus the invisible characters it leaves: controls (Cc) and format characters (Cf: zero-width
- * space U+200B, BOM, bidi marks and overrides), which copy-paste from web pages and spreadsheets adds.
- */
-const EDGE_INVISIBLE = /^[\s\p{Cc}\p{Cf}]+|[\s\p{Cc}\p{Cf}]+$/gu;
-export const trimInvisible = (s: string): string => s.replace(EDGE_INVISIBLE, '');
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 

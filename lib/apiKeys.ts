@@ -15,6 +15,11 @@ export function hashApiKey(key: string): string {
   return crypto.createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/** Whether a token has the shape of a source key (`lr_live_` + 43 base64url characters); not whether it is one. */
+export function isSourceKeyShaped(token: string | undefined): boolean {
+  return token !== undefined && /^lr_live_[A-Za-z0-9_-]{43}$/.test(token);
+}
+
 /** Enough of a key to recognise it in a list, never enough to use it. */
 export function apiKeyPrefix(key: string): string {
   return key.slice(0, KEY_PREFIX.length + 4);

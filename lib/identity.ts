@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { domainToASCII } from 'node:url';
+import { removeDefaultIgnorable } from './input/invisible';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 /**
@@ -39,7 +40,9 @@ export function normalizeEmail(raw: string): string | undefined {
   const email = canonical(raw).toLowerCase().normalize('NFC');
   const at = email.lastIndexOf('@');
   if (at <= 0 || at === email.length - 1) return undefined;
-  let local = email.slice(0, at);
+  // The local part in compatibility form without invisible code points: full-width ｔｅｓｔ is test, and
+  // a variation selector or combining grapheme joiner (jane\u034F) does not make another person.
+  let local = removeDefaultIgnorable(email.slice(0, at).normalize('NFKC'));
   // The domain in its ASCII (IDNA, UTS #46) form: full-width letters from a CJK input method
   // (ＥＸＡＭＰＬＥ.com) and the Unicode / punycode spellings of one IDN domain are the same mailbox.
   let domain = domainToASCII(email.slice(at + 1)) || email.slice(at + 1);
@@ -118,8 +121,10 @@ function parseEmailEntry(raw: string): { text: string; entry: EmailEntry } | und
   const text = canonical(raw).toLowerCase().normalize('NFC');
   const at = text.indexOf('@');
   if (at < 0 || text.indexOf('@', at + 1) >= 0) return undefined;
-  const local = text.slice(0, at);
-  const domain = text.slice(at + 1).replace(/\.$/, '');
+  const local = removeDefaultIgnorable(text.slice(0, at).normalize('NFKC'));
+  // Compared with addresses in their IDNA ASCII form (normalizeEmail), so entries are written that way too.
+  const rawDomain = text.slice(at + 1).replace(/\.$/, '');
+  const domain = (rawDomain && domainToASCII(rawDomain)) || rawDomain;
   if (!local) {
     if (!EMAIL_PART.test(domain) || domain.startsWith('.') || domain.includes('..')) return undefined;
     return { text: `@${domain}`, entry: { shape: 'domain', domain } };

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import crypto from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { hashApiKey, safeEqual } from '../../lib/apiKeys';
+import { hashApiKey, isSourceKeyShaped, safeEqual } from '../../lib/apiKeys';
 import type { Config } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { findSourceByKeyHash, type Workspace } from '../../lib/store/workspaces';
@@ -62,9 +62,14 @@ export class AuthFailureThrottle {
     }
   }
 
-  async recordFailure(request: FastifyRequest): Promise<void> {
+  /**
+   * `credential: false` counts the failure against the client address only: a source's key presented to
+   * the admin API is a mistake of that client, and must not lock the source out of sending leads.
+   */
+  async recordFailure(request: FastifyRequest, { credential = true } = {}): Promise<void> {
+    const keys = credential ? this.keys(request) : this.keys(request).filter((k) => k.startsWith('ip:'));
     // consume() rejects once a key is over its points; the rejection is the count we wanted, not an error.
-    await Promise.all(this.keys(request).map((key) => this.limiter.consume(key).catch(() => undefined)));
+    await Promise.all(keys.map((key) => this.limiter.consume(key).catch(() => undefined)));
   }
 }
 
@@ -115,7 +120,10 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
       try {
         request.caller = await authenticate(request);
       } catch (err) {
-        if (err instanceof ApiError && err.statusCode === 401) await failures.recordFailure(request);
+        if (err instanceof ApiError && err.statusCode === 401) {
+          const looksLikeSourceKey = authenticate === admin && isSourceKeyShaped(bearerToken(request));
+          await failures.recordFailure(request, { credential: !looksLikeSourceKey });
+        }
         throw err;
       }
     },

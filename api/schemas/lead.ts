@@ -1,3 +1,5 @@
+import { INVISIBLE_CLASS } from '../../lib/input/invisible';
+
 /** JSON schemas of the lead endpoints (DESIGN §8), and the TypeScript shapes they guarantee. */
 
 export interface LeadBody {
@@ -14,13 +16,11 @@ export interface LeadBody {
 }
 
 /**
- * No whitespace, control (Cc) or format character (Cf: soft hyphen, zero-width space and joiners, bidi
- * marks and overrides, BOM …) at either end, no line break inside: identifiers and names a person must be
- * able to read and type back. Written with \u ranges rather than `\p{Cf}`, because the OpenAPI document
- * carries the pattern to tools that do not read Unicode property classes (Schemathesis, Python's `re`).
+ * No whitespace or invisible character (lib/input/invisible.ts: controls, zero-width and bidi characters,
+ * BOM …) at either end, no line break inside: identifiers and names a person must be able to read and
+ * type back.
  */
-const INVISIBLE = '\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF';
-export const VISIBLE_AT_BOTH_ENDS = `^[^${INVISIBLE}](.*[^${INVISIBLE}])?$`;
+export const VISIBLE_AT_BOTH_ENDS = `^[^${INVISIBLE_CLASS}](.*[^${INVISIBLE_CLASS}])?$`;
 
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 

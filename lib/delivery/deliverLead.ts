@@ -38,7 +38,11 @@ const USER_AGENT = 'lead-router/1';
 const PII_KEYS = new Set(['email', 'phone', 'firstname', 'lastname']);
 // Control characters (C0, DEL, C1), format characters (zero-width, bidi overrides, BOM) and line separators:
 // nothing that could break or disguise a log line.
-const CONTROL_CHARS = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
+const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]+/gu;
+const FORMAT_CHARS = /\p{Cf}+/gu;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** 7 or more digits, optionally separated by spaces, dots, dashes or parentheses: a phone in any format. */
+const DIGIT_RUN = /\+?\d(?:[\s().-]{0,2}\d){6,}/g;
 // Anything shaped like an address. Bounded quantifiers keep it linear: an unbounded `[^@]+@` backtracks
 // quadratically, and a 64 KiB answer without an "@" then takes seconds (measured: 10 s).
 const EMAIL = /[^\s@"'<>(),;:]{1,64}@[^\s@"'<>(),;:]{1,255}/g;
@@ -121,24 +125,51 @@ async function readCapped(response: Response): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** The first 200 characters of the buyer's answer: one line, no control characters, PII and secret masked. */
+/**
+ * The first 200 characters of the buyer's answer: one line, no control characters, and nothing of the
+ * lead's person or our secret. A buyer echoes what it received in its own way, so the answer is first
+ * brought to one form (JSON `\\uXXXX` escapes decoded, Unicode NFKD, format characters such as zero-width
+ * spaces removed, whitespace collapsed) and then masked case-insensitively: the secret, every email
+ * address, every run of 7 or more digits (any phone, however formatted: +14155552671, (415) 555-2671),
+ * and the lead's names with or without their accents (short ones, such as "Li", as whole words).
+ */
 function buyerExcerpt(answer: Uint8Array, secret: string, payload: unknown): string {
   // Masking works on a window well beyond the 200 characters kept, so that shrinking masked values cannot pull
   // a value cut at the window's edge into the excerpt, while a 64 KiB answer costs no more than a short one.
-  let text = new TextDecoder('utf-8').decode(answer).replace(CONTROL_CHARS, ' ').replace(/\s+/g, ' ').trim().slice(0, 20 * MAX_REASON_CHARS);
-  for (const value of [secret, ...piiValues(payload)].sort((a, b) => b.length - a.length)) {
-    text = text.split(value).join('[redacted]');
+  let text = new TextDecoder('utf-8').decode(answer).slice(0, 20 * MAX_REASON_CHARS);
+  text = text.split(secret).join('[redacted]');
+  // Decoded escapes can leave half a surrogate pair, which Postgres would refuse inside the stored decision.
+  text = oneForm(text.replace(/\\u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(LONE_SURROGATE, '\ufffd'));
+  text = text.split(secret).join('[redacted]').replace(EMAIL, '[redacted]').replace(DIGIT_RUN, '[redacted]');
+  const names = piiValues(payload).map((v) => oneForm(v).replace(/\p{M}+/gu, '')).filter((v) => Array.from(v).length >= 2);
+  if (names.length > 0) {
+    const alternatives = names
+      .sort((a, b) => b.length - a.length)
+      .map((v) => (Array.from(v).length >= 3 ? accentInsensitive(v) : `(?<![\\p{L}\\p{M}\\p{N}])${accentInsensitive(v)}(?![\\p{L}\\p{N}])`));
+    text = text.replace(new RegExp(alternatives.join('|'), 'giu'), '[redacted]');
   }
-  text = text.replace(EMAIL, '[redacted]');
+  text = text.normalize('NFC');
   return Array.from(text).slice(0, MAX_REASON_CHARS).join('').trim(); // code points: never half a surrogate pair
 }
+
+/** Compatibility-decomposed (NFKD), controls to spaces, format characters (zero-width, bidi) removed, whitespace collapsed. */
+function oneForm(s: string): string {
+  return s.normalize('NFKD').replace(CONTROL_CHARS, ' ').replace(FORMAT_CHARS, '').replace(/\s+/g, ' ').trim();
+}
+
+/** A name as a pattern that matches it with or without accents ("Zebédiah" matches ZEBEDIAH and Zebédiah). */
+function accentInsensitive(name: string): string {
+  return Array.from(oneForm(name).replace(/\p{M}+/gu, ''), (ch) => `${escapeRegExp(ch)}\\p{M}*`).join('');
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** String values under PII keys (email, phone, firstName, lastName) anywhere in the first levels of the payload. */
 function piiValues(payload: unknown, depth = 0): string[] {
   if (depth > 4 || typeof payload !== 'object' || payload === null) return [];
   const found: string[] = [];
   for (const [key, value] of Object.entries(payload)) {
-    if (typeof value === 'string' && value.length >= 3 && PII_KEYS.has(key.toLowerCase())) found.push(value);
+    if (typeof value === 'string' && PII_KEYS.has(key.toLowerCase())) found.push(value);
     else found.push(...piiValues(value, depth + 1));
   }
   return found;

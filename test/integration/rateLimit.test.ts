@@ -63,6 +63,14 @@ describe('failed authentication is throttled before it costs a lookup (issue 7, 
     expect(byCredential).toEqual([401, 401, 401, 401, 401, 429, 429]);
   });
 
+  test("a valid source key sent to the admin API counts against the address only: the source still sends leads (found by review)", async () => {
+    const source = await guarded.app.inject({ method: 'POST', url: '/api/admin/workspaces', remoteAddress: '198.51.100.50', headers: { authorization: `Bearer ${guarded.adminToken}` }, payload: { name: 'Monitored', kind: 'source' } });
+    const key = source.json().apiKey as string;
+    for (let i = 0; i < 6; i++) expect((await call(`Bearer ${key}`, '203.0.113.99')).statusCode).toBe(i < 5 ? 401 : 429);
+    const lead = await guarded.app.inject({ method: 'POST', url: '/api/leads/route', remoteAddress: '198.51.100.51', headers: { authorization: `Bearer ${key}` }, payload: aLead() });
+    expect(lead.statusCode).toBe(202);
+  });
+
   test('health endpoints are matched by route, not by exact URL: /ready?x=1 is never limited', async () => {
     for (let i = 0; i < 8; i++) {
       expect((await guarded.app.inject({ method: 'GET', url: `/health?x=${i}` })).statusCode).toBe(200);

@@ -358,3 +358,39 @@ describe('buyer server', () => {
     }
   });
 });
+
+describe('a rejection that echoes the person in the buyer\'s own form (found by review)', () => {
+  let echoBuyer: BuyerServer;
+  beforeAll(async () => {
+    echoBuyer = await startBuyerServer();
+  });
+  afterAll(async () => {
+    await echoBuyer.close();
+  });
+
+  test.each([
+    ['upper-cased name', '{"error":"rejected","first":"ZEBEDIAH"}', 'ZEBEDIAH'],
+    ['phone reformatted to E.164', '{"error":"rejected","phone":"+14155552671"}', '14155552671'],
+    ['phone as digits with dots', 'bad phone 415.555.2671', '555.2671'],
+    ['a two-letter surname as a word', '{"error":"rejected","last":"Li"}', '"Li"'],
+    ['a JSON-escaped non-ASCII name', '{"error":"rejected","n":"Zeb\\u00e9diah"}', 'diah'],
+    ['a name with a zero-width space inside', '{"error":"rejected","n":"Zeb\u200bédiah"}', 'diah'],
+  ])('%s', async (_name, body, leaked) => {
+    const p = `/echo-${crypto.randomUUID()}`;
+    echoBuyer.respondWith(p, [{ status: 400, body }]);
+    const outcome = await deliverLead({
+      url: echoBuyer.url(p), secret: SECRET, leadId: crypto.randomUUID(), timeoutMs: 5000,
+      payload: { externalId: 'x', firstName: 'Zebédiah', lastName: 'Li', phone: '(415) 555-2671', email: 'zeb.li@outlook.com' },
+    });
+    if (outcome.kind !== 'rejected') throw new Error(`expected a rejection, got ${outcome.kind}`);
+    expect(outcome.reason).not.toContain(leaked);
+    expect(outcome.reason).toContain('[redacted]');
+  });
+
+  test('the buyer\'s own words survive: "client" is not masked for a person named Li', async () => {
+    const p = `/echo-${crypto.randomUUID()}`;
+    echoBuyer.respondWith(p, [{ status: 422, body: 'client not eligible: Li' }]);
+    const outcome = await deliverLead({ url: echoBuyer.url(p), secret: SECRET, leadId: crypto.randomUUID(), timeoutMs: 5000, payload: { lastName: 'Li' } });
+    expect(outcome).toMatchObject({ kind: 'rejected', reason: 'HTTP 422: client not eligible: [redacted]' });
+  });
+});

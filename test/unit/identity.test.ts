@@ -389,3 +389,21 @@ describe('email domains in their IDNA ASCII form (found by review)', () => {
     expect(normalizeEmail(raw)).toBe(normalized);
   });
 });
+
+describe('invisible and compatibility forms in the local part (found by review)', () => {
+  test.each([
+    ['a combining grapheme joiner', 'jane\u034F@gmail.com', 'jane@gmail.com'],
+    ['a variation selector', 'test\uFE0F@foo.com', 'test@foo.com'],
+    ['full-width letters', 'ｎｏｅｍａｉｌ@x.com', 'noemail@x.com'],
+  ])('%s does not make another address', (_name, raw, normalized) => {
+    expect(normalizeEmail(raw)).toBe(normalized);
+  });
+
+  test('configured IDN and full-width placeholder domains match addresses in their ASCII form', () => {
+    const list = resolvePlaceholderEmails('@bücher.de,@ＭＹＣＯ.com');
+    if (!('entries' in list)) throw new Error(list.problem);
+    expect(emailDedupeKey('a@bücher.de', list.entries)).toMatchObject({ kind: 'placeholder', matched: '@xn--bcher-kva.de' });
+    expect(emailDedupeKey('a@xn--bcher-kva.de', list.entries)).toMatchObject({ kind: 'placeholder' });
+    expect(emailDedupeKey('someone@myco.com', list.entries)).toMatchObject({ kind: 'placeholder', matched: '@myco.com' });
+  });
+});
