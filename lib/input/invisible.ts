@@ -12,6 +12,8 @@ export const INVISIBLE_CLASS = '\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u061C\
 
 const EDGES = new RegExp(`^[${INVISIBLE_CLASS}]+|[${INVISIBLE_CLASS}]+$`, 'gu');
 const ANYWHERE = new RegExp(`[${INVISIBLE_CLASS}]+`, 'gu');
+// Each listed code point is removed on its own, so a combining one in the class is intended.
+// eslint-disable-next-line no-misleading-character-class
 const DEFAULT_IGNORABLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/gu;
 
 /** `trim()` plus the invisible characters above. */
