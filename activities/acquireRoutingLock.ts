@@ -2,22 +2,46 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as routing from '../lib/store/routing';
 import { NonRetryable, type AcquireLockOutput } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
+import { elapsedMs } from '../lib/telemetry/metrics';
 import { currentLockOwner } from './lockOwner';
 
-export function makeAcquireRoutingLock({ db, config, log }: ActivityDeps) {
+/**
+ * Which kind of timeout a failed lock acquisition was, or undefined: Postgres lock_not_available (55P03,
+ * a lock_timeout) and query_canceled (57014, a statement_timeout), or knex's pool acquire timeout.
+ */
+export function lockTimeoutCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; name?: unknown } | null;
+  if (e && (e.code === '55P03' || e.code === '57014')) return e.code;
+  if (e && e.name === 'KnexTimeoutError') return 'pool';
+  return undefined;
+}
+
+export function makeAcquireRoutingLock({ db, config, log, metrics }: ActivityDeps) {
   return async function acquireRoutingLock({ leadId }: { leadId: string }): Promise<AcquireLockOutput> {
     const owner = currentLockOwner();
-    const lock = await routing.acquireRoutingLock(db, leadId, owner, config.ROUTING_LOCK_STALE_SECONDS);
+    const startedAt = performance.now();
+    let lock;
+    try {
+      lock = await routing.acquireRoutingLock(db, leadId, owner, config.ROUTING_LOCK_STALE_SECONDS);
+    } catch (err) {
+      const timeout = lockTimeoutCode(err);
+      if (timeout) metrics.increment('routing.lock.timeout_errors', { code: timeout });
+      throw err;
+    } finally {
+      metrics.distribution('routing.lock.latency', elapsedMs(startedAt));
+    }
     switch (lock.outcome) {
       case 'acquired':
       case 'reentered':
       case 'taken_over_stale':
+        metrics.increment('routing.lock.acquired', { outcome: lock.outcome });
         if (lock.outcome === 'taken_over_stale') log.warn({ event: 'routing.lock.taken_over', leadId }, 'took over a stale routing lock');
         await routing.markRetryStarted(db, leadId); // a retry that was waiting in the ledger starts now
         return { outcome: lock.outcome, status: lock.status, attempts: lock.attempts ?? 0 };
       case 'not_routable':
         return { outcome: 'not_routable', status: lock.status, attempts: lock.attempts ?? 0 };
       case 'held_by_other':
+        metrics.increment('routing.lock.failed');
         log.info({ event: 'routing.lock.failed', leadId }, 'routing lock held by another owner');
         // Retryable: the retry policy waits; once the holder's lock is stale, we take it over.
         throw ApplicationFailure.retryable(`routing lock of lead ${leadId} is held by another owner`, 'LockHeld');

@@ -2,12 +2,36 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as routing from '../lib/store/routing';
 import { NonRetryable, type CompleteRoutingInput, type RouteLeadOutcome } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
+import type { Db } from '../lib/db/createDb';
+import { elapsedMs, type Metrics } from '../lib/telemetry/metrics';
 import { currentLockOwner } from './lockOwner';
 
+/**
+ * The completion's metrics: the audit row (routing.logs.*), the lead's final decision (routing.leads_routed),
+ * and, for a routed lead, its end-to-end latency routed_at - created_at (routing.latency, the SLO's). One
+ * primary-key read, whose facts the routing.complete log line carries too; a metric is never worth failing
+ * the completion over, so a failed read sends only what needs no read.
+ */
+async function recordCompletion(db: Db, metrics: Metrics, leadId: string, result: string, destination: string | null) {
+  metrics.increment('routing.logs.total', { result });
+  if (result === 'failed') metrics.increment('routing.logs.failed');
+  const lead = await db('leads')
+    .select('source_workspace_id', 'routing_attempts', db.raw('extract(epoch from (routed_at - created_at)) * 1000 AS latency_ms'))
+    .where({ id: leadId })
+    .first()
+    .catch(() => undefined);
+  if (!lead) return undefined;
+  const source = lead.source_workspace_id as string;
+  metrics.increment('routing.leads_routed', { workspace_id: source, destination_workspace_id: destination ?? undefined, result });
+  if (lead.latency_ms !== null) metrics.distribution('routing.latency', Number(lead.latency_ms), { workspace_id: source, result });
+  return { sourceWorkspaceId: source, attempts: lead.routing_attempts as number };
+}
+
 /** Writes the outcome through complete_routing(): lead row, lock release and audit row in one transaction. */
-export function makeCompleteRouting({ db, log }: ActivityDeps) {
+export function makeCompleteRouting({ db, log, metrics }: ActivityDeps) {
   return async function completeRouting(input: CompleteRoutingInput): Promise<Omit<RouteLeadOutcome, 'leadId'>> {
     const { leadId, outcome } = input;
+    const startedAt = performance.now();
     const done = await routing.completeRouting(db, {
       leadId,
       owner: currentLockOwner(),
@@ -21,15 +45,30 @@ export function makeCompleteRouting({ db, log }: ActivityDeps) {
       decision: input.trace,
       durationMs: Date.now() - input.attemptStartedAtMs,
     });
+    metrics.distribution('routing.complete.latency', elapsedMs(startedAt), { result: outcome.result });
     if (done.outcome === 'lock_lost' || done.outcome === 'not_found') {
       // Someone else owns the lead now (our lock went stale and was taken over): they decide, not us.
       log.warn({ event: 'routing.lock.lost', leadId }, 'routing lock lost before completion');
       throw ApplicationFailure.nonRetryable(`routing lock of lead ${leadId} was lost before completion`, NonRetryable.LockLost);
     }
+    const lead = await recordCompletion(db, metrics, leadId, done.result ?? outcome.result, done.destinationWorkspaceId);
+    const source = { sourceWorkspaceId: lead?.sourceWorkspaceId };
     if (outcome.result === 'duplicate') {
-      log.info({ event: 'routing.duplicate_detected', leadId, duplicateOfLeadId: outcome.duplicateOfLeadId }, 'duplicate lead');
+      log.info({ event: 'routing.duplicate_detected', leadId, duplicateOfLeadId: outcome.duplicateOfLeadId, ...source }, 'duplicate lead');
     }
-    log.info({ event: 'routing.complete', leadId, result: done.result, destinationWorkspaceId: done.destinationWorkspaceId }, 'routing complete');
+    // The monitoring spec's routing.complete fields (lib/telemetry/logEvents.ts).
+    log.info({
+      event: 'routing.complete',
+      leadId,
+      ...source,
+      destinationWorkspaceId: done.destinationWorkspaceId,
+      matchedRuleId: outcome.result === 'success' ? outcome.ruleId : null,
+      result: done.result,
+      isDuplicate: done.result === 'duplicate',
+      durationMs: Date.now() - input.attemptStartedAtMs,
+      lockOwnerId: currentLockOwner(),
+      attempts: lead?.attempts,
+    }, 'routing complete');
     return { status: done.status, result: done.result, destinationWorkspaceId: done.destinationWorkspaceId };
   };
 }

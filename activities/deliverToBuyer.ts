@@ -4,12 +4,18 @@ import { deliveryTarget, leadForDelivery } from '../lib/store/delivery';
 import { NonRetryable, type DeliveryRecord } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
 
+/** `4xx` / `5xx` (also 3xx as 4xx: not followed), or `timeout` / `network` when the buyer never answered. */
+function statusClass(outcome: { status?: number; reason?: string }): string {
+  if (outcome.status !== undefined) return outcome.status >= 500 ? '5xx' : '4xx';
+  return /timeout/i.test(outcome.reason ?? '') ? 'timeout' : 'network';
+}
+
 /**
  * Pushes the lead to the chosen buyer: signed POST with `Idempotency-Key: <leadId>`. Accepted and rejected
  * are answers; a retryable outcome (5xx, 408, 429, timeout, network) is thrown so Temporal retries with
  * backoff, and the buyer sees the same Idempotency-Key each time.
  */
-export function makeDeliverToBuyer({ db, config, log }: ActivityDeps) {
+export function makeDeliverToBuyer({ db, config, log, metrics }: ActivityDeps) {
   return async function deliverToBuyer({ leadId, destinationWorkspaceId }: { leadId: string; destinationWorkspaceId: string }): Promise<DeliveryRecord> {
     const target = await deliveryTarget(db, destinationWorkspaceId);
     if (!target) throw ApplicationFailure.nonRetryable(`destination ${destinationWorkspaceId} is not a partner`, NonRetryable.InvalidConfiguration);
@@ -29,6 +35,9 @@ export function makeDeliverToBuyer({ db, config, log }: ActivityDeps) {
     } finally {
       clearInterval(heartbeat);
     }
+    const destination = { destination_workspace_id: destinationWorkspaceId };
+    metrics.distribution('routing.delivery.latency', outcome.durationMs, { ...destination, outcome: outcome.kind });
+    if (outcome.kind !== 'accepted') metrics.increment('routing.delivery.errors', { ...destination, status_class: statusClass(outcome) });
     const fields = { event: 'routing.delivery', leadId, destinationWorkspaceId, outcome: outcome.kind, status: 'status' in outcome ? outcome.status : undefined, durationMs: outcome.durationMs };
     if (outcome.kind === 'retryable') {
       log.warn(fields, 'delivery failed, will retry');

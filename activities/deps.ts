@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/createDb';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/telemetry/metrics';
 
 /** What activities need from the outside world, injected so tests can pass real-but-isolated ones. */
 export interface ActivityDeps {
@@ -12,6 +13,8 @@ export interface ActivityDeps {
     | 'ROUTING_RETRY_MAX_SECONDS' | 'RETRY_QUEUE_BATCH_SIZE' | 'TEMPORAL_TASK_QUEUE' | 'LEAD_TTL_DAYS'
   >;
   log: Logger;
+  /** DogStatsD, through the metric catalog (lib/telemetry/catalog.ts). */
+  metrics: Metrics;
   /** The maintenance activities re-drive leads by starting workflows. */
   temporal: Client;
 }

@@ -39,11 +39,11 @@ function heartbeat(details?: unknown): void {
  * Logs carry counts and ids only, never lead contents.
  */
 export function makeMaintenanceActivities(deps: ActivityDeps) {
-  const { db, config, log, temporal } = deps;
+  const { db, config, log, metrics, temporal } = deps;
   const redriveDeps: RedriveDeps = { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE };
   const limit = config.RETRY_QUEUE_BATCH_SIZE;
   const onError = (event: string) => (leadId: string, err: unknown) =>
-    log.warn({ event, leadId, err: coerceError(err).message }, 're-drive failed; the lead stays due for the next run');
+    log.warn({ event, leadId, err: coerceError(err) }, 're-drive failed; the lead stays due for the next run');
 
   return {
     /** Re-drives due retries whose workflow is gone, batch after batch, until none is due or ~50 s passed. */
@@ -91,6 +91,7 @@ export function makeMaintenanceActivities(deps: ActivityDeps) {
     async expireLeads(): Promise<{ expired: number }> {
       const startedAt = Date.now();
       const expired = await expireDueLeads(db, { limit });
+      if (expired > 0) metrics.increment('routing.leads_expired', {}, expired);
       log.info({ event: 'maintenance.expired', expired, durationMs: Date.now() - startedAt }, `${expired} leads expired`);
       return { expired };
     },

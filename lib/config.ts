@@ -82,6 +82,15 @@ const configSchema = z.object({
     .string()
     .refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, 'must be an IANA time zone such as America/New_York')
     .default('UTC'),
+  /** DogStatsD (lib/telemetry/metrics.ts): where the Datadog Agent listens; the Agent's own defaults. */
+  DD_AGENT_HOST: z.string().min(1).default('localhost'),
+  DD_DOGSTATSD_PORT: z.coerce.number().int().min(1).max(65535).default(8125),
+  /** Unified service tagging, added to every metric (and read by dd-trace for spans). */
+  DD_ENV: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
+  DD_VERSION: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
+  METRICS_ENABLED: bool.default(true),
+  /** host:port for the Temporal SDK's Prometheus metrics endpoint on the worker (lib/telemetry/temporalRuntime.ts); unset: off. */
+  TEMPORAL_PROMETHEUS_BIND_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 

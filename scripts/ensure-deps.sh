@@ -20,6 +20,15 @@ if ! .tools/venv/bin/st --version 2>/dev/null | grep -q "version $SCHEMATHESIS_V
   .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
+# Datadog's APM test agent (test/support/traceAgent.ts, test/integration/tracing.e2e.test.ts,
+# scripts/bench/tracing.ts): a trace agent that keeps what dd-trace sends. PyPI, same venv, pinned.
+DDAPM_TEST_AGENT_VERSION=1.69.1
+if [ "$(.tools/venv/bin/pip show ddapm-test-agent 2>/dev/null | sed -n 's/^Version: //p')" != "$DDAPM_TEST_AGENT_VERSION" ]; then
+  echo "installing ddapm-test-agent $DDAPM_TEST_AGENT_VERSION (PyPI) into .tools/venv" >&2
+  [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check "ddapm-test-agent==$DDAPM_TEST_AGENT_VERSION"
+fi
+
 have_postgres() {
   [ -n "${PG_BIN_DIR:-}" ] && return 0
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && return 0

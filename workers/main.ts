@@ -1,8 +1,15 @@
+// First: dd-trace must wrap pg, knex, fetch, grpc and pino before they are loaded.
+import '../lib/telemetry/initWorker';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
+import { metricsFromConfig } from '../lib/telemetry/metrics';
+import { startPoolGauge } from '../lib/telemetry/poolGauge';
+import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
+import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
+import { flushTraces } from '../lib/telemetry/tracer';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { createWorker } from './createWorker';
 import { ensureSchedules } from './schedules';
@@ -14,12 +21,14 @@ import { ensureSchedules } from './schedules';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install(temporalRuntimeOptions(config));
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker', log });
+  const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-worker', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
+  const stopPoolGauge = startPoolGauge(db, metrics, 'worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // A client too: maintenance activities re-drive leads by starting workflows.
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
   try {
     const worker = await createWorker({
       connection,
@@ -28,6 +37,7 @@ async function main() {
       db,
       config,
       log,
+      metrics,
       temporal,
     });
     if (config.MAINTENANCE_SCHEDULES) {
@@ -38,9 +48,12 @@ async function main() {
     await worker.run();
     log.info({ event: 'worker.stopped' }, 'worker drained and stopped');
   } finally {
+    stopPoolGauge();
+    await metrics.close();
     await clientConnection.close();
     await connection.close();
     await db.destroy();
+    await flushTraces();
   }
 }
 

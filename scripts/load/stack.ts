@@ -23,6 +23,8 @@ export interface LoadStack {
   buyerUrl: string;
   /** Deliveries the buyers received. */
   deliveries(): number;
+  /** Process ids of the API and the worker (their CPU time is what a benchmark weighs). */
+  pids: { api?: number; worker?: number };
   stop(): Promise<void>;
 }
 
@@ -79,7 +81,8 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     await waitForApi(apiUrl);
     await waitForWorker(temporal.address, serviceEnv.TEMPORAL_NAMESPACE ?? 'default', serviceEnv.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
     const { port: buyerPort } = buyer.address() as AddressInfo;
-    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, stop };
+    const pids = Object.fromEntries(services.map((s) => [s.name, s.child.pid]));
+    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -6,6 +6,7 @@ import { expirationDigest, expireDueLeads } from '../../lib/maintenance/expiry';
 import { isWorkflowRunning, type RedriveDeps } from '../../lib/maintenance/redrive';
 import { processDueRetries, type RetryQueueReport } from '../../lib/maintenance/retryQueue';
 import { sweepStaleLocks } from '../../lib/maintenance/staleLocks';
+import { createMetrics } from '../../lib/telemetry/metrics';
 import { startRouteLead } from '../../lib/temporal/startRouteLead';
 import { waitFor } from '../../scripts/local/waitFor';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
@@ -255,7 +256,7 @@ describe('retry-queue processor', () => {
     const gone = await Promise.all(Array.from({ length: 7 }, () => insertLead()));
     for (const id of gone) await addDueRow(id, '1 minute');
 
-    const activities = makeMaintenanceActivities({ db: stack.db, config: { ...stack.config, RETRY_QUEUE_BATCH_SIZE: 3 }, log: pino({ level: 'silent' }), temporal: stack.client });
+    const activities = makeMaintenanceActivities({ db: stack.db, config: { ...stack.config, RETRY_QUEUE_BATCH_SIZE: 3 }, log: pino({ level: 'silent' }), metrics: createMetrics({ enabled: false }), temporal: stack.client });
     const report = await activities.processRetryQueue();
     // Batches of 3 over 12 rows: the 5 running rows never hide the 7 behind them.
     expect(report).toMatchObject({ scanned: 12, running: 5, redriven: 7, errors: 0, budgetExhausted: false });
@@ -294,7 +295,7 @@ describe('stale-lock sweeper', () => {
     const leadIds = await Promise.all([1, 2, 3].map(() => insertLead({ status: 'routing', lockedAgo: '20 minutes' })));
     const lines: Array<Record<string, unknown>> = [];
     const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
-    const activities = makeMaintenanceActivities({ db: stack.db, config: { ...stack.config, RETRY_QUEUE_BATCH_SIZE: 2 }, log, temporal: stack.client });
+    const activities = makeMaintenanceActivities({ db: stack.db, config: { ...stack.config, RETRY_QUEUE_BATCH_SIZE: 2 }, log, metrics: createMetrics({ enabled: false }), temporal: stack.client });
     expect(await activities.sweepStaleLocks()).toMatchObject({ released: 3, redriven: 3, batches: 2 });
     expect(lines.find((l) => l.event === 'maintenance.stale_locks')).toMatchObject({ count: 3, released: 3 });
     await Promise.all(leadIds.map(routed));
@@ -338,7 +339,7 @@ describe('expiry', () => {
     await insertLead({ sourceId: src.id, createdAgo: '95 days', expiresIn: '-5 days' });
     const lines: Array<Record<string, unknown>> = [];
     const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
-    const activities = makeMaintenanceActivities({ db: stack.db, config: stack.config, log, temporal: stack.client });
+    const activities = makeMaintenanceActivities({ db: stack.db, config: stack.config, log, metrics: createMetrics({ enabled: false }), temporal: stack.client });
     expect(await activities.expireLeads()).toEqual({ expired: 1 });
     const digest = await activities.sendExpirationDigest();
     expect(digest.bySource).toContainEqual({ sourceWorkspaceId: src.id, name: 'Digest source', count: 1 });

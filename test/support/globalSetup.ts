@@ -12,7 +12,8 @@ import { TEMPLATE_DB, type SharedStack } from './env';
 /**
  * Starts what every integration test file shares, once per jest run: a private Postgres with a migrated
  * template database (each file clones its own database from it), a Temporal dev server, and the workflow
- * bundle (bundling takes seconds; doing it once keeps files fast). Everything lives in one temp dir.
+ * bundle with the trace-propagating workflow interceptors, as the worker builds it (bundling takes seconds;
+ * doing it once keeps files fast). Everything lives in one temp dir.
  */
 export default async function globalSetup(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-router-test-'));
@@ -21,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
   const [pg, temporal, bundle] = await Promise.all([
     startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: false }),
     startTemporalDevServer({ port: temporalPort, logFile: path.join(dir, 'temporal.log') }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: [require.resolve('../../workflows/interceptors')], logger: quietBundlerLogger }),
   ]);
 
   await ensureDatabase(pg.url(), TEMPLATE_DB);

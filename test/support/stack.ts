@@ -6,17 +6,26 @@ import { Client as PgClient } from 'pg';
 import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db/createDb';
-import { createLogger } from '../../lib/logger';
+import { createLogger, type Logger } from '../../lib/logger';
+import { metricsFromConfig } from '../../lib/telemetry/metrics';
+import { temporalRuntimeOptions } from '../../lib/telemetry/temporalRuntime';
+import { temporalClientInterceptors } from '../../lib/telemetry/temporalTracing';
 import { createWorker } from '../../workers/createWorker';
 import { installResponseSchemaGuard } from './responseSchemaGuard';
 import { sharedEnv, TEMPLATE_DB } from './env';
 
-// Test output shows test failures, not the SDK's routine worker lifecycle lines. The runtime is
-// process-wide: a later test file in the same jest worker finds it installed already, which is fine.
-try {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-} catch {
-  // already installed in this process
+/**
+ * Test output shows test failures, not the SDK's routine worker lifecycle lines. The runtime is
+ * process-wide and installed once, by the first stack of the file (before any connection would create a
+ * default one); a file that needs the SDK's Prometheus endpoint passes TEMPORAL_PROMETHEUS_BIND_ADDRESS.
+ * A later test file in the same jest worker finds it installed already, which is fine.
+ */
+function installRuntime(prometheusBindAddress: string | undefined): void {
+  try {
+    Runtime.install({ ...temporalRuntimeOptions({ TEMPORAL_PROMETHEUS_BIND_ADDRESS: prometheusBindAddress }), shutdownSignals: [], logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed in this process
+  }
 }
 
 /** A fresh database cloned from the migrated template: real Postgres, isolated per test file. */
@@ -40,7 +49,7 @@ export interface TestStack {
   config: Config;
   adminToken: string;
   /** Starts a worker on this stack's task queue; stopped by stop() if not before. */
-  startWorker(overrides?: { activities?: (base: Record<string, unknown>) => Record<string, unknown> }): Promise<Worker>;
+  startWorker(overrides?: { activities?: (base: Record<string, unknown>) => Record<string, unknown>; log?: Logger }): Promise<Worker>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +58,7 @@ export interface TestStack {
  * of its own, its own database, and the shared Temporal dev server.
  */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  installRuntime(env.TEMPORAL_PROMETHEUS_BIND_ADDRESS);
   const shared = sharedEnv();
   // A test that brings its own Postgres or Temporal (outage tests restart them) passes DATABASE_URL or
   // TEMPORAL_ADDRESS; otherwise the file gets a database cloned from the shared template.
@@ -71,8 +81,10 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   });
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, log: createLogger('silent') });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
   const app = await buildApp({ db, temporal: client, config }, { logger: false });
+  // Sent to DD_AGENT_HOST:DD_DOGSTATSD_PORT: nowhere unless a test listens there (test/support/statsdCapture.ts).
+  const metrics = metricsFromConfig(config, 'lead-router-worker');
   installResponseSchemaGuard(app); // every answer matches its documented schema (nothing dropped)
 
   const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
@@ -84,7 +96,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db,
       config,
-      log: createLogger('silent'),
+      log: overrides?.log ?? createLogger('silent'),
+      metrics,
       temporal: client,
       workflowBundle: { codePath: shared.workflowBundlePath },
       wrapActivities: overrides?.activities,
@@ -101,6 +114,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       await w.connection.close();
     }
     await app.close();
+    await metrics.close();
     await connection.close();
     await db.destroy();
     // The SDK's native runtime outlives its workers until shut down; left alone it keeps jest from exiting.

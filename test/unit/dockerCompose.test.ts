@@ -165,6 +165,16 @@ describe('docker-compose.yml', () => {
     expect(parseInt(grace, 10)).toBeGreaterThanOrEqual(30);
   });
 
+  it("has the Agent scrape the worker's Temporal SDK metrics endpoint (openmetrics autodiscovery)", () => {
+    const bind = String(env('worker').TEMPORAL_PROMETHEUS_BIND_ADDRESS ?? '');
+    expect(bind).toMatch(/^0\.0\.0\.0:\d+$/);
+    const labels = (service('worker') as { labels?: Record<string, string> }).labels ?? {};
+    const checks = JSON.parse(labels['com.datadoghq.ad.checks'] ?? '{}');
+    const instance = checks.openmetrics?.instances?.[0];
+    expect(instance.openmetrics_endpoint).toBe(`http://%%host%%:${bind.split(':')[1]}/metrics`);
+    expect(instance.metrics).toEqual(['.*']);
+  });
+
   // The TypeScript entry points are written separately; this fails until they exist.
   it('runs compiled entry points that have a TypeScript source', () => {
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
