@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as routing from '../lib/store/routing';
 import { NonRetryable, type AcquireLockOutput } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
@@ -34,14 +34,16 @@ export function makeAcquireRoutingLock({ db, config, log, metrics }: ActivityDep
       case 'acquired':
       case 'reentered':
       case 'taken_over_stale':
-        metrics.increment('routing.lock.acquired', { outcome: lock.outcome });
+        // Per lead, not per call: a re-entry is the owner taking its own lock again (a retry, the next buyer).
+        if (lock.outcome !== 'reentered') metrics.increment('routing.lock.acquired', { outcome: lock.outcome });
         if (lock.outcome === 'taken_over_stale') log.warn({ event: 'routing.lock.taken_over', leadId }, 'took over a stale routing lock');
         await routing.markRetryStarted(db, leadId); // a retry that was waiting in the ledger starts now
         return { outcome: lock.outcome, status: lock.status, attempts: lock.attempts ?? 0 };
       case 'not_routable':
         return { outcome: 'not_routable', status: lock.status, attempts: lock.attempts ?? 0 };
       case 'held_by_other':
-        metrics.increment('routing.lock.failed');
+        // Once per contended lead: the activity retries with backoff until the holder's lock frees or goes stale.
+        if (Context.current().info.attempt === 1) metrics.increment('routing.lock.failed');
         log.info({ event: 'routing.lock.failed', leadId }, 'routing lock held by another owner');
         // Retryable: the retry policy waits; once the holder's lock is stale, we take it over.
         throw ApplicationFailure.retryable(`routing lock of lead ${leadId} is held by another owner`, 'LockHeld');

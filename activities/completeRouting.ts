@@ -23,6 +23,7 @@ async function recordCompletion(db: Db, metrics: Metrics, leadId: string, result
   if (!lead) return undefined;
   const source = lead.source_workspace_id as string;
   metrics.increment('routing.leads_routed', { workspace_id: source, destination_workspace_id: destination ?? undefined, result });
+  if (result === 'duplicate') metrics.increment('routing.duplicates_caught', { workspace_id: source });
   if (lead.latency_ms !== null) metrics.distribution('routing.latency', Number(lead.latency_ms), { workspace_id: source, result });
   return { sourceWorkspaceId: source, attempts: lead.routing_attempts as number };
 }
@@ -50,6 +51,11 @@ export function makeCompleteRouting({ db, log, metrics }: ActivityDeps) {
       // Someone else owns the lead now (our lock went stale and was taken over): they decide, not us.
       log.warn({ event: 'routing.lock.lost', leadId }, 'routing lock lost before completion');
       throw ApplicationFailure.nonRetryable(`routing lock of lead ${leadId} was lost before completion`, NonRetryable.LockLost);
+    }
+    if (done.outcome !== 'completed') {
+      // already_completed: a re-run of a completion that committed (the workflow task that held its result
+      // failed). The lead was counted and logged then; counting it again would skew every rate.
+      return { status: done.status, result: done.result, destinationWorkspaceId: done.destinationWorkspaceId };
     }
     const lead = await recordCompletion(db, metrics, leadId, done.result ?? outcome.result, done.destinationWorkspaceId);
     const source = { sourceWorkspaceId: lead?.sourceWorkspaceId };

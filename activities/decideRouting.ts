@@ -23,10 +23,9 @@ export function makeDecideRouting({ db, config, metrics }: ActivityDeps) {
       // tests run a fast retry clock), backing off like a retry.
       const originalWait = { baseSeconds: Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2), maxSeconds: config.ROUTING_RETRY_MAX_SECONDS };
       const decided = await decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules, originalWait });
-      return { decided, sourceWorkspaceId: lead.sourceWorkspaceId };
+      return { decided };
     });
     metrics.distribution('routing.rules.latency', elapsedMs(startedAt), { decision: decision.decided.kind });
-    if (decision.decided.kind === 'duplicate') metrics.increment('routing.duplicates_caught', { workspace_id: decision.sourceWorkspaceId });
     return decision.decided;
   };
 }

@@ -4,9 +4,15 @@ import { deliveryTarget, leadForDelivery } from '../lib/store/delivery';
 import { NonRetryable, type DeliveryRecord } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
 
-/** `4xx` / `5xx` (also 3xx as 4xx: not followed), or `timeout` / `network` when the buyer never answered. */
+/**
+ * `5xx`; `4xx_retryable` for 408 / 429 (the buyer asks us to come back: retried); `4xx` for a rejection
+ * (the next buyer is tried; 3xx too: redirects are not followed); `timeout` / `network` when it never answered.
+ */
 function statusClass(outcome: { status?: number; reason?: string }): string {
-  if (outcome.status !== undefined) return outcome.status >= 500 ? '5xx' : '4xx';
+  if (outcome.status !== undefined) {
+    if (outcome.status >= 500) return '5xx';
+    return outcome.status === 408 || outcome.status === 429 ? '4xx_retryable' : '4xx';
+  }
   return /timeout/i.test(outcome.reason ?? '') ? 'timeout' : 'network';
 }
 

@@ -1,5 +1,5 @@
 import { releaseCapacity } from '../lib/store/capacity';
-import { expireLead, scheduleRetry, type RetryScheduled } from '../lib/store/routing';
+import { expireLeadNow, scheduleRetry, type RetryScheduled } from '../lib/store/routing';
 import type { ActivityDeps } from './deps';
 import { currentLockOwner } from './lockOwner';
 
@@ -25,8 +25,8 @@ export function makeRoutingStateActivities({ db, log, config, metrics }: Activit
       return result;
     },
     async expireLead({ leadId }: { leadId: string }) {
-      const status = await expireLead(db, leadId);
-      if (status === 'expired') metrics.increment('routing.leads_expired');
+      const { status, expiredNow } = await expireLeadNow(db, leadId);
+      if (expiredNow) metrics.increment('routing.leads_expired'); // once per lead, not per re-run
       if (status === 'expired') log.info({ event: 'routing.lead_expired', leadId }, 'lead expired before it could be routed');
       return status;
     },

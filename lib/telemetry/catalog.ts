@@ -21,15 +21,15 @@ export interface MetricDefinition {
 export const METRICS = {
   'routing.lock.acquired': {
     type: 'count', unit: 'lock', tags: ['outcome'], emittedBy: 'activities/acquireRoutingLock.ts',
-    description: 'A routing lock taken (outcome: acquired, reentered by its owner after a retry, taken_over_stale). Lock success rate = acquired / (acquired + failed).',
+    description: 'A lead\'s routing lock taken (outcome: acquired, or taken_over_stale from a stale holder); the owner re-entering its own lock (a retry, the next buyer) is not counted. Lock success rate = acquired / (acquired + failed).',
   },
   'routing.lock.failed': {
     type: 'count', unit: 'lock', tags: [], emittedBy: 'activities/acquireRoutingLock.ts',
-    description: 'A routing lock held by another owner (the activity retries until it is free or stale).',
+    description: 'A lead whose routing lock is held by another owner, counted once (on the first attempt; the activity then retries until the lock frees or goes stale).',
   },
   'routing.lock.timeout_errors': {
     type: 'count', unit: 'error', tags: ['code'], emittedBy: 'activities/acquireRoutingLock.ts',
-    description: 'Lock acquisition that failed on a database timeout (SQLSTATE 55P03 lock_not_available, 57014 query_canceled), or a pool acquire timeout (code: pool).',
+    description: 'Lock acquisition that failed on a database timeout: SQLSTATE 55P03 (the 5 s lock_timeout of lib/store/routing.ts), 57014 (statement timeout), or a pool acquire timeout (code: pool).',
   },
   'routing.lock.latency': {
     type: 'distribution', unit: 'millisecond', tags: [], emittedBy: 'activities/acquireRoutingLock.ts',
@@ -52,7 +52,7 @@ export const METRICS = {
     description: 'A lead that reached its final decision (result success with a destination, duplicate, or failed).',
   },
   'routing.duplicates_caught': {
-    type: 'count', unit: 'lead', tags: ['workspace_id'], emittedBy: 'activities/decideRouting.ts',
+    type: 'count', unit: 'lead', tags: ['workspace_id'], emittedBy: 'activities/completeRouting.ts',
     description: 'A lead recognised as a cross-partner duplicate, tagged with its source workspace.',
   },
   'routing.logs.total': {
@@ -69,7 +69,7 @@ export const METRICS = {
   },
   'routing.leads_expired': {
     type: 'count', unit: 'lead', tags: [], emittedBy: 'activities/routingState.ts, activities/maintenance.ts',
-    description: 'A lead that reached its TTL (90 days by default) without being routed.',
+    description: 'A lead that reached its TTL (90 days by default) without being routed, counted once by whichever expired it.',
   },
   'routing.delivery.latency': {
     type: 'distribution', unit: 'millisecond', tags: ['destination_workspace_id', 'outcome'], emittedBy: 'activities/deliverToBuyer.ts',
@@ -77,7 +77,7 @@ export const METRICS = {
   },
   'routing.delivery.errors': {
     type: 'count', unit: 'error', tags: ['destination_workspace_id', 'status_class'], emittedBy: 'activities/deliverToBuyer.ts',
-    description: 'A delivery not accepted: status_class 4xx (rejected, next buyer), 5xx, timeout or network (retried).',
+    description: 'A delivery not accepted: status_class 4xx (rejected: the next buyer is tried), 4xx_retryable (408/429), 5xx, timeout or network (retried).',
   },
   'routing.db.pool.utilization': {
     type: 'gauge', unit: 'percent', tags: ['process'], emittedBy: 'lib/telemetry/poolGauge.ts',

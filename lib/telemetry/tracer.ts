@@ -31,9 +31,11 @@ export function initTracer(defaultService: string): typeof tracer {
   // load balancer's and orchestrator's probes (/health, /ready every few seconds) are not traced.
   const server = { blocklist: [PROBES], hooks: { request: scrubServerUrl } };
   tracer.use('fastify', server);
-  // Outgoing deliveries: no trace headers to the buyers, who are third parties.
-  tracer.use('http', { server, client: { propagationBlocklist: [/.*/] } });
-  tracer.use('fetch', { propagationBlocklist: [/.*/] });
+  // Outgoing deliveries: no trace headers to the buyers, who are third parties; and their URL as its origin
+  // only: webhook URLs often carry a token in the path (…/hooks/catch/123/<token>).
+  const client = { propagationBlocklist: [/.*/], hooks: { request: scrubClientUrl } };
+  tracer.use('http', { server, client });
+  tracer.use('fetch', client);
   // Spans that only repeat their parent: a TCP connect or DNS lookup under every new pg / HTTP connection,
   // and the HTTP/2 request under each Temporal gRPC call. About a tenth of a lead's spans, none telling.
   for (const plugin of ['net', 'dns', 'http2'] as const) tracer.use(plugin, false);
@@ -86,6 +88,19 @@ function scrubServerUrl(span?: Span): void {
     // not absolute: the route alone
   }
   span.setTag('http.url', `${origin}${typeof route === 'string' ? route : '/(no route)'}`);
+}
+
+/** `http.url` of an outgoing request (a delivery to a buyer): scheme and host only. */
+function scrubClientUrl(span?: Span): void {
+  const context = span?.context() as TagReader | undefined;
+  if (!span || typeof context?.getTag !== 'function') return;
+  const url = context.getTag('http.url');
+  if (typeof url !== 'string') return;
+  try {
+    span.setTag('http.url', new URL(url).origin);
+  } catch {
+    span.setTag('http.url', '(unparsable)');
+  }
 }
 
 export { tracer };

@@ -121,3 +121,17 @@ test("the worker's routing.complete lines carry the monitoring spec's fields, an
   const all = logLines.join('');
   for (const value of [PERSON.email, PERSON.firstName, PERSON.lastName, '4157340199']) expect(all).not.toContain(value);
 });
+
+test('per-lead metrics are counted once per lead: four leads, four completions, one duplicate, one retry', async () => {
+  await arrived('routing.leads_routed');
+  await new Promise((r) => setTimeout(r, 500)); // the client flushes every 200 ms: let any stray second count arrive
+  const sum = (name: MetricName) => lines(name).reduce((n, l) => n + l.value, 0);
+  expect(sum('routing.leads_routed')).toBe(4);
+  expect(sum('routing.logs.total')).toBe(4);
+  expect(sum('routing.logs.failed')).toBe(1);
+  expect(sum('routing.duplicates_caught')).toBe(1);
+  expect(sum('routing.retry_queue.inserts')).toBe(1);
+  // Every lead that reached `routed` (two successes and the duplicate); the failed one has no routed_at.
+  expect(lines('routing.latency').map((l) => l.tags.result).sort()).toEqual(['duplicate', 'success', 'success']);
+  expect(lines('routing.lock.acquired').filter((l) => l.tags.outcome === 'reentered')).toEqual([]);
+});

@@ -172,7 +172,18 @@ describe('docker-compose.yml', () => {
     const checks = JSON.parse(labels['com.datadoghq.ad.checks'] ?? '{}');
     const instance = checks.openmetrics?.instances?.[0];
     expect(instance.openmetrics_endpoint).toBe(`http://%%host%%:${bind.split(':')[1]}/metrics`);
-    expect(instance.metrics).toEqual(['.*']);
+    expect(instance.histogram_buckets_as_distributions).toBe(true);
+    expect(instance.metrics).toEqual(expect.arrayContaining(['temporal_workflow_task_schedule_to_start_latency', 'temporal_activity_schedule_to_start_latency', 'temporal_worker_task_slots_available']));
+  });
+
+  it('has the Agent strip quoted values from error messages before traces leave the host (pg errors quote input)', () => {
+    const rules = JSON.parse(env('datadog-agent').DD_APM_REPLACE_TAGS ?? '[]') as Array<{ name: string; pattern: string; repl: string }>;
+    const pgError = 'select $1::uuid - invalid input syntax for type uuid: "jane.doe@example.com"';
+    for (const tag of ['error.message', 'error.stack']) {
+      const rule = rules.find((r) => r.name === tag)!;
+      // The Agent applies Go RE2 patterns; this one is the same in JavaScript.
+      expect(pgError.replace(new RegExp(rule.pattern, 'g'), rule.repl)).toBe('select $1::uuid - invalid input syntax for type uuid: "?"');
+    }
   });
 
   // The TypeScript entry points are written separately; this fails until they exist.
