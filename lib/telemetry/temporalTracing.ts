@@ -101,8 +101,12 @@ function traced<I extends { readonly headers: Headers; readonly workflowType: st
 ): Promise<O> {
   const firstArg = Array.isArray(input.options.args) ? input.options.args[0] : undefined;
   const leadTags = idTags(firstArg);
-  // The caller's span (the gateway's HTTP request) names the lead it started, too.
-  const parent = tracer.scope().active();
+  // One trace per lead: a start from a partner's request (an HTTP server span) continues its trace, and that
+  // span names the lead it started. A start from anywhere else (the retry-queue processor re-driving many
+  // leads in one activity) begins the lead's own trace, linked to the caller's instead of nested in it.
+  const active = tracer.scope().active();
+  const fromRequest = active !== null && (active.context() as { getTag?(k: string): unknown }).getTag?.('span.kind') === 'server';
+  const parent = fromRequest ? active : null;
   if (parent) for (const [k, v] of Object.entries(leadTags)) parent.setTag(k, v);
   const span = tracer.startSpan(operation, {
     ...(parent ? { childOf: parent } : {}),
@@ -115,6 +119,7 @@ function traced<I extends { readonly headers: Headers; readonly workflowType: st
       ...leadTags,
     },
   });
+  if (active && !parent) (span as { addLink?(context: unknown): void }).addLink?.(active.context());
   const carrier: Record<string, string> = {};
   tracer.inject(span, 'text_map', carrier);
   const headers = { ...input.headers, [TRACE_HEADER]: encodeHeader({ carrier, tags: leadTags }) };
