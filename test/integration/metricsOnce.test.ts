@@ -6,6 +6,8 @@ import { makeCompleteRouting } from '../../activities/completeRouting';
 import { makeRoutingStateActivities } from '../../activities/routingState';
 import type { ActivityDeps } from '../../activities/deps';
 import type { Metrics } from '../../lib/telemetry/metrics';
+import { startPoolGauge } from '../../lib/telemetry/poolGauge';
+import { waitFor } from '../../scripts/local/waitFor';
 import { createTestDatabase } from '../support/stack';
 import { createDb, type Db } from '../../lib/db/createDb';
 import { loadConfig } from '../../lib/config';
@@ -75,4 +77,29 @@ test('a lead expired twice (a re-run, or the daily job first) is counted once', 
   expect(await env.run(expireLead, { leadId })).toBe('expired');
   expect(await env.run(expireLead, { leadId })).toBe('expired');
   expect(count('routing.leads_expired')).toBe(1);
+});
+
+test('the pool gauge reports connections in use over the pool maximum, in percent', async () => {
+  const values: number[] = [];
+  const gauge: Metrics = { ...recorder, gauge: (_name, value) => void values.push(value) };
+  const trx = await db.transaction(); // holds one of the pool's 4 connections
+  const stop = startPoolGauge(db, gauge, 'worker', 20);
+  try {
+    await waitFor('a pool gauge reading', async () => (values.length > 0 ? true : undefined));
+    expect(values[0]).toBe(25);
+  } finally {
+    stop();
+    await trx.rollback();
+  }
+});
+
+test('a lock held by another run is counted once per lead (on the first attempt), not per retry', async () => {
+  const leadId = await aLeadRow();
+  await new MockActivityEnvironment({ workflowExecution: { workflowId: 'route-lead-a', runId: crypto.randomUUID() } }).run(makeAcquireRoutingLock(deps), { leadId });
+  sent.length = 0;
+  const other = { workflowExecution: { workflowId: 'route-lead-b', runId: crypto.randomUUID() } };
+  await expect(new MockActivityEnvironment({ ...other, attempt: 1 }).run(makeAcquireRoutingLock(deps), { leadId })).rejects.toMatchObject({ type: 'LockHeld' });
+  await expect(new MockActivityEnvironment({ ...other, attempt: 2 }).run(makeAcquireRoutingLock(deps), { leadId })).rejects.toMatchObject({ type: 'LockHeld' });
+  expect(count('routing.lock.failed')).toBe(1);
+  expect(count('routing.lock.acquired')).toBe(0);
 });
