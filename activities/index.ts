@@ -5,6 +5,7 @@ import { makeDeliverToBuyer } from './deliverToBuyer';
 import type { ActivityDeps } from './deps';
 import { makeMaintenanceActivities } from './maintenance';
 import { makeRoutingStateActivities } from './routingState';
+import { makeSloReportActivities } from './sloReport';
 
 export type { ActivityDeps } from './deps';
 
@@ -17,5 +18,6 @@ export function createActivities(deps: ActivityDeps) {
     completeRouting: makeCompleteRouting(deps),
     ...makeRoutingStateActivities(deps),
     ...makeMaintenanceActivities(deps),
+    ...makeSloReportActivities(deps),
   };
 }

@@ -15,6 +15,7 @@ import { registerOpenApi } from './plugins/openapi';
 import { installValidators } from './plugins/validation';
 import { adminLeadRoutes } from './routes/admin/leads';
 import { adminRuleRoutes } from './routes/admin/rules';
+import { adminSloRoutes } from './routes/admin/slo';
 import { adminWorkspaceRoutes } from './routes/admin/workspaces';
 import { healthRoutes } from './routes/health';
 import { leadRoutes } from './routes/leads';
@@ -103,5 +104,6 @@ export async function buildApp(
   adminWorkspaceRoutes(app, routeDeps);
   adminRuleRoutes(app, routeDeps);
   adminLeadRoutes(app, routeDeps);
+  adminSloRoutes(app, routeDeps);
   return app;
 }

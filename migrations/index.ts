@@ -6,6 +6,7 @@ import * as m0004 from './0004_retry_attempt_counting';
 import * as m0005 from './0005_cap_periods_dst';
 import * as m0006 from './0006_source_rate_limits';
 import * as m0007 from './0007_leads_without_dedupe_keys';
+import * as m0008 from './0008_slo_snapshots';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -19,4 +20,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0005_cap_periods_dst', m0005],
   ['0006_source_rate_limits', m0006],
   ['0007_leads_without_dedupe_keys', m0007],
+  ['0008_slo_snapshots', m0008],
 ];

@@ -22,6 +22,7 @@ export function scheduleDefinitions({ taskQueue, timezone, idPrefix = 'lead-rout
   });
   return [
     job('retry-queue', 'retryQueueProcessor', { intervals: [{ every: '1 minute' }] }, 're-drives due retries whose workflow is gone'),
+    job('slo-report', 'sloReport', { intervals: [{ every: '1 minute' }] }, 'computes the SLOs, stores a snapshot, sends the SLO gauges'),
     job('stale-locks', 'staleLockSweeper', { intervals: [{ every: '1 minute' }] }, 'releases stale routing locks and re-drives their leads'),
     job('lead-expiry', 'leadExpiry', { calendars: [{ hour: 3, minute: 0 }], timezone }, 'expires leads past their TTL'),
     job('expiration-digest', 'expirationDigest', { calendars: [{ hour: 9, minute: 0 }], timezone }, 'daily digest of expired leads per source'),

@@ -8,7 +8,7 @@ type Activities = ReturnType<typeof createActivities>;
  * (workers/schedules.ts). Overlap policy SKIP: a run still going when the next is due is not doubled.
  * The activities do the work in bounded batches and report counts, which the run's result keeps.
  */
-const { processRetryQueue, sweepStaleLocks, expireLeads, sendExpirationDigest } = proxyActivities<Activities>({
+const { processRetryQueue, sweepStaleLocks, expireLeads, sendExpirationDigest, reportSlos } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 s', // the activities heartbeat once per batch
   retry: { initialInterval: '5 s', maximumAttempts: 3 },
@@ -32,4 +32,9 @@ export async function leadExpiry() {
 /** Daily at 09:00 (MAINTENANCE_TIMEZONE): how many leads expired in the last 24 h, per source. */
 export async function expirationDigest() {
   return sendExpirationDigest();
+}
+
+/** Every minute: the SLO report (availability, error budget, burn rates, latency, retry queue), stored and sent as gauges. */
+export async function sloReport() {
+  return reportSlos();
 }

@@ -287,6 +287,60 @@ const readiness = {
   },
 } as const;
 
+const nullableNumber = { type: ['number', 'null'] } as const;
+const counts = { type: 'object', additionalProperties: { type: 'integer' } } as const;
+
+/** lib/slo/report.ts SloReport. */
+const sloReportSchema = {
+  type: 'object',
+  required: ['at', 'availability', 'latency', 'retryQueue', 'staleLocks', 'duplicateRatePercent1h', 'expirations24h'],
+  additionalProperties: false,
+  properties: {
+    at: { type: 'string', format: 'date-time' },
+    availability: {
+      type: 'object',
+      required: ['objective', 'percent30d', 'good30d', 'bad30d', 'errorBudgetRemaining', 'met', 'burnRates', 'tiers'],
+      additionalProperties: false,
+      properties: {
+        objective: { type: 'number' },
+        percent30d: nullableNumber,
+        good30d: { type: 'integer' },
+        bad30d: { type: 'integer' },
+        errorBudgetRemaining: { type: 'number' },
+        met: { type: 'boolean' },
+        burnRates: { type: 'object', additionalProperties: { type: 'number' } },
+        tiers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['id', 'severity', 'long', 'short', 'factor', 'longRate', 'shortRate', 'firing'],
+            additionalProperties: false,
+            properties: {
+              id: { type: 'string' }, severity: { type: 'string', enum: ['page', 'ticket'] }, long: { type: 'string' }, short: { type: 'string' },
+              factor: { type: 'number' }, longRate: { type: 'number' }, shortRate: { type: 'number' }, firing: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
+    latency: {
+      type: 'object',
+      required: ['thresholdMs', 'p95Ms1h', 'routedLastHour', 'met', 'noData'],
+      additionalProperties: false,
+      properties: { thresholdMs: { type: 'number' }, p95Ms1h: nullableNumber, routedLastHour: { type: 'integer' }, met: { type: 'boolean' }, noData: { type: 'boolean' } },
+    },
+    retryQueue: {
+      type: 'object',
+      required: ['threshold', 'depth', 'byWorkspace', 'met'],
+      additionalProperties: false,
+      properties: { threshold: { type: 'integer' }, depth: { type: 'integer' }, byWorkspace: counts, met: { type: 'boolean' } },
+    },
+    staleLocks: { type: 'integer' },
+    duplicateRatePercent1h: nullableNumber,
+    expirations24h: { type: 'integer' },
+  },
+} as const;
+
 /**
  * Per route: what the OpenAPI document says of it besides its request schemas (operationId, summary, tag,
  * security) and its `response` schemas. Route files spread one of these into their `schema`.
@@ -455,5 +509,12 @@ export const routeDocs = {
       },
       ...errors(WITH_BODY),
     },
+  },
+  slo: {
+    operationId: 'getSlo',
+    summary: 'The SLOs now: availability over 30 days, error budget, burn rates and alert tiers, p95 latency, retry queue depth',
+    tags: ['admin: slo'],
+    security: ADMIN,
+    response: { 200: { description: 'The SLO report computed from Postgres at `at` (lib/slo/report.ts)', ...sloReportSchema }, ...errors(AUTHED) },
   },
 } as const;

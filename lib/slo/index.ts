@@ -6,3 +6,4 @@ export * from './windows';
 export * from './burnRate';
 export * from './definitions';
 export * from './datadogBurnRate';
+export * from './report';

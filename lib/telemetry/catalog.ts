@@ -84,15 +84,15 @@ export const METRICS = {
     description: 'Connections in use / pool maximum, every 10 s, per process (api, worker).',
   },
   'routing.success_rate': {
-    type: 'gauge', unit: 'percent', tags: [], emittedBy: 'the SLO workflow (issue 9)',
+    type: 'gauge', unit: 'percent', tags: [], emittedBy: 'activities/sloReport.ts',
     description: '30-day availability: (success + duplicate) / (success + duplicate + failed) * 100 (DESIGN §9).',
   },
   'routing.retry_queue.depth': {
-    type: 'gauge', unit: 'row', tags: ['workspace_id'], emittedBy: 'the SLO workflow (issue 9)',
+    type: 'gauge', unit: 'row', tags: ['workspace_id'], emittedBy: 'activities/sloReport.ts',
     description: 'Due, unprocessed rows of lead_routing_queue, total and per workspace (SLO: < 100).',
   },
   'routing.stale_locks': {
-    type: 'gauge', unit: 'lead', tags: [], emittedBy: 'the SLO workflow (issue 9)',
+    type: 'gauge', unit: 'lead', tags: [], emittedBy: 'activities/sloReport.ts',
     description: 'Leads routing with a lock older than ROUTING_LOCK_STALE_SECONDS.',
   },
 } as const satisfies Record<string, MetricDefinition>;

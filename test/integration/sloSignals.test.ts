@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { createDb, type Db } from '../../lib/db/createDb';
+import { buildSloReport } from '../../lib/slo';
 import { readSloSignals } from '../../lib/store/sloSignals';
 import { createTestDatabase } from '../support/stack';
 
@@ -111,4 +112,30 @@ test('an empty hour has no p95', async () => {
   const s = await readSloSignals(db, { at: new Date(AT.getTime() - 40 * DAY), staleSeconds: 300 });
   expect(s.latencyP95Ms1h).toBeNull();
   expect(s.outcomes['30d']).toEqual({ good: 0, bad: 0, duplicates: 0 });
+});
+
+test('the SLO report on the seeded set: availability, budget, burn rates and tiers, by hand', async () => {
+  const report = buildSloReport(await readSloSignals(db, { at: AT, staleSeconds: 300 }));
+  // Burn rate = (bad / total) / (1 - 0.999): 5m 1/3 → 333.3333; 30m and 1h 1/4 → 250; 2h, 6h, 24h 2/5 → 400;
+  // 3d 2/9 → 222.2222. Over 30 days 7 good, 4 bad: 7/11 = 63.6364 %; budget 11 × 0.001 = 0.011 events,
+  // remaining 1 - 4 / 0.011 = -362.6364 (overspent).
+  expect(report.availability).toMatchObject({
+    objective: 0.999,
+    percent30d: 63.6364,
+    good30d: 7,
+    bad30d: 4,
+    errorBudgetRemaining: -362.6364,
+    met: false,
+    burnRates: { '5m': 333.3333, '30m': 250, '1h': 250, '2h': 400, '6h': 400, '24h': 400, '3d': 222.2222 },
+  });
+  // Every tier's two windows are above its factor (14.4 over 1h and 5m; 6 over 6h and 30m; 1 over 3d and 6h).
+  expect(report.availability.tiers.map((t) => [t.id, t.long, t.short, t.factor, t.firing])).toEqual([
+    ['page_fast', '1h', '5m', 14.4, true],
+    ['page_slow', '6h', '30m', 6, true],
+    ['ticket_slow', '3d', '6h', 1, true],
+  ]);
+  expect(report.latency).toEqual({ thresholdMs: 2000, p95Ms1h: 1905, routedLastHour: 20, met: true, noData: false });
+  expect(report.retryQueue).toMatchObject({ threshold: 100, depth: 4, met: true });
+  expect(report.duplicateRatePercent1h).toBe(25); // 1 duplicate of 4 decisions in the hour
+  expect(report.staleLocks).toBe(2);
 });

@@ -32,6 +32,8 @@ export function responseProblems(value: unknown, schema: Schema | undefined, sha
   for (const [key, child] of Object.entries(value)) {
     if (child === undefined) continue; // JSON.stringify drops it too
     if (key in properties) problems.push(...responseProblems(child, properties[key], shared, `${path}.${key}`));
+    // fast-json-stringify serializes unlisted keys when additionalProperties is true or a schema (a map of ids).
+    else if (isObject(schema.additionalProperties)) problems.push(...responseProblems(child, schema.additionalProperties as Schema, shared, `${path}.${key}`));
     else if (schema.additionalProperties !== true) problems.push(`${path}.${key} is not in the response schema: it would be dropped`);
   }
   return problems;

@@ -1,0 +1,37 @@
+import { buildSloReport, type SloReport } from '../lib/slo';
+import { readSloSignals } from '../lib/store/sloSignals';
+import type { ActivityDeps } from './deps';
+
+/** Snapshots are kept 35 days: the 30-day SLO window plus margin to compare with the month before. */
+const KEEP_DAYS = 35;
+
+/**
+ * The every-minute SLO report (issue 9 §1): signals from Postgres → the report (lib/slo/report.ts) → one
+ * slo_snapshots row, and the SLO gauges of the metric catalog: routing.success_rate (30-day availability,
+ * %), routing.retry_queue.depth (total, and per source workspace), routing.stale_locks. Returns the report,
+ * which holds ids and numbers only (no PII), so the workflow's result shows it in the Temporal UI.
+ */
+export function makeSloReportActivities({ db, config, metrics }: ActivityDeps) {
+  return {
+    async reportSlos(): Promise<SloReport> {
+      const report = buildSloReport(await readSloSignals(db, { at: new Date(), staleSeconds: config.ROUTING_LOCK_STALE_SECONDS }));
+      await db('slo_snapshots').insert({
+        computed_at: report.at,
+        availability_30d: report.availability.percent30d,
+        error_budget_remaining: report.availability.errorBudgetRemaining,
+        latency_p95_ms_1h: report.latency.p95Ms1h,
+        retry_queue_depth: report.retryQueue.depth,
+        stale_locks: report.staleLocks,
+        report: JSON.stringify(report),
+      });
+      await db('slo_snapshots').where('computed_at', '<', db.raw(`now() - interval '${KEEP_DAYS} days'`)).delete();
+      if (report.availability.percent30d !== null) metrics.gauge('routing.success_rate', report.availability.percent30d);
+      metrics.gauge('routing.retry_queue.depth', report.retryQueue.depth);
+      for (const [workspaceId, depth] of Object.entries(report.retryQueue.byWorkspace)) {
+        metrics.gauge('routing.retry_queue.depth', depth, { workspace_id: workspaceId });
+      }
+      metrics.gauge('routing.stale_locks', report.staleLocks);
+      return report;
+    },
+  };
+}
