@@ -1,3 +1,4 @@
+import type { SignalsForReport } from '../slo/report';
 import type { Db } from '../db/createDb';
 
 /**
@@ -12,24 +13,9 @@ import type { Db } from '../db/createDb';
  * Every query is an index scan over its window (lead_routing_logs_created_at, leads_routed_at,
  * lead_routing_queue_due, leads_locked_at, leads_expired_recent).
  */
-export interface OutcomeCounts {
-  good: number;
-  bad: number;
-  duplicates: number;
-}
-
-export interface SloSignals {
-  at: string;
-  /** Window label (`5m`, `1h`, `30d` …) → outcome counts over (at - window, at]. */
-  outcomes: Record<string, OutcomeCounts>;
-  /** p95 of routed_at - created_at over the last hour, ms; null when nothing was routed. */
-  latencyP95Ms1h: number | null;
-  routedLastHour: number;
-  retryQueueDepth: number;
-  retryQueueDepthByWorkspace: Record<string, number>;
-  staleLocks: number;
-  expirations24h: number;
-}
+/** What the report needs (lib/slo/report.ts declares the shape; this module fills it from Postgres). */
+export type SloSignals = SignalsForReport;
+export type OutcomeCounts = SignalsForReport['outcomes'][string];
 
 /** Window label → length in ms (timestamptz arithmetic: a day is 24 h here, whatever the zone). */
 export const WINDOWS_MS: Record<string, number> = {

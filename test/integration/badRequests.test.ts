@@ -2,6 +2,7 @@ import type { InjectOptions } from 'fastify';
 import crypto from 'node:crypto';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createWorkspace, postLead } from '../support/fixtures';
+import { rowCounts as countRows } from '../support/rowCounts';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -22,14 +23,7 @@ let ctx: Ctx;
 
 const TABLES = ['leads', 'workspaces', 'routing_rules', 'lead_routing_logs'] as const;
 
-async function rowCounts(): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of TABLES) {
-    const [row] = await stack.db(table).count<{ count: string }[]>({ count: '*' });
-    counts[table] = Number(row?.count);
-  }
-  return counts;
-}
+const rowCounts = () => countRows(stack.db, TABLES);
 
 const isFinished = (status: unknown) => status === 'routed' || status === 'failed';
 

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { buildApp } from '../../api/app';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace } from '../support/fixtures';
+import { rowCounts as countRows } from '../support/rowCounts';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -27,14 +28,7 @@ interface Ctx {
 let ctx: Ctx;
 
 const TABLES = ['leads', 'workspaces', 'routing_rules', 'routing_rule_versions', 'lead_routing_logs', 'identity_claims'] as const;
-async function rowCounts(): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of TABLES) {
-    const [row] = await stack.db(table).count<{ count: string }[]>({ count: '*' });
-    counts[table] = Number(row?.count);
-  }
-  return counts;
-}
+const rowCounts = () => countRows(stack.db, TABLES);
 
 beforeAll(async () => {
   stack = await startTestStack({ LOG_LEVEL: 'debug' });
