@@ -22,10 +22,9 @@ export function makeDecideRouting({ db, config, metrics }: ActivityDeps) {
       // An original is usually decided within a second: look again after 2 s (or the retry base, if shorter:
       // tests run a fast retry clock), backing off like a retry.
       const originalWait = { baseSeconds: Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2), maxSeconds: config.ROUTING_RETRY_MAX_SECONDS };
-      const decided = await decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules, originalWait });
-      return { decided };
+      return decide(trx, lead, { excludeDestinations, dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, loadRules, originalWait });
     });
-    metrics.distribution('routing.rules.latency', elapsedMs(startedAt), { decision: decision.decided.kind });
-    return decision.decided;
+    metrics.distribution('routing.rules.latency', elapsedMs(startedAt), { decision: decision.kind });
+    return decision;
   };
 }

@@ -35,10 +35,6 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 const REQUEST_ID = /^[0-9A-Fa-f][0-9A-Fa-f-]{7,63}$/;
 
-/**
- * A request as a log line shows it: the route pattern (`/api/leads/:id`), never the URL, whose path and
- * query string can carry whatever a partner put there, an email included.
- */
 /** Config's TRUST_PROXY in Fastify's terms: a hop count becomes "trust the first n hops". */
 function trustProxy(setting: Config['TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (setting === undefined) return false;
@@ -46,6 +42,10 @@ function trustProxy(setting: Config['TRUST_PROXY']): boolean | string[] | ((addr
   return setting;
 }
 
+/**
+ * A request as a log line shows it: the route pattern (`/api/leads/:id`), never the URL, whose path and
+ * query string can carry whatever a partner put there, an email included.
+ */
 function requestLogView(request: FastifyRequest) {
   return { method: request.method, route: request.routeOptions?.url ?? '(no route)', remoteAddress: request.ip };
 }
@@ -58,7 +58,8 @@ export async function buildApp(
   deps: AppDeps,
   opts: { logger?: boolean; /** Where log lines go instead of stdout (tests read them). */ logStream?: Writable } = {},
 ): Promise<FastifyInstance> {
-  const logOptions = { ...loggerOptions(deps.config.LOG_LEVEL), serializers: { ...loggerOptions(deps.config.LOG_LEVEL).serializers, req: requestLogView } };
+  const baseLog = loggerOptions(deps.config.LOG_LEVEL);
+  const logOptions = { ...baseLog, serializers: { ...baseLog.serializers, req: requestLogView } };
   const app = Fastify({
     ...(opts.logStream
       ? { loggerInstance: pino(logOptions, opts.logStream) as FastifyBaseLogger }

@@ -31,6 +31,23 @@ function canonical(raw: string): string {
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 
 /**
+ * An email's local part in compatibility form without invisible code points: full-width ｔｅｓｔ is test,
+ * and a variation selector or combining grapheme joiner (jane\u034F) does not make another person.
+ */
+function canonicalLocalPart(local: string): string {
+  return removeDefaultIgnorable(local.normalize('NFKC'));
+}
+
+/**
+ * An email's domain in its ASCII (IDNA, UTS #46) form: full-width letters from a CJK input method
+ * (ＥＸＡＭＰＬＥ.com) and the Unicode / punycode spellings of one IDN domain are the same mailbox.
+ * Unchanged when it is not a domain IDNA can map (empty, or invalid: later checks refuse it).
+ */
+function canonicalDomain(domain: string): string {
+  return (domain && domainToASCII(domain)) || domain;
+}
+
+/**
  * `local@domain`, NFC, trimmed, lower-cased; for Gmail also without dots and `+tag` in the local part and
  * with googlemail.com as gmail.com (the same mailbox). Undefined when it has no non-empty local part and
  * domain around its last `@`.
@@ -40,12 +57,8 @@ export function normalizeEmail(raw: string): string | undefined {
   const email = canonical(raw).toLowerCase().normalize('NFC');
   const at = email.lastIndexOf('@');
   if (at <= 0 || at === email.length - 1) return undefined;
-  // The local part in compatibility form without invisible code points: full-width ｔｅｓｔ is test, and
-  // a variation selector or combining grapheme joiner (jane\u034F) does not make another person.
-  let local = removeDefaultIgnorable(email.slice(0, at).normalize('NFKC'));
-  // The domain in its ASCII (IDNA, UTS #46) form: full-width letters from a CJK input method
-  // (ＥＸＡＭＰＬＥ.com) and the Unicode / punycode spellings of one IDN domain are the same mailbox.
-  let domain = domainToASCII(email.slice(at + 1)) || email.slice(at + 1);
+  let local = canonicalLocalPart(email.slice(0, at));
+  let domain = canonicalDomain(email.slice(at + 1));
   if (GMAIL_DOMAINS.has(domain)) {
     // Gmail ignores dots and everything after '+', and googlemail.com is the same mailbox.
     local = local.split('+')[0]!.replace(/\./g, '');
@@ -121,10 +134,9 @@ function parseEmailEntry(raw: string): { text: string; entry: EmailEntry } | und
   const text = canonical(raw).toLowerCase().normalize('NFC');
   const at = text.indexOf('@');
   if (at < 0 || text.indexOf('@', at + 1) >= 0) return undefined;
-  const local = removeDefaultIgnorable(text.slice(0, at).normalize('NFKC'));
-  // Compared with addresses in their IDNA ASCII form (normalizeEmail), so entries are written that way too.
-  const rawDomain = text.slice(at + 1).replace(/\.$/, '');
-  const domain = (rawDomain && domainToASCII(rawDomain)) || rawDomain;
+  // Compared with normalized addresses, so entries are written the same way.
+  const local = canonicalLocalPart(text.slice(0, at));
+  const domain = canonicalDomain(text.slice(at + 1).replace(/\.$/, ''));
   if (!local) {
     if (!EMAIL_PART.test(domain) || domain.startsWith('.') || domain.includes('..')) return undefined;
     return { text: `@${domain}`, entry: { shape: 'domain', domain } };

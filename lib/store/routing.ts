@@ -13,18 +13,9 @@ export interface LockResult {
   attempts: number | null;
 }
 
-/**
- * How long acquire_routing_lock() may wait for the lead's row lock before Postgres gives up with 55P03
- * (lock_not_available): shorter than the activity's 10 s start-to-close timeout, so a blocked lock shows up
- * as a database lock timeout (counted as routing.lock.timeout_errors, retried) instead of an activity timeout.
- */
-export const LOCK_TIMEOUT_MS = 5_000;
-
+/** acquire_routing_lock() gives up after a 5 s lock_timeout (migration 0009) with SQLSTATE 55P03. */
 export async function acquireRoutingLock(db: Db, leadId: string, owner: string, staleSeconds: number): Promise<LockResult> {
-  const rows = await db.transaction(async (trx) => {
-    await trx.raw(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
-    return (await trx.raw('SELECT * FROM acquire_routing_lock(?::uuid, ?, ?)', [leadId, owner, staleSeconds])).rows;
-  });
+  const { rows } = await db.raw('SELECT * FROM acquire_routing_lock(?::uuid, ?, ?)', [leadId, owner, staleSeconds]);
   const r = rows[0];
   return { acquired: r.acquired, outcome: r.outcome, status: r.routing_status, lockOwner: r.lock_owner, attempts: r.routing_attempts };
 }
@@ -146,11 +137,10 @@ export async function markRetryStarted(db: Db, leadId: string): Promise<void> {
 }
 
 /** TTL reached before the lead could be routed. Only a lead that is still undecided can expire. */
-export async function expireLead(db: Db, leadId: string): Promise<RoutingStatus | null> {
-  return (await expireLeadNow(db, leadId)).status;
-}
-
-/** expireLead, also saying whether this call did the expiring (a re-run or the daily job may have done it). */
+/**
+ * Expires a lead past its TTL if it is still undecided. Returns its status afterwards, and whether this call
+ * did the expiring (a re-run, or the daily job, may have done it before).
+ */
 export async function expireLeadNow(db: Db, leadId: string): Promise<{ status: RoutingStatus | null; expiredNow: boolean }> {
   const [row] = await db('leads')
     .where({ id: leadId })

@@ -29,7 +29,7 @@ export const METRICS = {
   },
   'routing.lock.timeout_errors': {
     type: 'count', unit: 'error', tags: ['code'], emittedBy: 'activities/acquireRoutingLock.ts',
-    description: 'Lock acquisition that failed on a database timeout: SQLSTATE 55P03 (the 5 s lock_timeout of lib/store/routing.ts), 57014 (statement timeout), or a pool acquire timeout (code: pool).',
+    description: 'Lock acquisition that failed on a database timeout: SQLSTATE 55P03 (the 5 s lock_timeout of acquire_routing_lock(), migration 0009), 57014 (statement timeout), or a pool acquire timeout (code: pool).',
   },
   'routing.lock.latency': {
     type: 'distribution', unit: 'millisecond', tags: [], emittedBy: 'activities/acquireRoutingLock.ts',

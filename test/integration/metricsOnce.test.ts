@@ -103,3 +103,17 @@ test('a lock held by another run is counted once per lead (on the first attempt)
   expect(count('routing.lock.failed')).toBe(1);
   expect(count('routing.lock.acquired')).toBe(0);
 });
+
+test('a lead row locked elsewhere makes the lock activity fail after the 5 s lock_timeout, counted as a timeout', async () => {
+  const leadId = await aLeadRow();
+  const blocker = await db.transaction();
+  await blocker('leads').where({ id: leadId }).forUpdate().first();
+  sent.length = 0;
+  try {
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: 'route-lead-t', runId: crypto.randomUUID() } });
+    await expect(env.run(makeAcquireRoutingLock(deps), { leadId })).rejects.toMatchObject({ code: '55P03' });
+  } finally {
+    await blocker.rollback();
+  }
+  expect(sent.filter((s) => s.name === 'routing.lock.timeout_errors').map((s) => s.tags?.code)).toEqual(['55P03']);
+}, 20_000);
