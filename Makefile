@@ -7,7 +7,7 @@ dev:        ## run the whole stack locally: Postgres, Temporal dev server + UI, 
 test:       ## install what is missing, type-check, lint, and run all tests against real Postgres + Temporal
 	bash scripts/test.sh
 
-smoke:      ## start the dev stack, route one demo lead, print the time, stop
+smoke:      ## start the dev stack, route ten demo leads, print the times, stop
 	bash scripts/dev.sh --smoke
 
 install:

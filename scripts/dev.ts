@@ -14,7 +14,7 @@ import { seedDemo, type DemoKeys } from './seedDemo';
  * the Temporal dev server (SQLite in .data/, Web UI), migrations, a demo marketplace, the worker and the
  * API. A second run reuses the data. Ctrl-C stops everything it started.
  * Set DATABASE_URL or TEMPORAL_ADDRESS to use servers of your own instead.
- * `--smoke` routes one demo lead, prints the time from POST to routed, and stops.
+ * `--smoke` routes ten demo leads (new people each run), prints the times from POST to routed, and stops.
  */
 const root = path.resolve(__dirname, '..');
 const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? path.join(root, '.data'));
@@ -115,7 +115,9 @@ async function main() {
   await waitForWorker(temporalAddress, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
 
   const key = demo?.sources[0]?.apiKey ?? '<a source API key>';
-  const lead = { externalId: `demo-${Date.now()}`, email: 'jane.doe@outlook.com', phone: '+1 415 734 0132', state: 'TX', product: 'mortgage' };
+  // A new person each run: the same person again would be a cross-partner duplicate of the last run's lead.
+  const run = Date.now();
+  const lead = { externalId: `demo-${run}`, email: `jane.doe.${run}@outlook.com`, phone: `+1 415 734 ${String(run % 10_000).padStart(4, '0')}`, state: 'TX', product: 'mortgage' };
   console.log(`
 Lead Router is running.
   API          ${apiUrl}
@@ -128,7 +130,7 @@ Route a lead (waits up to 5 s for the decision):
     -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
     -d '${JSON.stringify(lead)}'
 
-Press Ctrl-C to stop.`);
+${smoke ? 'Smoke test: routing 10 leads, then stopping.' : 'Press Ctrl-C to stop.'}`);
 
   if (smoke) await shutdown(await smokeTest(apiUrl, key));
 }
@@ -141,7 +143,8 @@ async function smokeTest(apiUrl: string, key: string): Promise<number> {
     const res = await fetch(`${apiUrl}/api/leads/route?wait=10000`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ externalId: `smoke-${Date.now()}-${i}`, email: `smoke${i}@outlook.com`, state: 'TX', product: 'mortgage' }),
+      // A new person per lead and run, so the times are of real routing, not of the duplicate path.
+      body: JSON.stringify({ externalId: `smoke-${Date.now()}-${i}`, email: `smoke${i}.${Date.now()}@outlook.com`, state: 'TX', product: 'mortgage' }),
     });
     const body = (await res.json()) as { status?: string };
     if (body.status !== 'routed') {

@@ -10,7 +10,7 @@ export interface WorkspaceBody {
   deliveryUrl?: string;
   timezone?: string;
   caps?: { hourly?: number; daily?: number; monthly?: number };
-  rateLimitPerMinute?: number;
+  rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
 
@@ -27,7 +27,7 @@ export const workspaceBodySchema = {
     deliveryUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
     caps: { type: 'object', additionalProperties: false, properties: { hourly: cap, daily: cap, monthly: cap } },
-    rateLimitPerMinute: rateLimit,
+    rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] }, // null: the service default
     enabled: { type: 'boolean' },
   },
 } as const;

@@ -27,7 +27,7 @@ export interface NewWorkspace {
   signingSecret?: string;
   timezone?: string;
   caps?: { hourly?: number; daily?: number; monthly?: number };
-  rateLimitPerMinute?: number;
+  rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
 

@@ -105,5 +105,7 @@ describe("a source's own limit, set by an operator (issue 7, item 9)", () => {
       payload: { rateLimitPerMinute: null },
     });
     expect(patch.json()).toMatchObject({ rateLimitPerMinute: null });
+    // null on creation means the default too.
+    expect(await createWorkspace(limits, { name: 'Default partner', kind: 'source', rateLimitPerMinute: null })).toMatchObject({ rateLimitPerMinute: null });
   });
 });
