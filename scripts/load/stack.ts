@@ -14,6 +14,9 @@ import { startTemporalDevServer } from '../local/temporal';
  * The system under load, production-shaped on one machine: Postgres (durable), the Temporal dev server with
  * its SQLite file, the worker and the API as two separate processes (the real entry points), and buyers
  * that answer 200 to every signed delivery. Everything lives in `dir`.
+ *
+ * Deployment modes: `separate` (api/server.ts and workers/main.ts, two processes) or `combined` (one process
+ * running the gateway and a worker together, workers/combined.ts, when the product has that entry).
  */
 export interface LoadStack {
   apiUrl: string;
@@ -23,25 +26,69 @@ export interface LoadStack {
   buyerUrl: string;
   /** Deliveries the buyers received. */
   deliveries(): number;
-  /** Process ids of the API and the worker (their CPU time is what a benchmark weighs). */
-  pids: { api?: number; worker?: number };
+  /**
+   * Process ids for CPU and memory readings: `api` and `worker` (separate mode) or `combined`, and
+   * `postgres` / `temporal` when this stack started them.
+   */
+  pids: Partial<Record<'api' | 'worker' | 'combined' | 'postgres' | 'temporal', number>>;
+  mode: DeploymentMode;
   stop(): Promise<void>;
 }
 
-export async function startLoadStack(dir: string, env: Record<string, string> = {}): Promise<LoadStack> {
+export type DeploymentMode = 'separate' | 'combined';
+
+/** The entry point of each deployment mode's processes (paths from the repository root). */
+export const MODE_ENTRIES: Record<DeploymentMode, Array<{ name: 'api' | 'worker' | 'combined'; entry: string }>> = {
+  separate: [{ name: 'worker', entry: 'workers/main.ts' }, { name: 'api', entry: 'api/server.ts' }],
+  combined: [{ name: 'combined', entry: 'workers/combined.ts' }],
+};
+
+/** Throws a clear error when the mode's entry point is not in this checkout. */
+export function checkMode(mode: string): DeploymentMode {
+  if (mode !== 'separate' && mode !== 'combined') throw new Error(`--mode must be separate or combined, got ${mode}`);
+  for (const { entry } of MODE_ENTRIES[mode]) {
+    if (!fs.existsSync(path.join(root, entry))) throw new Error(`--mode ${mode} needs ${entry}, which this checkout does not have`);
+  }
+  return mode;
+}
+
+export interface LoadStackOptions {
+  mode?: DeploymentMode;
+  /**
+   * Use a Postgres database and a Temporal server that already run (the CI smoke test reuses the test
+   * suite's): the database must be empty or migrated; nothing of theirs is stopped or measured.
+   */
+  external?: { databaseUrl: string; temporalAddress: string };
+}
+
+const root = path.resolve(__dirname, '../..');
+
+/** `env`: extra environment of the product's processes (overrides the defaults below). */
+export async function startLoadStack(dir: string, env: Record<string, string> = {}, opts: LoadStackOptions = {}): Promise<LoadStack> {
+  const mode = checkMode(opts.mode ?? 'separate');
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch((err: unknown) => console.error(err));
   };
   try {
-    const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const [pg, temporal] = await Promise.all([
-      startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: true, logFile: path.join(dir, 'postgres.log') }),
-      startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') }),
-    ]);
-    stoppers.push(pg.stop, temporal.stop);
-    await ensureDatabase(pg.url(), 'lead_router');
-    const databaseUrl = pg.url('lead_router');
+    const apiPort = await freePort();
+    const pids: LoadStack['pids'] = {};
+    let databaseUrl: string;
+    let temporalAddress: string;
+    if (opts.external) {
+      ({ databaseUrl, temporalAddress } = opts.external);
+    } else {
+      const [pgPort, temporalPort] = [await freePort(), await freePort()];
+      const [pg, temporal] = await Promise.all([
+        startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: true, logFile: path.join(dir, 'postgres.log') }),
+        startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') }),
+      ]);
+      stoppers.push(pg.stop, temporal.stop);
+      Object.assign(pids, { postgres: pg.pid, temporal: temporal.pid });
+      await ensureDatabase(pg.url(), 'lead_router');
+      databaseUrl = pg.url('lead_router');
+      temporalAddress = temporal.address;
+    }
     const db = createDb(databaseUrl, { poolMax: 2, applicationName: 'lead-router-load' });
     stoppers.push(() => db.destroy());
     await migrateLatest(db);
@@ -61,7 +108,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     const serviceEnv: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_ADDRESS: temporalAddress,
       ADMIN_TOKEN: adminToken,
       IDENTITY_HMAC_KEY: crypto.randomBytes(24).toString('hex'),
       PORT: String(apiPort),
@@ -70,7 +117,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
       RATE_LIMIT_PER_MINUTE: '1000000', // the load is one source key: measure routing, not the limiter
       ...env,
     };
-    const services = [startService('worker', 'workers/main.ts', serviceEnv, dir), startService('api', 'api/server.ts', serviceEnv, dir)];
+    const services = MODE_ENTRIES[mode].map(({ name, entry }) => startService(name, entry, serviceEnv, dir));
     stoppers.push(() => Promise.all(services.map((s) => stopService(s))).then(() => undefined));
     for (const s of services) {
       s.child.once('exit', (code) => {
@@ -79,10 +126,10 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     }
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitForApi(apiUrl);
-    await waitForWorker(temporal.address, serviceEnv.TEMPORAL_NAMESPACE ?? 'default', serviceEnv.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
+    await waitForWorker(temporalAddress, serviceEnv.TEMPORAL_NAMESPACE ?? 'default', serviceEnv.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
     const { port: buyerPort } = buyer.address() as AddressInfo;
-    const pids = Object.fromEntries(services.map((s) => [s.name, s.child.pid]));
-    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, stop };
+    for (const s of services) pids[s.name as 'api' | 'worker' | 'combined'] = s.child.pid;
+    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, mode, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -11,6 +11,8 @@ import { waitFor } from './waitFor';
  */
 export interface LocalPostgres {
   port: number;
+  /** The postmaster's process id (its backends are its children): for CPU and memory readings. */
+  pid?: number;
   /** URL of a database on this server (the maintenance db `postgres` unless one is given). */
   url(database?: string): string;
   stop(): Promise<void>;
@@ -121,7 +123,7 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
     await stop();
     throw err;
   }
-  return { port: opts.port, url, stop };
+  return { port: opts.port, pid: child.pid, url, stop };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface DevServerOptions {
 
 export interface DevServer {
   address: string;
+  /** The CLI's process id (a launcher may run the server as its child): for CPU and memory readings. */
+  pid?: number;
   uiUrl?: string;
   stop(): Promise<void>;
 }
@@ -85,5 +87,5 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     await stop();
     throw err;
   }
-  return { address, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, stop };
+  return { address, pid: child.pid, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, stop };
 }

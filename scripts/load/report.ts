@@ -1,0 +1,88 @@
+import type { ProcessUsage } from './processStats';
+import type { Scenario } from './scenarios';
+import { verdictLine, type Verdict } from './verdicts';
+
+/** Latency percentiles in ms; null when there was nothing to measure. */
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** What one load run measured (also the shape of .data/load/<scenario>-<time>.json). */
+export interface LoadReport {
+  scenario: Scenario;
+  mode: 'separate' | 'combined';
+  machine: { cpus: number; node: string; loadAverageAtStart: number };
+  startedAt: string;
+  http: {
+    /** Requests sent on schedule (all that were due). */
+    sent: number;
+    /** Answers by HTTP status ("202", "200", "429", "503", ...). */
+    answers: Record<string, number>;
+    /** The mix the issue asks for: 202 / 200 / 429 / 503 / any other status. */
+    mix: { '202': number; '200': number; '429': number; '503': number; other: number };
+    /** Requests that got no answer within the timeout (or a network error). */
+    noAnswer: number;
+  };
+  /** From each request's due time to its answer (coordinated omission counted), ms. */
+  gatewayMs: { answered: number; p50: number; p95: number; p99: number; max: number };
+  leads: {
+    /** Answered 2xx. */
+    accepted: number;
+    /** Rows in Postgres for this run's source (a 503 may still have stored the lead). */
+    stored: number;
+    routed: number;
+    failed: number;
+    expired: number;
+    /** Still pending or routing when the run ended. */
+    undecided: number;
+    /** routed / stored. */
+    successRate: number;
+    outcomes: Array<{ status: string; result: string | null; count: number }>;
+    maxAttemptsPerLead: number;
+  };
+  /** routed_at - created_at from Postgres. */
+  createdToRoutedMs: Percentiles;
+  /** Per routing attempt, as complete_routing() records it. */
+  attemptDurationMs: { p50: number | null; p95: number | null };
+  throughput: { routedPerSecond: number };
+  backlog: {
+    maxUndecided: number;
+    maxRetryQueueDepth: number;
+    drained: boolean;
+    /** From the end of the offer until every lead was decided (or the drain timeout). */
+    drainSeconds: number;
+  };
+  /** CPU and peak memory per process from the start of the offer to the end of the drain. */
+  processes: Record<string, ProcessUsage | undefined>;
+  /** CPU ms of all measured processes per routed lead. */
+  cpuMsPerRoutedLead: number;
+  deliveries: number;
+  /** Every second: leads undecided, retry-ledger depth. */
+  samples: Array<{ atSeconds: number; undecided: number; retryQueueDepth: number }>;
+  verdicts: Verdict[];
+}
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${Math.round(v)} ms`);
+
+/** The human-readable summary of one run (the verdict lines last). */
+export function formatReport(r: LoadReport, writtenTo?: string): string {
+  const s = r.scenario;
+  const procs = Object.entries(r.processes)
+    .map(([name, u]) => (u ? `${name} ${u.cpuSeconds.toFixed(1)} s CPU (${u.cores.toFixed(2)} cores), peak ${Math.round(u.peakRssMb)} MB` : `${name} n/a`))
+    .join('; ');
+  return `
+scenario ${s.name}: ${s.rate} leads/s offered for ${s.durationSeconds} s, ${r.mode} deployment (${r.machine.cpus} cores, everything on this machine, load average ${r.machine.loadAverageAtStart.toFixed(2)} at start)
+  http         ${r.http.sent} requests sent on schedule; 202 ${r.http.mix['202']}, 200 ${r.http.mix['200']}, 429 ${r.http.mix['429']}, 503 ${r.http.mix['503']}, other ${r.http.mix.other}, no answer ${r.http.noAnswer}
+  gateway      from due time: p50 ${ms(r.gatewayMs.p50)}, p95 ${ms(r.gatewayMs.p95)}, p99 ${ms(r.gatewayMs.p99)}, max ${ms(r.gatewayMs.max)}
+  leads        ${r.leads.accepted} accepted (2xx), ${r.leads.stored} stored, ${r.leads.routed} routed (${(r.leads.successRate * 100).toFixed(2)} % of stored), ${r.leads.failed} failed, ${r.leads.expired} expired, ${r.leads.undecided} undecided
+  created->routed p50 ${ms(r.createdToRoutedMs.p50)}, p95 ${ms(r.createdToRoutedMs.p95)}, p99 ${ms(r.createdToRoutedMs.p99)}, max ${ms(r.createdToRoutedMs.max)}
+  attempt      p50 ${ms(r.attemptDurationMs.p50)}, p95 ${ms(r.attemptDurationMs.p95)} (one routing attempt, as complete_routing() records it)
+  throughput   ${r.throughput.routedPerSecond.toFixed(1)} leads routed/s (first created -> last routed)
+  backlog      max ${r.backlog.maxUndecided} undecided, max retry-ledger depth ${r.backlog.maxRetryQueueDepth}; ${r.backlog.drained ? `drained ${r.backlog.drainSeconds.toFixed(1)} s after the load` : `NOT drained ${r.backlog.drainSeconds.toFixed(0)} s after the load`}
+  processes    ${procs}; ${r.cpuMsPerRoutedLead.toFixed(1)} ms CPU per routed lead
+  deliveries   ${r.deliveries} received by the buyers${writtenTo ? `\n  written to   ${writtenTo}` : ''}
+${r.verdicts.map((v) => `  ${verdictLine(v)}`).join('\n')}`;
+}

@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runScenario } from '../../scripts/load/runScenario';
+import type { LoadReport } from '../../scripts/load/report';
+import type { Scenario } from '../../scripts/load/scenarios';
+import { makeScratchDir, startLoadStack, type LoadStack } from '../../scripts/load/stack';
+import { sharedEnv } from '../support/env';
+import { createTestDatabase } from '../support/stack';
+
+/**
+ * The load runner (`npm run loadtest`) in CI: 30 s at a modest rate through the real product (the API and the
+ * worker as their own processes, started from their entry points) on the suite's Postgres and Temporal dev
+ * server. It checks that the runner works and that every offered lead is answered, stored and routed; speed
+ * targets are the benchmarks' business (`npm run bench`, `npm run loadtest`), not a test's.
+ */
+const SMOKE: Scenario = {
+  name: 'smoke',
+  rate: 4,
+  durationSeconds: 30,
+  expect: { minSuccessRate: 1, p95LatencyMs: 60_000, maxRetryQueueDepth: 1_000, drainSeconds: 60 },
+  targets: { nothingLost: true },
+};
+
+let stack: LoadStack | undefined;
+let scratch: string;
+
+beforeAll(async () => {
+  const { temporalAddress } = sharedEnv();
+  const { url } = await createTestDatabase();
+  scratch = makeScratchDir(path.join(os.tmpdir(), 'lead-router-load-smoke'));
+  stack = await startLoadStack(
+    scratch,
+    // Its own task queue on the shared server, and no maintenance schedules (their ids are server-wide).
+    { TEMPORAL_TASK_QUEUE: `load-smoke-${crypto.randomBytes(4).toString('hex')}`, MAINTENANCE_SCHEDULES: 'false', LOG_LEVEL: 'warn' },
+    { external: { databaseUrl: url, temporalAddress } },
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+}, 60_000);
+
+test('30 s of load: the report is complete, every offered lead is answered, stored and routed', async () => {
+  const report: LoadReport = await runScenario(stack!, SMOKE, { drainTimeoutSeconds: 60 });
+  const offered = SMOKE.rate * SMOKE.durationSeconds;
+
+  // Every request answered 202 (a new lead, routed in the background), none without an answer.
+  expect(report.http).toEqual({ sent: offered, answers: { '202': offered }, mix: { '202': offered, '200': 0, '429': 0, '503': 0, other: 0 }, noAnswer: 0 });
+  expect(report.gatewayMs.answered).toBe(offered);
+  // Every one stored once and routed (the buyers answer 200: success), none left over.
+  expect(report.leads).toMatchObject({ accepted: offered, stored: offered, routed: offered, failed: 0, expired: 0, undecided: 0, successRate: 1 });
+  expect(report.leads.outcomes).toEqual([{ status: 'routed', result: 'success', count: offered }]);
+  expect(report.deliveries).toBe(offered);
+  expect(report.backlog.drained).toBe(true);
+
+  // Latencies are numbers in order, measured from Postgres and from the gateway.
+  const { p50, p95, p99, max } = report.createdToRoutedMs;
+  expect([p50, p95, p99, max].every((v) => typeof v === 'number' && v >= 0)).toBe(true);
+  expect(p50! <= p95! && p95! <= p99! && p99! <= max!).toBe(true);
+  expect(report.gatewayMs.p50).toBeLessThanOrEqual(report.gatewayMs.p95);
+  expect(report.throughput.routedPerSecond).toBeGreaterThan(0);
+
+  // The API's and the worker's CPU and memory were read (Postgres and Temporal are the suite's: not ours to measure).
+  for (const name of ['api', 'worker']) {
+    const usage = report.processes[name];
+    expect(usage).toBeDefined();
+    expect(usage!.cpuSeconds).toBeGreaterThan(0);
+    expect(usage!.peakRssMb).toBeGreaterThan(20);
+  }
+  expect(report.cpuMsPerRoutedLead).toBeGreaterThan(0);
+  expect(report.samples.length).toBeGreaterThanOrEqual(SMOKE.durationSeconds - 2);
+
+  // One verdict per expectation and target, each a PASS here.
+  expect(report.verdicts.map((v) => `${v.source}: ${v.what}`)).toEqual([
+    'spec: leads routed',
+    'spec: created -> routed p95',
+    'spec: retry-ledger depth',
+    'spec: recovery (every lead decided after the load)',
+    'issue 10: nothing lost',
+  ]);
+  expect(report.verdicts.filter((v) => !v.pass)).toEqual([]);
+  // The report is what the runner writes to .data/load: plain JSON.
+  expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+}, 150_000);
