@@ -4,6 +4,8 @@ import { NonRetryable, type AcquireLockOutput } from '../workflows/routeLead.typ
 import type { ActivityDeps } from './deps';
 import { elapsedMs } from '../lib/telemetry/metrics';
 import { currentLockOwner } from './lockOwner';
+import type { Db } from '../lib/db/createDb';
+import { recordLockEvent } from '../lib/store/lockEvents';
 
 /**
  * Which kind of timeout a failed lock acquisition was, or undefined: Postgres lock_not_available (55P03,
@@ -16,39 +18,59 @@ export function lockTimeoutCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export function makeAcquireRoutingLock({ db, config, log, metrics }: ActivityDeps) {
+/** The lock activity of runs started before the one-workflow-task shape (lockAndDecide.ts is the new one). */
+export function makeAcquireRoutingLock(deps: ActivityDeps) {
   return async function acquireRoutingLock({ leadId }: { leadId: string }): Promise<AcquireLockOutput> {
-    const owner = currentLockOwner();
-    const startedAt = performance.now();
-    let lock;
-    try {
-      lock = await routing.acquireRoutingLock(db, leadId, owner, config.ROUTING_LOCK_STALE_SECONDS);
-    } catch (err) {
-      const timeout = lockTimeoutCode(err);
-      if (timeout) metrics.increment('routing.lock.timeout_errors', { code: timeout });
-      throw err;
-    } finally {
-      metrics.distribution('routing.lock.latency', elapsedMs(startedAt));
-    }
-    switch (lock.outcome) {
-      case 'acquired':
-      case 'reentered':
-      case 'taken_over_stale':
-        // Per lead, not per call: a re-entry is the owner taking its own lock again (a retry, the next buyer).
-        if (lock.outcome !== 'reentered') metrics.increment('routing.lock.acquired', { outcome: lock.outcome });
-        if (lock.outcome === 'taken_over_stale') log.warn({ event: 'routing.lock.taken_over', leadId }, 'took over a stale routing lock');
-        await routing.markRetryStarted(db, leadId); // a retry that was waiting in the ledger starts now
-        return { outcome: lock.outcome, status: lock.status, attempts: lock.attempts ?? 0 };
-      case 'not_routable':
-        return { outcome: 'not_routable', status: lock.status, attempts: lock.attempts ?? 0 };
-      case 'held_by_other':
-        // Once per contended lead: the activity retries with backoff until the holder's lock frees or goes stale.
-        if (Context.current().info.attempt === 1) metrics.increment('routing.lock.failed');
-        log.info({ event: 'routing.lock.failed', leadId }, 'routing lock held by another owner');
-        // Retryable: the retry policy waits; once the holder's lock is stale, we take it over.
-        throw ApplicationFailure.retryable(`routing lock of lead ${leadId} is held by another owner`, 'LockHeld');
-      case 'not_found':
-        throw ApplicationFailure.nonRetryable(`lead ${leadId} does not exist`, NonRetryable.LeadNotFound);
-    }
+    const lock = await takeRoutingLock(deps, deps.db, leadId, currentLockOwner());
+    recordLockTaken(deps, leadId, lock);
+    return lock;
   };
+}
+
+/**
+ * Takes (or re-enters) the lead's routing lock for `owner` on `db` (the pool, or a transaction the caller
+ * commits) and marks a waiting retry as started. Answers `not_routable` for a decided lead; throws a
+ * retryable `LockHeld` while another run holds it, a non-retryable `LeadNotFound` for no such lead, and the
+ * database error for a lock timeout (55P03 after acquire_routing_lock's 5 s lock_timeout). Sends the
+ * failure-side metrics itself (sent once: nothing is rolled back behind them); the caller sends the
+ * acquisition's with recordLockTaken() once what it took is committed.
+ */
+export async function takeRoutingLock({ config, log, metrics, db: pool }: ActivityDeps, db: Db, leadId: string, owner: string): Promise<AcquireLockOutput> {
+  const startedAt = performance.now();
+  let lock;
+  try {
+    lock = await routing.acquireRoutingLock(db, leadId, owner, config.ROUTING_LOCK_STALE_SECONDS);
+  } catch (err) {
+    const timeout = lockTimeoutCode(err);
+    if (timeout) metrics.increment('routing.lock.timeout_errors', { code: timeout });
+    if (timeout) void recordLockEvent(pool, log, 'timeout', leadId); // for the local alert evaluator; on the pool, not an aborted transaction
+    throw err;
+  } finally {
+    metrics.distribution('routing.lock.latency', elapsedMs(startedAt));
+  }
+  switch (lock.outcome) {
+    case 'acquired':
+    case 'reentered':
+    case 'taken_over_stale':
+      await routing.markRetryStarted(db, leadId); // a retry that was waiting in the ledger starts now
+      return { outcome: lock.outcome, status: lock.status, attempts: lock.attempts ?? 0 };
+    case 'not_routable':
+      return { outcome: 'not_routable', status: lock.status, attempts: lock.attempts ?? 0 };
+    case 'held_by_other':
+      // Once per contended lead: the activity retries with backoff until the holder's lock frees or goes stale.
+      if (Context.current().info.attempt === 1) metrics.increment('routing.lock.failed');
+      if (Context.current().info.attempt === 1) void recordLockEvent(pool, log, 'held', leadId);
+      log.info({ event: 'routing.lock.failed', leadId }, 'routing lock held by another owner');
+      // Retryable: the retry policy waits; once the holder's lock is stale, we take it over.
+      throw ApplicationFailure.retryable(`routing lock of lead ${leadId} is held by another owner`, 'LockHeld');
+    case 'not_found':
+      throw ApplicationFailure.nonRetryable(`lead ${leadId} does not exist`, NonRetryable.LeadNotFound);
+  }
+}
+
+/** The acquisition's metric and log, once the lock is committed. */
+export function recordLockTaken({ log, metrics }: Pick<ActivityDeps, 'log' | 'metrics'>, leadId: string, lock: AcquireLockOutput): void {
+  // Per lead, not per call: a re-entry is the owner taking its own lock again (a retry, the next buyer).
+  if (lock.outcome === 'acquired' || lock.outcome === 'taken_over_stale') metrics.increment('routing.lock.acquired', { outcome: lock.outcome });
+  if (lock.outcome === 'taken_over_stale') log.warn({ event: 'routing.lock.taken_over', leadId }, 'took over a stale routing lock');
 }

@@ -17,9 +17,11 @@ function statusClass(outcome: { status?: number; reason?: string }): string {
 }
 
 /**
- * Pushes the lead to the chosen buyer: signed POST with `Idempotency-Key: <leadId>`. Accepted and rejected
- * are answers; a retryable outcome (5xx, 408, 429, timeout, network) is thrown so Temporal retries with
- * backoff, and the buyer sees the same Idempotency-Key each time.
+ * Pushes the lead to the chosen buyer: signed POST with `Idempotency-Key: <leadId>`, waiting at most
+ * DELIVERY_TIMEOUT_MS for the whole exchange. Accepted and rejected are answers; a retryable outcome (5xx,
+ * 408, 429, timeout, network) is thrown: the workflow makes it a failed routing attempt, retried through the
+ * ledger, and the buyer sees the same Idempotency-Key each time (also when a crashed worker's workflow task
+ * runs this local activity again). Runs as a local activity for new runs, a regular one for older runs.
  */
 export function makeDeliverToBuyer({ db, config, log, metrics }: ActivityDeps) {
   return async function deliverToBuyer({ leadId, destinationWorkspaceId }: { leadId: string; destinationWorkspaceId: string }): Promise<DeliveryRecord> {
@@ -31,8 +33,10 @@ export function makeDeliverToBuyer({ db, config, log, metrics }: ActivityDeps) {
     if (!payload) throw ApplicationFailure.nonRetryable(`lead ${leadId} does not exist`, NonRetryable.LeadNotFound);
 
     let outcome;
-    // Heartbeats while the buyer thinks: if this worker dies, Temporal knows within the heartbeat timeout.
-    const heartbeat = setInterval(() => Context.current().heartbeat(), 2_000);
+    // As a regular activity (runs started before the one-workflow-task shape), heartbeats while the buyer
+    // thinks: if this worker dies, Temporal knows within the heartbeat timeout. A local activity cannot
+    // heartbeat; its crash detection is the workflow task timeout, and its bound the local activity's timeout.
+    const heartbeat = Context.current().info.isLocal ? undefined : setInterval(() => Context.current().heartbeat(), 2_000);
     try {
       outcome = await deliverLead({ url: target.url, secret: target.secret, leadId, payload, timeoutMs: config.DELIVERY_TIMEOUT_MS });
     } catch (err) {

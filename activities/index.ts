@@ -2,10 +2,12 @@ import { makeAcquireRoutingLock } from './acquireRoutingLock';
 import { makeCompleteRouting } from './completeRouting';
 import { makeDecideRouting } from './decideRouting';
 import { makeDeliverToBuyer } from './deliverToBuyer';
+import { makeLockAndDecide } from './lockAndDecide';
 import type { ActivityDeps } from './deps';
 import { makeMaintenanceActivities } from './maintenance';
 import { makeRoutingStateActivities } from './routingState';
 import { makeSloReportActivities } from './sloReport';
+import { makeAlertingActivities } from './alerting';
 
 export type { ActivityDeps } from './deps';
 
@@ -14,10 +16,12 @@ export function createActivities(deps: ActivityDeps) {
   return {
     acquireRoutingLock: makeAcquireRoutingLock(deps),
     decideRouting: makeDecideRouting(deps),
+    lockAndDecide: makeLockAndDecide(deps),
     deliverToBuyer: makeDeliverToBuyer(deps),
     completeRouting: makeCompleteRouting(deps),
     ...makeRoutingStateActivities(deps),
     ...makeMaintenanceActivities(deps),
     ...makeSloReportActivities(deps),
+    ...makeAlertingActivities(deps),
   };
 }

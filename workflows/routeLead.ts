@@ -17,9 +17,12 @@ import type { createActivities } from '../activities';
 import { DestinationWorkspaceId, RoutingAttempts, RoutingStatus, SourceWorkspaceId } from '../lib/temporal/searchAttributes';
 import {
   NonRetryable,
+  ONE_WORKFLOW_TASK,
   RETRY_NOW_SIGNAL,
   type DecisionTrace,
+  type Decision,
   type DeliveryRecord,
+  type LockAndDecideOutput,
   type RouteLeadInput,
   type RouteLeadOutcome,
   type RoutingOutcome,
@@ -55,15 +58,40 @@ const { decideRouting, completeRouting, releaseReservation, scheduleRetry, expir
   retry,
 });
 
+// Lock + decision in one transaction. The lock may be held by a run that crashed: keep retrying past the
+// stale threshold (5 min default), as acquireRoutingLock did.
+const { lockAndDecide } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 s',
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { ...retry, maximumInterval: '30 s' },
+});
+
 // One delivery attempt per routing attempt: a buyer that answers 5xx or times out makes the *routing
 // attempt* fail, which is then retried with capped exponential backoff through the retry ledger
-// (lead_routing_queue), with the same Idempotency-Key every time. The heartbeat lets a crashed worker's
-// attempt be detected in seconds rather than at the start-to-close timeout.
+// (lead_routing_queue), with the same Idempotency-Key every time.
+// Runs started before ONE_WORKFLOW_TASK deliver as a regular activity: the heartbeat lets a crashed
+// worker's attempt be detected in seconds rather than at the start-to-close timeout.
 const { deliverToBuyer } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 s',
   retry: { maximumAttempts: 1 },
 });
+
+/**
+ * New runs deliver as a local activity, inside the workflow task: no activity task and no second workflow
+ * task (issue 10: the dev server's cost per lead). Bounded by the worker's buyer timeout (DELIVERY_TIMEOUT_MS,
+ * which covers the whole HTTP exchange) plus a margin for the two primary-key reads before the POST. A
+ * crashed worker is noticed at the workflow task timeout; the next worker runs the task again, and the buyer
+ * sees the same Idempotency-Key. Past 80 % of the workflow task timeout the SDK heartbeats the task (an
+ * extra, empty workflow task per 8 s of a slow buyer), so slow buyers up to the 120 s maximum work.
+ */
+const DELIVERY_MARGIN_MS = 5_000;
+const DELIVERY_TIMEOUT_FALLBACK_MS = 120_000; // lib/config.ts's maximum DELIVERY_TIMEOUT_MS
+const deliverLocally = (buyerTimeoutMs: number) =>
+  proxyLocalActivities<Activities>({
+    startToCloseTimeout: (Number.isFinite(buyerTimeoutMs) && buyerTimeoutMs > 0 ? buyerTimeoutMs : DELIVERY_TIMEOUT_FALLBACK_MS) + DELIVERY_MARGIN_MS,
+    retry: { maximumAttempts: 1 },
+  }).deliverToBuyer;
 
 /** What one routing attempt leads to. */
 type Next =
@@ -78,6 +106,8 @@ interface Attempt {
   sourceWorkspaceId: string;
   startedAtMs: number;
   rejectedBy: string[];
+  /** One-task runs: the buyer that just rejected the lead, whose reservation the next decision gives back. */
+  releaseRejected?: string;
   deliveries: DeliveryRecord[];
   trace: DecisionTrace;
 }
@@ -88,15 +118,19 @@ interface Attempt {
  *  - a failed attempt (buyer 5xx / timeout, every destination full, an outage) gives the lock back, is
  *    written to the retry ledger and waits on a durable timer; ROUTING_MAX_ATTEMPTS ends it `failed`, the
  *    lead's TTL ends it `expired`.
+ * A new run does each attempt in ONE workflow task, all steps local activities (ONE_WORKFLOW_TASK); runs
+ * started before it deliver as a regular activity (a second workflow task per attempt).
  * Workflow id `route-lead-<leadId>`; the Postgres lock and complete_routing() make the decision
  * exactly-once even if two runs ever raced. Search attributes follow the lead for the Web UI.
  * No PII passes through here: activities read the lead from Postgres.
  */
 export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome> {
   const { leadId } = input;
-  // Runs that started before search attributes were upserted only on change (an upsert first, then one per
-  // step) must replay exactly those commands; new runs record the patch marker.
-  const legacySearchAttributes = !patched(SEARCH_ATTRIBUTES_ON_CHANGE);
+  // Runs in flight at a deploy replay the commands they recorded: a run whose history has no ONE_WORKFLOW_TASK
+  // marker keeps the older shape. New runs record that one marker only (it implies search attributes on
+  // change); runs from before SEARCH_ATTRIBUTES_ON_CHANGE (an upsert first, then one per step) replay those.
+  const oneTask = patched(ONE_WORKFLOW_TASK);
+  const legacySearchAttributes = !oneTask && !patched(SEARCH_ATTRIBUTES_ON_CHANGE);
   if (legacySearchAttributes) upsertSearchAttributes([{ key: RoutingStatus, value: 'routing' }, { key: SourceWorkspaceId, value: input.sourceWorkspaceId }]);
   const state: Attempt = { legacySearchAttributes, leadId, sourceWorkspaceId: input.sourceWorkspaceId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
   let retryNow = false;
@@ -109,7 +143,7 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
     retryNow = false; // a retryNow from here on shortens the wait after this attempt, if there is one
     let next: Next;
     try {
-      next = await attemptRouting(state);
+      next = await (oneTask ? attemptInOneTask(state) : attemptRouting(state));
     } catch (err) {
       if (isFailureOfType(err, NonRetryable.LockLost)) continue; // someone else holds the lock now: wait for it
       if (isFailureOfType(err, NonRetryable.LeadNotFound)) throw err;
@@ -140,21 +174,61 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
   }
 }
 
+/** One routing attempt of a run started before ONE_WORKFLOW_TASK: lock, decide, deliver (regular activity). */
 async function attemptRouting(state: Attempt): Promise<Next> {
   const { leadId } = state;
   const lock = await acquireRoutingLock({ leadId });
-  // The first attempt's lock is taken inside the run's first workflow task, so the source shows from the start.
+  showLock(state, lock);
+  if (lock.outcome === 'not_routable') {
+    // Already decided (a re-drive of a finished lead): report the state, change nothing.
+    return { kind: 'done', outcome: { leadId, status: lock.status, result: null, destinationWorkspaceId: null } };
+  }
+  const decision = await decideRouting({ leadId, excludeDestinations: state.rejectedBy });
+  return afterDecision(state, decision, {
+    deliver: (destination) => deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }), destination),
+    rejected: async () => {
+      await releaseReservation({ leadId, reason: 'rejected_by_buyer' });
+    },
+  });
+}
+
+/**
+ * One routing attempt in one workflow task: lock + decide (one local activity, one transaction), deliver
+ * (local activity), complete (local activity). A rejection's capacity goes back in the next decision.
+ */
+async function attemptInOneTask(state: Attempt): Promise<Next> {
+  const { leadId } = state;
+  const decided: LockAndDecideOutput = await lockAndDecide({ leadId, excludeDestinations: state.rejectedBy, releaseRejected: state.releaseRejected });
+  state.releaseRejected = undefined; // given back in that transaction
+  showLock(state, decided.lock);
+  if (decided.kind === 'not_routable') {
+    return { kind: 'done', outcome: { leadId, status: decided.lock.status, result: null, destinationWorkspaceId: null } };
+  }
+  const { lock: _lock, deliveryTimeoutMs, ...decision } = decided;
+  const deliverToBuyerLocally = deliverLocally(deliveryTimeoutMs);
+  return afterDecision(state, decision, {
+    deliver: (destination) => deliver(() => deliverToBuyerLocally({ leadId, destinationWorkspaceId: destination }), destination),
+    rejected: async (destination) => {
+      state.releaseRejected = destination;
+    },
+  });
+}
+
+/** The lock's state in the search attributes. The first attempt's lock is taken inside the run's first workflow task, so the source shows from the start. */
+function showLock(state: Attempt, lock: { status: string | null; attempts: number }): void {
   show(state, [
     { key: RoutingStatus, value: lock.status ?? 'unknown' },
     ...(state.legacySearchAttributes ? [] : [{ key: SourceWorkspaceId, value: state.sourceWorkspaceId }]),
     { key: RoutingAttempts, value: lock.attempts },
   ]);
-  if (lock.outcome === 'not_routable') {
-    // Already decided (a re-drive of a finished lead): report the state, change nothing.
-    return { kind: 'done', outcome: { leadId, status: lock.status, result: null, destinationWorkspaceId: null } };
-  }
+}
 
-  const decision = await decideRouting({ leadId, excludeDestinations: state.rejectedBy });
+/** What a decision leads to: complete, wait, or deliver to the chosen buyer and act on its answer. */
+async function afterDecision(
+  state: Attempt,
+  decision: Decision,
+  steps: { deliver: (destination: string) => Promise<DeliveryRecord>; rejected: (destination: string) => Promise<void> },
+): Promise<Next> {
   state.trace = decision.trace;
   switch (decision.kind) {
     case 'duplicate':
@@ -176,7 +250,7 @@ async function attemptRouting(state: Attempt): Promise<Next> {
       // routed this lead is its duplicate, if it fails this one takes the person. Look again shortly.
       return { kind: 'retry', at: decision.retryAt, reason: 'original_in_flight' };
     case 'assigned': {
-      const delivery = await deliver(leadId, decision.destinationWorkspaceId);
+      const delivery = await steps.deliver(decision.destinationWorkspaceId);
       state.deliveries.push(delivery);
       if (delivery.outcome === 'accepted' || delivery.outcome === 'not_pushed') {
         const { destinationWorkspaceId, ruleId, ruleVersion } = decision;
@@ -184,7 +258,7 @@ async function attemptRouting(state: Attempt): Promise<Next> {
       }
       if (delivery.outcome === 'failed') return { kind: 'retry', at: null, reason: `delivery_failed: ${delivery.reason ?? 'unknown'}` };
       // Rejected by the buyer (or the buyer is misconfigured): give its capacity back, try the next one.
-      await releaseReservation({ leadId, reason: 'rejected_by_buyer' });
+      await steps.rejected(decision.destinationWorkspaceId);
       state.rejectedBy.push(decision.destinationWorkspaceId);
       return { kind: 'again' };
     }
@@ -192,9 +266,9 @@ async function attemptRouting(state: Attempt): Promise<Next> {
 }
 
 /** One delivery attempt. A retryable failure is an outcome here; a misconfigured buyer counts as a rejection. */
-async function deliver(leadId: string, destinationWorkspaceId: string): Promise<DeliveryRecord> {
+async function deliver(attempt: () => Promise<DeliveryRecord>, destinationWorkspaceId: string): Promise<DeliveryRecord> {
   try {
-    return await deliverToBuyer({ leadId, destinationWorkspaceId });
+    return await attempt();
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const reason = failureMessage(err);

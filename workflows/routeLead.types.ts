@@ -22,6 +22,24 @@ export interface AcquireLockOutput {
   attempts: number;
 }
 
+export interface LockAndDecideInput {
+  leadId: string;
+  /** Destinations that rejected the lead earlier in this run: never chosen again. */
+  excludeDestinations: string[];
+  /**
+   * The destination that rejected the lead just before this call: its reservation is given back in the same
+   * transaction as the next decision, if it is still the lead's live one (so a re-run releases nothing new).
+   */
+  releaseRejected?: string;
+}
+
+/**
+ * What lockAndDecide answers: the lock, and the decision's fields on top (the chosen destinationWorkspaceId
+ * tags the activity's span), or `not_routable` for a lead decided already. `deliveryTimeoutMs` is the
+ * worker's DELIVERY_TIMEOUT_MS, which bounds the delivery local activity that may follow.
+ */
+export type LockAndDecideOutput = { lock: AcquireLockOutput; deliveryTimeoutMs: number } & (Decision | { kind: 'not_routable' });
+
 /** How the routing of a lead ended, as complete_routing() records it. */
 export type RoutingOutcome =
   | { result: 'success'; destinationWorkspaceId: string; ruleId: string; ruleVersion: number }
@@ -42,6 +60,14 @@ export interface CompleteRoutingInput {
   trace: DecisionTrace & { deliveries?: DeliveryRecord[] };
   attemptStartedAtMs: number;
 }
+
+/**
+ * Patch id (issue 10 §1): a routing attempt in ONE workflow task. Lock and decision are one local activity
+ * (one transaction), the delivery is a local activity too, a rejected buyer's capacity is given back in the
+ * next decision's transaction. Implies the older search-attributes-on-change patch. Runs started before it
+ * keep their path (test/integration/replay.test.ts).
+ */
+export const ONE_WORKFLOW_TASK = 'one-workflow-task-per-attempt';
 
 export const ROUTE_LEAD_WORKFLOW_ID_PREFIX = 'route-lead-';
 /**

@@ -1,8 +1,16 @@
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
+import { waitFor } from '../../scripts/local/waitFor';
+import { ONE_WORKFLOW_TASK, routeLeadWorkflowId } from '../../workflows/routeLead.types';
+import { startBuyerServer } from '../support/buyerServer';
 import { sharedEnv } from '../support/env';
+import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { startTestStack } from '../support/stack';
+
+const EventType = temporal.api.enums.v1.EventType;
 
 /**
  * Workflow changes must not break the runs already in flight: when a worker restarts, every running
@@ -10,8 +18,11 @@ import { sharedEnv } from '../support/env';
  * which must issue the same commands in the same order or the run is stuck. The lint rule keeps workflow
  * code deterministic; this keeps it compatible: histories recorded from earlier versions
  * (test/fixtures/histories/<version>-<case>.json: v1 = before the search-attribute and dedupe changes of
- * 2026-11-29, v2 = after) are replayed by the current workflow bundle.
- * A change that fails here needs `patched()` (see SEARCH_ATTRIBUTES_ON_CHANGE in workflows/routeLead.ts).
+ * 2026-11-29, v2 = after, v3 = one workflow task per routing attempt, issue 10 §1) are replayed by the
+ * current workflow bundle.
+ * A change that fails here needs `patched()` (see ONE_WORKFLOW_TASK in workflows/routeLead.ts), and a new
+ * version of the histories, recorded by the current code on the real stack:
+ *   RECORD_HISTORIES=v4 npx jest test/integration/replay.test.ts
  */
 const dir = path.resolve(__dirname, '../fixtures/histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -19,6 +30,25 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 test('there are recorded histories of every version', () => {
   expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(5);
   expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
+  expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(6);
+});
+
+test('the v3 histories are of the one-task shape: its patch marker, no regular activity, one workflow task per attempt', () => {
+  for (const file of files.filter((f) => f.startsWith('v3-'))) {
+    const { events } = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    const types = (events ?? []).map((e) => EventType[e.eventType ?? 0]!.replace('EVENT_TYPE_', ''));
+    const patches = (events ?? [])
+      .map((e) => e.markerRecordedEventAttributes)
+      .filter((m) => m?.markerName === 'core_patch')
+      .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads![0]!.data!).toString('utf8')) as { id: string }).id);
+    expect({ file, patches }).toEqual({ file, patches: [ONE_WORKFLOW_TASK] });
+    expect({ file, activities: types.filter((t) => t.startsWith('ACTIVITY_TASK')) }).toEqual({ file, activities: [] });
+    const tasks = types.filter((t) => t === 'WORKFLOW_TASK_SCHEDULED').length;
+    // A timer (a retry's backoff) wakes the run in a task of its own; a slow buyer makes the SDK heartbeat the task.
+    const expected = file === 'v3-retried-then-routed.json' ? 2 : file === 'v3-slow-buyer.json' ? tasks : 1;
+    expect({ file, tasks }).toEqual({ file, tasks: expected });
+    if (file === 'v3-slow-buyer.json') expect(tasks).toBeGreaterThan(1);
+  }
 });
 
 test.each(files)('%s replays with the current workflow code', async (file) => {
@@ -26,4 +56,55 @@ test.each(files)('%s replays with the current workflow code', async (file) => {
   await expect(
     Worker.runReplayHistory({ workflowBundle: { codePath: sharedEnv().workflowBundlePath } }, history, file.replace(/\.json$/, '')),
   ).resolves.toBeUndefined();
+});
+
+/**
+ * Writes `<RECORD_HISTORIES>-<case>.json`: one lead per case routed by the current code on the real stack
+ * (Postgres, the test Temporal server, a scripted buyer). Skipped unless RECORD_HISTORIES names a version.
+ */
+const recording = process.env.RECORD_HISTORIES;
+(recording ? describe : describe.skip)(`recording ${recording ?? ''} histories`, () => {
+  test('one history per routing case', async () => {
+    if (!recording || !/^v\d+$/.test(recording)) throw new Error('RECORD_HISTORIES must be a version such as v4');
+    const stack = await startTestStack({ DELIVERY_TIMEOUT_MS: '30000' });
+    const buyer = await startBuyerServer();
+    try {
+      await stack.startWorker();
+      const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
+      const otherSource = await createWorkspace(stack, { name: 'Other source', kind: 'source' });
+      const partner = (name: string, urlPath: string) => createWorkspace(stack, { name, kind: 'partner', deliveryUrl: buyer.url(urlPath) });
+      const [accepting, rejecting, flaky, slow] = [await partner('Accepting', '/accept'), await partner('Rejecting', '/reject'), await partner('Flaky', '/flaky'), await partner('Slow', '/slow')];
+      buyer.respondWith('/reject', [422]);
+      buyer.respondWith('/flaky', [503, 200]);
+      // Longer than the 10 s workflow task timeout: the SDK heartbeats the task while the buyer thinks.
+      buyer.respondWith('/slow', [{ status: 200, heldUntil: new Promise((resolve) => setTimeout(resolve, 12_000)) }]);
+      const rule = (product: string, destinations: Array<{ id: string }>, priority: number) =>
+        createRule(stack, { name: product, priority, conditions: { all: [{ field: 'product', op: 'eq', value: product }] }, destinations: destinations.map((d) => ({ workspaceId: d.id })) });
+      await rule('routed', [accepting], 1);
+      await rule('rejected', [rejecting, accepting], 2);
+      await rule('retried', [flaky], 3);
+      await rule('slow', [slow], 4);
+
+      const record = async (name: string, leadId: string) => {
+        await waitFor(`lead ${leadId} to be decided`, async () => (['routed', 'failed'].includes((await stack.db('leads').where({ id: leadId }).first()).routing_status) ? true : undefined), { timeoutMs: 60_000 });
+        const handle = stack.client.workflow.getHandle(routeLeadWorkflowId(leadId));
+        await handle.result();
+        fs.writeFileSync(path.join(dir, `${recording}-${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+      };
+      const post = async (apiKey: string, body: Record<string, unknown>) => (await postLead(stack, apiKey, body)).json().leadId as string;
+
+      await record('routed', await post(source.apiKey!, aLead({ product: 'routed' })));
+      await record('no-matching-rule', await post(source.apiKey!, aLead({ product: 'nothing' })));
+      await record('rejected-then-next-buyer', await post(source.apiKey!, aLead({ product: 'rejected' })));
+      await record('retried-then-routed', await post(source.apiKey!, aLead({ product: 'retried' })));
+      await record('slow-buyer', await post(source.apiKey!, aLead({ product: 'slow' })));
+      const person = aLead({ product: 'routed' });
+      const original = await post(source.apiKey!, person);
+      await waitFor('the original to be routed', async () => ((await stack.db('leads').where({ id: original }).first()).routing_status === 'routed' ? true : undefined));
+      await record('duplicate', await post(otherSource.apiKey!, { ...person, externalId: `${person.externalId}-again` }));
+    } finally {
+      await buyer.close();
+      await stack.stop();
+    }
+  }, 120_000);
 });

@@ -130,7 +130,7 @@ test('a routed lead is one trace: HTTP request -> workflow start -> each activit
   expect(routed).toMatchObject({ status: 200, body: { status: 'routed', result: 'success', destinationWorkspaceId: partner.body.id } });
   const leadId = routed.body.leadId as string;
 
-  const ACTIVITIES = ['acquireRoutingLock', 'decideRouting', 'deliverToBuyer', 'completeRouting'];
+  const ACTIVITIES = ['lockAndDecide', 'deliverToBuyer', 'completeRouting'];
   // The API and the worker flush on their own (every 100 ms here); wait until both halves have arrived.
   const { spans, http: httpSpan } = await waitFor('the lead\'s trace at the agent', async () => {
     const all = (await agent.traces()).flat();
@@ -163,9 +163,9 @@ test('a routed lead is one trace: HTTP request -> workflow start -> each activit
     const activity = spans.find((s) => s.name === 'temporal.activity' && s.resource === type);
     expect({ type, found: describeSpan(activity!), tree: shown }).toEqual({ type, found: `lead-router-worker temporal.activity [${type}]`, tree: shown });
     expect({ type, parent: String(activity!.parent_id) }).toEqual({ type, parent: String(start.span_id) });
-    expect(activity!.meta).toMatchObject({ 'lead.id': leadId, source_workspace_id: source.body.id, 'temporal.workflow_id': `route-lead-${leadId}`, 'temporal.local': type === 'deliverToBuyer' ? 'false' : 'true' });
+    expect(activity!.meta).toMatchObject({ 'lead.id': leadId, source_workspace_id: source.body.id, 'temporal.workflow_id': `route-lead-${leadId}`, 'temporal.local': 'true' });
     expect(activity!.metrics['temporal.attempt']).toBe(1);
-    if (type !== 'acquireRoutingLock') expect(activity!.meta.destination_workspace_id).toBe(partner.body.id);
+    expect(activity!.meta.destination_workspace_id).toBe(partner.body.id);
     const below = spans.filter((s) => ancestors(s, index).includes(activity!));
     expect({ type, sql: below.some((s) => s.name === 'pg.query' && s.meta['db.type'] === 'postgres') }).toEqual({ type, sql: true });
     if (type === 'deliverToBuyer') {
