@@ -11,6 +11,8 @@ export interface ActivityDeps {
     Config,
     | 'ROUTING_LOCK_STALE_SECONDS' | 'DEDUPE_WINDOW_DAYS' | 'DELIVERY_TIMEOUT_MS' | 'ROUTING_MAX_ATTEMPTS' | 'ROUTING_RETRY_BASE_SECONDS'
     | 'ROUTING_RETRY_MAX_SECONDS' | 'RETRY_QUEUE_BATCH_SIZE' | 'TEMPORAL_TASK_QUEUE' | 'LEAD_TTL_DAYS'
+    // Alerting (activities/alerting.ts, the digest): notifiers, re-notify interval, runbook links, the digest's date.
+    | 'ALERT_SLACK_WEBHOOK_URL' | 'ALERT_PAGERDUTY_ROUTING_KEY' | 'ALERT_PAGERDUTY_EVENTS_URL' | 'ALERT_RENOTIFY_MINUTES' | 'RUNBOOK_BASE_URL' | 'MAINTENANCE_TIMEZONE'
   >;
   log: Logger;
   /** DogStatsD, through the metric catalog (lib/telemetry/catalog.ts). */

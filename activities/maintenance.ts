@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { sendDigestOnce, type DigestDelivery } from '../lib/alerting/digest';
+import { notifiersFromConfig } from '../lib/alerting/notifiers';
 import { coerceError } from '../lib/errors';
 import { expirationDigest, expireDueLeads, type ExpirationDigest } from '../lib/maintenance/expiry';
 import type { RedriveDeps } from '../lib/maintenance/redrive';
@@ -98,14 +100,17 @@ export function makeMaintenanceActivities(deps: ActivityDeps) {
 
     /**
      * The daily INFO digest: leads expired in the 24 h before `until` (the schedule's time; now by default),
-     * per source workspace. Logged until the observability issue's notifier exists; then sent through it.
+     * per source workspace. Logged, and posted to Slack at most once per day (lib/alerting/digest.ts: a
+     * retried activity finds the day sent; a failed post throws, so Temporal retries it).
      */
-    async sendExpirationDigest(input: { until?: string } = {}): Promise<ExpirationDigest> {
+    async sendExpirationDigest(input: { until?: string } = {}): Promise<ExpirationDigest & { notified: DigestDelivery }> {
       const until = input.until ? new Date(input.until) : new Date();
       if (Number.isNaN(until.getTime())) throw new Error(`sendExpirationDigest: until=${input.until} is not a date`);
       const digest = await expirationDigest(db, { since: new Date(until.getTime() - DAY_MS), until });
       log.info({ event: 'routing.expiration_digest', severity: 'INFO', ...digest }, `${digest.total} leads expired in the last 24 h`);
-      return digest;
+      const slack = notifiersFromConfig(config).find((n) => n.channel === 'slack');
+      const notified = await sendDigestOnce({ db, log, slack, runbookBaseUrl: config.RUNBOOK_BASE_URL, timeZone: config.MAINTENANCE_TIMEZONE }, digest, until);
+      return { ...digest, notified };
     },
   };
 }

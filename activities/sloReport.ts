@@ -1,8 +1,10 @@
 import { buildSloReport, type SloReport } from '../lib/slo';
 import { readSloSignals } from '../lib/store/sloSignals';
+import { pruneLockEvents } from '../lib/store/lockEvents';
+import { pruneDigestRows } from '../lib/store/alertStates';
 import type { ActivityDeps } from './deps';
 
-/** Snapshots are kept 35 days: the 30-day SLO window plus margin to compare with the month before. */
+/** Snapshots (and lock events, sent-digest rows) are kept 35 days: the 30-day SLO window plus margin to compare with the month before. */
 const KEEP_DAYS = 35;
 
 /**
@@ -25,6 +27,9 @@ export function makeSloReportActivities({ db, config, metrics }: ActivityDeps) {
         report: JSON.stringify(report),
       });
       await db('slo_snapshots').where('computed_at', '<', db.raw(`now() - interval '${KEEP_DAYS} days'`)).delete();
+      // The alert evaluator's append-only rows share the snapshots' retention (lock events, sent digests).
+      await pruneLockEvents(db, KEEP_DAYS);
+      await pruneDigestRows(db, KEEP_DAYS);
       if (report.availability.percent30d !== null) metrics.gauge('routing.success_rate', report.availability.percent30d);
       metrics.gauge('routing.retry_queue.depth', report.retryQueue.depth);
       for (const [workspaceId, depth] of Object.entries(report.retryQueue.byWorkspace)) {

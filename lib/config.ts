@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { resolvePlaceholderEmails, resolvePlaceholderPhones } from './identity';
+import { DEFAULT_RUNBOOK_BASE_URL } from '../monitors/runbooks';
 
 /**
  * All runtime configuration comes from the environment, validated once at start-up.
@@ -89,6 +90,19 @@ const configSchema = z.object({
   DD_ENV: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
   DD_VERSION: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
   METRICS_ENABLED: bool.default(true),
+  /**
+   * Alert notifiers (lib/alerting, issue 9 §2). Each is optional: without it that channel is skipped and
+   * alerts are still evaluated, stored and shown in GET /api/admin/slo. Secrets: never logged nor echoed in
+   * errors (the messages below do not repeat the value).
+   */
+  ALERT_SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL (a Slack incoming webhook)' }).optional(),
+  ALERT_PAGERDUTY_ROUTING_KEY: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be a PagerDuty Events API v2 integration (routing) key: 8-128 letters, digits, _ or -').optional(),
+  /** The Events API v2 endpoint; tests point it at a local capture server. */
+  ALERT_PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('https://events.pagerduty.com/v2/enqueue'),
+  /** While an alert keeps firing, no second notification on a channel until this long after the last delivered one. */
+  ALERT_RENOTIFY_MINUTES: positiveInt(60),
+  /** Where alert messages link runbooks (monitors/runbooks.ts): `<base>/<name>.md`. */
+  RUNBOOK_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).default(DEFAULT_RUNBOOK_BASE_URL),
   /** host:port for the Temporal SDK's Prometheus metrics endpoint on the worker (lib/telemetry/temporalRuntime.ts); unset: off. */
   TEMPORAL_PROMETHEUS_BIND_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),

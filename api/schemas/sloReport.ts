@@ -1,11 +1,11 @@
-/** The answer of GET /api/admin/slo: lib/slo/report.ts SloReport, as a response schema. */
+/** The answer of GET /api/admin/slo: lib/slo/report.ts SloReport plus the firing alerts, as a response schema. */
 const nullableNumber = { type: ['number', 'null'] } as const;
 const counts = { type: 'object', additionalProperties: { type: 'integer' } } as const;
 
 /** lib/slo/report.ts SloReport. */
 export const sloReportSchema = {
   type: 'object',
-  required: ['at', 'availability', 'latency', 'retryQueue', 'staleLocks', 'duplicateRatePercent1h', 'expirations24h'],
+  required: ['at', 'availability', 'latency', 'retryQueue', 'staleLocks', 'duplicateRatePercent1h', 'expirations24h', 'alerts'],
   additionalProperties: false,
   properties: {
     at: { type: 'string', format: 'date-time' },
@@ -50,5 +50,26 @@ export const sloReportSchema = {
     staleLocks: { type: 'integer' },
     duplicateRatePercent1h: nullableNumber,
     expirations24h: { type: 'integer' },
+    /** lib/alerting/firing.ts FiringAlert: the alerts firing as of the last evaluation (every minute). */
+    alerts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'key', 'workspaceId', 'severity', 'title', 'status', 'firingSince', 'value', 'threshold', 'runbookUrl'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string' },
+          key: { type: 'string' },
+          workspaceId: { type: ['string', 'null'] },
+          severity: { type: 'string', enum: ['critical', 'warning', 'info'] },
+          title: { type: 'string' },
+          status: { type: 'string', enum: ['firing'] },
+          firingSince: { type: 'string', format: 'date-time' },
+          value: nullableNumber,
+          threshold: nullableNumber,
+          runbookUrl: { type: 'string' },
+        },
+      },
+    },
   },
 } as const;
