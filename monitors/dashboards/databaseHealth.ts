@@ -2,7 +2,7 @@
  * "Database Health" (connections, locks): the Agent's Postgres integration (postgresql.*) next to the
  * project's own gauges and lock metrics, and the runbook's "workers short or Postgres slow?" comparison.
  */
-import { SPEC_THRESHOLDS } from './thresholds';
+import { alertFormats, DASHBOARD_ALERTS as A } from './thresholds';
 import { dashboard, queryValue, timeseries, type DashboardJson } from './widgets';
 
 export const databaseHealth: DashboardJson = dashboard(
@@ -23,7 +23,7 @@ export const databaseHealth: DashboardJson = dashboard(
       ['sum:routing.lock.acquired{*} by {outcome}.as_count()', 'sum:routing.lock.failed{*}.as_count()'], { display: 'bars' }),
     queryValue('Stale routing locks', ['max:routing.stale_locks{*}'], {
       aggregator: 'last',
-      conditional_formats: [{ comparator: '>', value: SPEC_THRESHOLDS.staleLocks, palette: 'white_on_red' }],
+      conditional_formats: alertFormats(A.staleLocks),
     }),
     timeseries('Workers short or Postgres slow? (p95, ms vs s)',
       ['p95:routing.lock.latency{*}', 'p95:temporal_sdk.temporal_activity_schedule_to_start_latency{*}'], {

@@ -1,6 +1,6 @@
 /** "Lead Routing Health" (overview): the monitoring spec's six widgets, plus outcomes by result and the SLOs. */
-import { AVAILABILITY, LATENCY_P95, RETRY_QUEUE_DEPTH } from '../../lib/slo';
-import { SPEC_THRESHOLDS } from './thresholds';
+import { AVAILABILITY, LATENCY_P95 } from '../../lib/slo';
+import { alertFormats, DASHBOARD_ALERTS as A, firing } from './thresholds';
 import { dashboard, queryValue, sloWidget, timeseries, toplist, type DashboardJson } from './widgets';
 
 export const leadRoutingHealth: DashboardJson = dashboard(
@@ -15,21 +15,15 @@ export const leadRoutingHealth: DashboardJson = dashboard(
     timeseries('Leads by final decision', ['sum:routing.leads_routed{*} by {result}.as_count()'], { display: 'bars' }),
     queryValue('Retry Queue Depth', ['max:routing.retry_queue.depth{!workspace_id:*}'], {
       aggregator: 'last',
-      conditional_formats: [
-        { comparator: '>=', value: RETRY_QUEUE_DEPTH.below, palette: 'white_on_red' },
-        { comparator: '>', value: SPEC_THRESHOLDS.retryQueuePerWorkspace, palette: 'white_on_yellow' },
-        { comparator: '<=', value: SPEC_THRESHOLDS.retryQueuePerWorkspace, palette: 'white_on_green' },
-      ],
+      // Red while the critical backlog alert fires, yellow while the warning one does.
+      conditional_formats: [firing(A.retryQueueCritical), firing(A.retryQueueTotal, 'white_on_yellow'), alertFormats(A.retryQueueTotal)[1]!],
     }),
     queryValue('Lock Acquisition Rate (%)', ['sum:routing.lock.acquired{*}.as_count()', 'sum:routing.lock.failed{*}.as_count()'], {
       aggregator: 'sum',
       formula: 'q1 / (q1 + q2) * 100',
       precision: 2,
       custom_unit: '%',
-      conditional_formats: [
-        { comparator: '<', value: SPEC_THRESHOLDS.lockSuccessRatePercent, palette: 'white_on_red' },
-        { comparator: '>=', value: SPEC_THRESHOLDS.lockSuccessRatePercent, palette: 'white_on_green' },
-      ],
+      conditional_formats: alertFormats(A.lockSuccessRate),
     }),
     timeseries('Routing Latency (p50, p95, p99), created -> routed, ms',
       ['p50:routing.latency{*}', 'p95:routing.latency{*}', 'p99:routing.latency{*}'], {
@@ -39,10 +33,7 @@ export const leadRoutingHealth: DashboardJson = dashboard(
     toplist('Duplicate Leads by Workspace', ['sum:routing.duplicates_caught{*} by {workspace_id}.as_count()'], { aggregator: 'sum' }),
     queryValue('Stale Locks (Needs Cleanup)', ['max:routing.stale_locks{*}'], {
       aggregator: 'last',
-      conditional_formats: [
-        { comparator: '>', value: SPEC_THRESHOLDS.staleLocks, palette: 'white_on_red' },
-        { comparator: '<=', value: SPEC_THRESHOLDS.staleLocks, palette: 'white_on_green' },
-      ],
+      conditional_formats: alertFormats(A.staleLocks),
     }),
   ],
 );

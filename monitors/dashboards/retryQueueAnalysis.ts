@@ -1,6 +1,6 @@
 /** "Retry Queue Analysis" (backlog trends): depth total and per workspace, why rows are queued, expirations. */
 import { RETRY_QUEUE_DEPTH } from '../../lib/slo';
-import { SPEC_THRESHOLDS } from './thresholds';
+import { alertMarker, DASHBOARD_ALERTS as A, firing } from './thresholds';
 import { dashboard, sloWidget, timeseries, toplist, type DashboardJson } from './widgets';
 
 export const retryQueueAnalysis: DashboardJson = dashboard(
@@ -13,14 +13,14 @@ export const retryQueueAnalysis: DashboardJson = dashboard(
     }),
     toplist('Retry queue depth by workspace', ['max:routing.retry_queue.depth{workspace_id:*} by {workspace_id}'], {
       aggregator: 'last',
-      conditional_formats: [{ comparator: '>', value: SPEC_THRESHOLDS.retryQueuePerWorkspace, palette: 'white_on_red' }],
+      conditional_formats: [firing(A.retryQueuePerWorkspace)],
     }),
     timeseries('Retry ledger inserts by reason', ['sum:routing.retry_queue.inserts{*} by {reason}.as_count()'], { display: 'bars' }),
     timeseries('Retry ledger inserts: counted as attempt or wait', ['sum:routing.retry_queue.inserts{*} by {counts_as_attempt}.as_count()'], { display: 'bars' }),
     timeseries('Retryable delivery errors by status class', ['sum:routing.delivery.errors{!status_class:4xx} by {status_class}.as_count()'], { display: 'bars' }),
     timeseries('Expired leads per day', ['sum:routing.leads_expired{*}.as_count().rollup(sum, 86400)'], {
       display: 'bars',
-      markers: [{ value: `y = ${SPEC_THRESHOLDS.expiredPerDay}`, display_type: 'warning dashed', label: 'investigate' }],
+      markers: [alertMarker(A.expiredPerDay, 'alert: investigate')],
     }),
     timeseries('Activity schedule-to-start p95 (workers short of slots?)', ['p95:temporal_sdk.temporal_activity_schedule_to_start_latency{*}']),
   ],

@@ -1,5 +1,6 @@
 /** "Routing Performance" (latency): end to end and per step, deliveries to buyers, the latency SLO. */
 import { LATENCY_P95 } from '../../lib/slo';
+import { alertMarker, DASHBOARD_ALERTS as A } from './thresholds';
 import { dashboard, queryValue, sloWidget, timeseries, toplist, type DashboardJson } from './widgets';
 
 export const routingPerformance: DashboardJson = dashboard(
@@ -16,7 +17,7 @@ export const routingPerformance: DashboardJson = dashboard(
     }),
     timeseries('Routing Latency (p50, p95, p99), ms', ['p50:routing.latency{*}', 'p95:routing.latency{*}', 'p99:routing.latency{*}'], {
       formulas: [{ formula: 'q1', alias: 'p50' }, { formula: 'q2', alias: 'p95' }, { formula: 'q3', alias: 'p99' }],
-      markers: [{ value: `y = ${LATENCY_P95.below}`, display_type: 'error dashed', label: 'SLO: p95 limit' }],
+      markers: [{ value: `y = ${LATENCY_P95.below}`, display_type: 'error dashed', label: 'SLO: p95 limit' }, alertMarker(A.latencyP95, 'alert: p95 over 1 h')],
     }),
     timeseries('p95 per step, ms', ['p95:routing.lock.latency{*}', 'p95:routing.rules.latency{*}', 'p95:routing.complete.latency{*}'], {
       formulas: [{ formula: 'q1', alias: 'lock' }, { formula: 'q2', alias: 'rules' }, { formula: 'q3', alias: 'complete' }],
