@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import crypto from 'node:crypto';
 import type { Writable } from 'node:stream';
 import pino from 'pino';
+import { Admission } from '../lib/admission/admission';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/createDb';
 import { loggerOptions } from '../lib/logger';
@@ -24,11 +25,18 @@ export interface AppDeps {
   db: Db;
   temporal: Client;
   config: Config;
+  /**
+   * Admission control shared with this process's starter loop (api/server.ts, workers/combined.ts).
+   * Unset (tests, tools): one built from config, fast path only; leads it leaves in the backlog wait for a
+   * starter loop running elsewhere.
+   */
+  admission?: Admission;
 }
 
 /** What route modules get: the app's dependencies and the onRequest hooks of each kind of caller. */
 export interface RouteDeps extends AppDeps {
   auth: AuthHooks;
+  admission: Admission;
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -97,7 +105,8 @@ export async function buildApp(
     timeWindow: '1 minute',
     errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `rate limit of ${context.max} requests per ${context.after} exceeded`),
   });
-  const routeDeps = { ...deps, auth: createAuthHooks(app, deps) };
+  const admission = deps.admission ?? Admission.fromConfig(deps.config, { db: deps.db, temporal: deps.temporal, log: app.log });
+  const routeDeps = { ...deps, admission, auth: createAuthHooks(app, deps) };
 
   await registerOpenApi(app); // before the routes: it documents them as they are added
   healthRoutes(app, deps);

@@ -1,6 +1,8 @@
 // First: dd-trace must wrap fastify, http, pg, knex, grpc and pino before they are loaded.
 import '../lib/telemetry/initApi';
 import { Client, Connection } from '@temporalio/client';
+import { Admission } from '../lib/admission/admission';
+import { startStarter } from '../lib/admission/starter';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
@@ -11,15 +13,22 @@ import { flushTraces } from '../lib/telemetry/tracer';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { buildApp } from './app';
 
-/** The API process: config, connections, listen, and a clean close on SIGTERM/SIGINT. */
+/**
+ * The API process: config, connections, admission control's starter loop, listen, and a clean close on
+ * SIGTERM/SIGINT (the loop finishes its current pass; leads it had not started wait in Postgres).
+ */
 async function main() {
   const config = loadConfig();
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-api', log: createLogger(config.LOG_LEVEL) });
   // Lazy: the API starts (and /ready says what is missing) even while Temporal is still coming up.
   const connection = Connection.lazy(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
-  const app = await buildApp({ db, temporal, config });
-  const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-api', (err) => app.log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
+  const log = createLogger(config.LOG_LEVEL);
+  const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-api', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
+  // Admission control: the route's fast path and this process's starter loop share one instance.
+  const admission = Admission.fromConfig(config, { db, temporal, metrics, log });
+  const app = await buildApp({ db, temporal, config, admission });
+  const starter = config.ADMISSION_STARTER ? startStarter(admission, { pollMs: config.ADMISSION_POLL_MS, metrics, log }) : undefined;
   const stopPoolGauge = startPoolGauge(db, metrics, 'api');
 
   let closing = false;
@@ -28,6 +37,7 @@ async function main() {
     closing = true;
     app.log.info({ event: 'api.stopping', signal }, 'stopping: finishing in-flight requests');
     await app.close();
+    await starter?.stop();
     stopPoolGauge();
     await metrics.close();
     await connection.close();

@@ -106,6 +106,28 @@ const configSchema = z.object({
   /** host:port for the Temporal SDK's Prometheus metrics endpoint on the worker (lib/telemetry/temporalRuntime.ts); unset: off. */
   TEMPORAL_PROMETHEUS_BIND_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /**
+   * Admission control (lib/admission): at most this many lead workflows in flight (started, not yet through
+   * their first routing attempt) across the deployment; the surplus waits in Postgres and is started in order
+   * as room frees. 32: the dev server on 2 cores peaks at 20-40 workflows in flight (issue 10: 103/s with 20
+   * in flight, 63/s with 200).
+   */
+  ADMISSION_MAX_IN_FLIGHT: positiveInt(32),
+  /** An admitted lead stops counting as in flight after this long (a stuck or lost workflow never closes admission). */
+  ADMISSION_IN_FLIGHT_SECONDS: positiveInt(60),
+  /** How often the starter loop looks at the backlog when no lead was stored meanwhile (ms). */
+  ADMISSION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** The longest a workflow start may take before the lead goes back to the backlog (ms). */
+  ADMISSION_START_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  /** Whether this process runs the starter loop (api/server.ts and workers/combined.ts; off: fast path only). */
+  ADMISSION_STARTER: bool.default(true),
+  /**
+   * Worker slots (workers/createWorker.ts). Unset: 2 × ADMISSION_MAX_IN_FLIGHT workflow tasks and
+   * max(100, 4 × ADMISSION_MAX_IN_FLIGHT) local activities, so every admitted lead finds a free slot and an
+   * eager start is accepted (with fewer slots than leads in flight only 20-30 % of starts were eager).
+   */
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
+  WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -9,6 +9,7 @@ import * as m0007 from './0007_leads_without_dedupe_keys';
 import * as m0008 from './0008_slo_snapshots';
 import * as m0009 from './0009_lock_timeout';
 import * as m0010 from './0010_alerting';
+import * as m0011 from './0011_admission';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -25,4 +26,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0008_slo_snapshots', m0008],
   ['0009_lock_timeout', m0009],
   ['0010_alerting', m0010],
+  ['0011_admission', m0011],
 ];

@@ -1,8 +1,13 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import type { Config } from '../lib/config';
 import { tracingActivityInterceptor } from '../lib/telemetry/temporalTracing';
 
-export interface CreateWorkerOptions extends ActivityDeps {
+type SlotSettings = Pick<Config, 'ADMISSION_MAX_IN_FLIGHT' | 'WORKER_WORKFLOW_TASK_SLOTS' | 'WORKER_LOCAL_ACTIVITY_SLOTS'>;
+
+export interface CreateWorkerOptions extends Omit<ActivityDeps, 'config'> {
+  /** The activities' settings, and the slot settings (workerSlots) when the caller has them. */
+  config: ActivityDeps['config'] & Partial<SlotSettings>;
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -13,6 +18,22 @@ export interface CreateWorkerOptions extends ActivityDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tests wrap the real activities (spies, injected failures); production never sets it. */
   wrapActivities?: (activities: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/**
+ * Workflow-task and local-activity slots, sized from admission control's bound: every admitted lead (at most
+ * ADMISSION_MAX_IN_FLIGHT, one workflow task and its local activities each) finds a free slot, so an eager
+ * start is accepted instead of falling back to the task queue (issue 10: with fewer slots than leads in
+ * flight only 20-30 % of starts were eager). WORKER_*_SLOTS override; the cached-workflow count stays the
+ * SDK's (it must be at least the workflow-task slots, which it is by far at these numbers).
+ */
+export function workerSlots(config: Partial<SlotSettings>) {
+  const n = config.ADMISSION_MAX_IN_FLIGHT;
+  if (n === undefined) return {}; // a caller with a partial config: the SDK's defaults
+  return {
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS ?? 2 * n,
+    maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS ?? Math.max(100, 4 * n),
+  };
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
@@ -29,6 +50,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     activities: wrap(createActivities({ db: opts.db, config: opts.config, log: opts.log, metrics: opts.metrics, temporal: opts.temporal })) as WorkerOptions['activities'],
     // Let in-flight activities finish on SIGTERM before the process exits (compose gives 60 s).
     shutdownGraceTime: '30 s',
+    ...workerSlots(opts.config),
     // One trace per lead: the workflow copies the start's trace header onto its activities, which open
     // their spans under it (lib/telemetry/temporalTracing.ts).
     interceptors: {

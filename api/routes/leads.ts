@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { coerceError } from '../../lib/errors';
 import { getLeadState, insertLeadOnce } from '../../lib/store/leads';
-import { startRouteLead } from '../../lib/temporal/startRouteLead';
+import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import type { RouteDeps } from '../app';
-import { ApiError, notFound } from '../errors';
+import { notFound } from '../errors';
 import { leadIdentityHashes } from '../leadIdentity';
 import { normalizeLeadInput } from '../leadInput';
 import { isFinished, leadView } from '../leadView';
@@ -11,10 +10,8 @@ import { leadBodySchema, routeQuerySchema, type LeadBody, type RouteQuery } from
 import { idParamsSchema } from '../schemas/params';
 import { routeDocs } from '../schemas/responses';
 
-const START_DEADLINE_MS = 10_000;
-
 export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
-  const { db, temporal, config, auth } = deps;
+  const { db, temporal, config, auth, admission } = deps;
   const statusUrl = (id: string) => `/api/leads/${id}`;
 
   app.post<{ Body: LeadBody; Querystring: RouteQuery }>(
@@ -40,22 +37,19 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
 
       let current = lead;
       if (!isFinished(lead)) {
-        // Also on a repeat: if the first request stored the lead but could not start its workflow,
-        // the partner's retry of the same externalId starts it now (the start is idempotent).
-        let handle;
-        try {
-          // Bounded: with Temporal down the partner hears 503 in seconds, not after the client's own retries.
-          handle = await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-            startRouteLead(temporal, config.TEMPORAL_TASK_QUEUE, { id: lead.id, sourceWorkspaceId: source.id }),
-          );
-        } catch (err) {
-          request.log.error({ err: coerceError(err), event: 'routing.start_failed', leadId: lead.id }, 'could not start routing');
-          throw new ApiError(503, 'routing_unavailable', `lead ${lead.id} is stored but routing could not start; retry the same request`);
-        }
+        // Also on a repeat: a lead still in the backlog is offered the fast path again (claimed only once).
+        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id });
         if (request.query.wait) {
-          // Wait for the workflow's result, at most `wait` ms (the long poll is cancelled then, so a lead
-          // that waits hours for a retry leaves nothing running); answer from Postgres either way.
-          await temporal.withAbortSignal(AbortSignal.timeout(request.query.wait), () => handle.result()).catch(() => undefined);
+          // Wait for the outcome, at most `wait` ms (the long poll is cancelled then, so a lead that waits
+          // hours for a retry leaves nothing running); answer from Postgres either way. A queued lead is
+          // waited for only if this process's starter starts it within the deadline: under load the
+          // partner hears 202 at its deadline, it is not blocked behind the backlog.
+          const deadline = AbortSignal.timeout(request.query.wait);
+          const handle =
+            admitted.kind === 'started' ? admitted.handle
+            : admitted.kind === 'queued' ? await admission.whenStarted(lead.id, deadline)
+            : temporal.workflow.getHandle(routeLeadWorkflowId(lead.id));
+          if (handle) await temporal.withAbortSignal(deadline, () => handle.result()).catch(() => undefined);
           current = (await getLeadState(db, lead.id)) ?? lead;
         }
       }

@@ -65,8 +65,10 @@ const DUE_SQL = `
    LIMIT ?
    FOR UPDATE OF q SKIP LOCKED`;
 
-// Orphans: leads the API stored but whose workflow it could not start (Temporal down at that moment, a
-// crash between insert and start). `pending`, older than the API's own start, not expired, with no unprocessed
+// Orphans: leads admitted (leads.admitted_at set, migration 0011) whose workflow is gone or never started
+// (a crash between the claim and the start, a run terminated by hand). Leads still in the admission backlog
+// (admitted_at NULL) are admission control's: its starter loop starts them as room frees, in order; re-driving
+// them here would start them past the in-flight bound. `pending`, older than the API's own start, not expired, with no unprocessed
 // ledger row (those are the ledger's, above, or a processor's holding them) and none processed within the same
 // age (a lead just re-driven from the ledger is its new run's, not an orphan). The partial index leads_expiry
 // (expires_at WHERE routing_status IN ('pending','routing')) holds only undecided leads, a small set
@@ -78,6 +80,7 @@ const ORPHANS_SQL = `
   SELECT l.id AS lead_id, l.source_workspace_id, l.routing_status
     FROM leads l
    WHERE l.routing_status IN ('pending')
+     AND l.admitted_at IS NOT NULL
      AND l.expires_at > now()
      AND l.created_at < now() - make_interval(secs => ?)
      AND NOT EXISTS (SELECT 1 FROM lead_routing_queue q

@@ -95,6 +95,22 @@ export const METRICS = {
     type: 'gauge', unit: 'lead', tags: [], emittedBy: 'activities/sloReport.ts',
     description: 'Leads routing with a lock older than ROUTING_LOCK_STALE_SECONDS.',
   },
+  'routing.admission.backlog': {
+    type: 'gauge', unit: 'lead', tags: [], emittedBy: 'lib/admission/starter.ts',
+    description: 'Stored leads whose workflow admission control has not started yet (leads.admitted_at IS NULL, pending), every 2 s per starter.',
+  },
+  'routing.admission.backlog_age': {
+    type: 'gauge', unit: 'second', tags: [], emittedBy: 'lib/admission/starter.ts',
+    description: 'Age of the oldest lead in the admission backlog (0 when empty): how long a lead waits for its workflow to start.',
+  },
+  'routing.admission.in_flight': {
+    type: 'gauge', unit: 'lead', tags: [], emittedBy: 'lib/admission/starter.ts',
+    description: 'Admitted leads not yet through their first routing attempt (bounded by ADMISSION_MAX_IN_FLIGHT).',
+  },
+  'routing.admission.starts': {
+    type: 'count', unit: 'workflow', tags: ['path', 'eager'], emittedBy: 'lib/admission/admission.ts',
+    description: 'A lead workflow started by admission control; path: request (the fast path) or starter (the backlog loop); eager: true when the start handed its first workflow task straight to this process\'s worker.',
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof METRICS;

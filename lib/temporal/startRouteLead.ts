@@ -4,6 +4,13 @@ import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { RoutingStatus, SourceWorkspaceId } from './searchAttributes';
 
 /**
+ * The workflow's handle; `eagerlyStarted` is true when the server accepted an eager start (its first
+ * workflow task went straight to this process's worker), false for a normal start, and undefined when the
+ * workflow already existed (a closed run refused by REJECT_DUPLICATE: the handle of that run).
+ */
+export type StartedRouteLead = WorkflowHandle<typeof routeLead> & { eagerlyStarted?: boolean };
+
+/**
  * Starts (or finds) the routeLead workflow of a lead. Safe to call any number of times, concurrently:
  * USE_EXISTING returns the running workflow, REJECT_DUPLICATE refuses a second run once one has closed,
  * so a lead is never routed by two runs started from the API.
@@ -18,7 +25,12 @@ export async function startRouteLead(
    * still exactly-once, because the routing lock and complete_routing() guard the decision.
    */
   reuse: 'reject' | 'allow' = 'reject',
-): Promise<WorkflowHandle<typeof routeLead>> {
+  /**
+   * eager: ask the server to hand the first workflow task straight back to this process's worker
+   * (`requestEagerStart`; the client must be built on the worker's NativeConnection: workers/combined.ts).
+   */
+  { eager = false }: { eager?: boolean } = {},
+): Promise<StartedRouteLead> {
   const workflowId = routeLeadWorkflowId(lead.id);
   try {
     return await client.workflow.start<typeof routeLead>('routeLead', {
@@ -26,6 +38,7 @@ export async function startRouteLead(
       workflowId,
       args: [{ leadId: lead.id, sourceWorkspaceId: lead.sourceWorkspaceId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      ...(eager ? { requestEagerStart: true } : {}),
       workflowIdReusePolicy: reuse === 'allow' ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: RoutingStatus, value: 'pending' },

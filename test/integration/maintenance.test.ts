@@ -52,6 +52,8 @@ interface LeadSpec {
   expiresIn?: string;
   lockOwner?: string;
   lockedAgo?: string;
+  /** Still in the admission backlog (leads.admitted_at NULL): admission control's, not an orphan. */
+  backlog?: boolean;
 }
 
 /** A lead row straight in the database, in the state a test needs. */
@@ -66,6 +68,9 @@ async function insertLead(spec: LeadSpec = {}): Promise<string> {
       payload: { state: 'CA' },
       routing_status: status,
       created_at: db.raw(`now() - ?::interval`, [spec.createdAgo ?? '0 seconds']),
+      // Admitted when stored, as every lead before admission control (migration 0011); `backlog` leaves it
+      // waiting for admission's starter instead.
+      admitted_at: spec.backlog ? null : db.raw(`now() - ?::interval`, [spec.createdAgo ?? '0 seconds']),
       expires_at: db.raw(`now() + ?::interval`, [spec.expiresIn ?? '90 days']),
       ...(status === 'routing'
         ? { routing_lock_owner: spec.lockOwner ?? 'route-lead-x/dead-run', routing_locked_at: db.raw(`now() - ?::interval`, [spec.lockedAgo ?? '10 minutes']), routing_attempts: 1 }
@@ -231,12 +236,15 @@ describe('retry-queue processor', () => {
     await stack.db('leads').whereIn('id', leadIds).delete();
   });
 
-  test('an orphan (stored, never started) is re-driven after a minute; a younger pending lead is left to the API', async () => {
+  test('an orphan (admitted, never started) is re-driven after a minute; a younger pending lead is left to the API, a backlog lead to admission', async () => {
     await ensureWorker();
     const orphan = await insertLead({ createdAgo: '2 minutes' });
     const young = await insertLead({ createdAgo: '10 seconds' });
+    const queued = await insertLead({ createdAgo: '2 minutes', backlog: true });
     const report = await processViaApi();
     expect(report).toMatchObject({ orphans: 1, redriven: 1 });
+    expect(await isWorkflowRunning(stack.client, queued)).toBe(false); // the starter loop's, in order
+    await stack.db('leads').where({ id: queued }).delete();
     await routed(orphan);
     expect(await logRows(orphan)).toHaveLength(1);
     expect(await isWorkflowRunning(stack.client, young)).toBe(false);

@@ -1,8 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app';
+import { Admission } from '../../lib/admission/admission';
+import { startStarter } from '../../lib/admission/starter';
 import { freePort } from '../../scripts/local/freePort';
 import { waitFor } from '../../scripts/local/waitFor';
-import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { aLead, createRule, createWorkspace } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -15,33 +17,54 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-test('Temporal unreachable: the lead is kept and the caller told to retry; the retry of the same request starts its routing', async () => {
+test('Temporal unreachable: the lead is stored and answered 202 (never 503); it waits in the admission backlog and is routed once Temporal is back', async () => {
   const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
   const buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
   await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
 
-  // The same API, but its Temporal client points at a port where nothing listens.
+  // The API process during the outage: its Temporal client points at a port where nothing listens, and its
+  // own starter loop keeps probing.
   const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
   const deadTemporal = new Client({ connection });
-  const app = await buildApp({ db: stack.db, temporal: deadTemporal, config: stack.config }, { logger: false });
-  const lead = aLead();
+  const admission = Admission.fromConfig({ ...stack.config, ADMISSION_START_TIMEOUT_MS: 1_000 }, { db: stack.db, temporal: deadTemporal });
+  const app = await buildApp({ db: stack.db, temporal: deadTemporal, config: stack.config, admission }, { logger: false });
+  const outageStarter = startStarter(admission, { pollMs: 50 });
+  const [lead, waited] = [aLead(), aLead()];
+  const post = (body: Record<string, unknown>, query = '') =>
+    app.inject({ method: 'POST', url: `/api/leads/route${query}`, headers: { authorization: `Bearer ${source.apiKey}` }, payload: body });
   try {
-    const res = await app.inject({ method: 'POST', url: '/api/leads/route', headers: { authorization: `Bearer ${source.apiKey}` }, payload: lead });
-    expect(res.statusCode).toBe(503);
-    expect(res.json().error).toMatchObject({ code: 'routing_unavailable', message: expect.stringContaining('retry the same request') });
+    const res = await post(lead);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'pending', statusUrl: expect.stringMatching(/^\/api\/leads\//) });
+    // ?wait= during the outage: 202 pending at its deadline, not an error.
+    const withWait = await post(waited, '?wait=300');
+    expect(withWait.statusCode).toBe(202);
+    expect(withWait.json()).toMatchObject({ status: 'pending' });
+    // The loop kept trying (a probe per pass) and failed each time, leaving the leads in the backlog.
+    await waitFor('the starter to have probed', async () => (admission.stats.startFailures >= 3 ? true : undefined));
+    expect(admission.stats.started).toEqual({ request: 0, starter: 0 });
   } finally {
+    await outageStarter.stop();
     await app.close();
     await connection.close().catch(() => undefined);
   }
-  const [stored] = await stack.db('leads').where({ source_workspace_id: source.id, external_id: lead.externalId });
-  expect(stored).toMatchObject({ routing_status: 'pending' });
+  const stored = await stack.db('leads').where({ source_workspace_id: source.id }).whereIn('external_id', [lead.externalId, waited.externalId]);
+  expect(stored).toHaveLength(2);
+  for (const row of stored) expect(row).toMatchObject({ routing_status: 'pending', admitted_at: null });
 
-  // The partner retries with the same externalId once Temporal is back: same lead, now routed.
-  const again = await postLead(stack, source.apiKey!, lead);
-  expect(again.statusCode).toBe(200);
-  expect(again.json()).toMatchObject({ leadId: stored.id, repeated: true });
-  await waitFor('the stored lead to be routed', async () => {
-    const row = await stack.db('leads').where({ id: stored.id }).first();
-    return row.routing_status === 'routed' ? row : undefined;
-  });
+  // Temporal is reachable again (a starter whose client works): both leads are started and routed, no
+  // partner retry needed.
+  const back = Admission.fromConfig(stack.config, { db: stack.db, temporal: stack.client });
+  const starter = startStarter(back, { pollMs: 50 });
+  try {
+    for (const row of stored) {
+      await waitFor(`lead ${row.id} to be routed`, async () => {
+        const now = await stack.db('leads').where({ id: row.id }).first();
+        return now.routing_status === 'routed' ? now : undefined;
+      });
+    }
+    expect(back.stats.started.starter).toBe(2);
+  } finally {
+    await starter.stop();
+  }
 }, 60_000);

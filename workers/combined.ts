@@ -1,0 +1,42 @@
+// First: dd-trace must wrap fastify, http, pg, knex, grpc and pino before they are loaded.
+import '../lib/telemetry/initApi';
+import { Runtime } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
+import { flushTraces } from '../lib/telemetry/tracer';
+import { ensureSchedules } from './schedules';
+import { startCombined } from './startCombined';
+
+/**
+ * `npm run start:combined`: the gateway and a worker in one process, with eager workflow starts
+ * (workers/startCombined.ts). SIGTERM/SIGINT: the HTTP server stops taking leads, the starter loop finishes
+ * its pass, the worker drains (shutdownGraceTime), then the process exits.
+ */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  // Signals are handled below, so the HTTP server stops taking leads before the worker drains.
+  Runtime.install({ ...temporalRuntimeOptions(config), shutdownSignals: [] });
+  const combined = await startCombined(config, { log });
+  if (config.MAINTENANCE_SCHEDULES) {
+    const schedules = await ensureSchedules(combined.temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });
+    log.info({ event: 'worker.schedules', schedules }, 'maintenance schedules in place');
+  }
+  const close = async (signal: string) => {
+    log.info({ event: 'combined.stopping', signal }, 'stopping: HTTP first, then the worker drains');
+    await combined.stop();
+    await flushTraces();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void close('SIGTERM'));
+  process.once('SIGINT', () => void close('SIGINT'));
+  await combined.app.listen({ port: config.PORT, host: config.HOST });
+  log.info({ event: 'combined.started', taskQueue: config.TEMPORAL_TASK_QUEUE, port: config.PORT }, 'gateway and worker running in one process');
+  await combined.running;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

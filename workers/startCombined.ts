@@ -1,0 +1,76 @@
+import { Client } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app';
+import { Admission } from '../lib/admission/admission';
+import { startStarter } from '../lib/admission/starter';
+import type { Config } from '../lib/config';
+import { createDb } from '../lib/db/createDb';
+import { createLogger, type Logger } from '../lib/logger';
+import { metricsFromConfig } from '../lib/telemetry/metrics';
+import { startPoolGauge } from '../lib/telemetry/poolGauge';
+import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
+import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
+import { createWorker } from './createWorker';
+
+export interface Combined {
+  app: FastifyInstance;
+  worker: Worker;
+  admission: Admission;
+  /** The client on the worker's connection (eager starts). */
+  temporal: Client;
+  /** Resolves when the worker has stopped (after stop(), or if it fails). */
+  running: Promise<void>;
+  /** HTTP first (no new leads), then the starter loop, then the worker drains; closes every connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway and a worker in one process (issue 10 §2, `npm run start:combined`): the Temporal client is
+ * built on the worker's NativeConnection (the SDK's requirement for eager start, TS SDK ≥ 1.24), so each
+ * workflow start asks for its first workflow task to come straight back to this worker
+ * (`requestEagerStart`), skipping a trip through the server's task queue; the worker's slots are sized
+ * above ADMISSION_MAX_IN_FLIGHT (createWorker's workerSlots) so the server can accept the eager start.
+ * The separate-process mode (api/server.ts + workers/main.ts) is unchanged.
+ */
+export async function startCombined(
+  config: Config,
+  opts: { log?: Logger; workflowBundle?: WorkerOptions['workflowBundle']; httpLogger?: boolean } = {},
+): Promise<Combined> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-combined', log });
+  const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-combined', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
+  const stopPoolGauge = startPoolGauge(db, metrics, 'api') // one pool serves both halves;
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  // NativeConnection implements the client's ConnectionLike and tells it that eager start is supported.
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    db,
+    config,
+    log,
+    metrics,
+    temporal,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+  });
+  const admission = Admission.fromConfig(config, { db, temporal, metrics, log, eager: true });
+  const app = await buildApp({ db, temporal, config, admission }, { logger: opts.httpLogger ?? true });
+  const running = worker.run();
+  const starter = config.ADMISSION_STARTER ? startStarter(admission, { pollMs: config.ADMISSION_POLL_MS, metrics, log }) : undefined;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app.close();
+      await starter?.stop();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch((err: unknown) => log.error({ err, event: 'worker.failed' }, 'worker stopped with an error'));
+      stopPoolGauge();
+      await metrics.close();
+      await connection.close();
+      await db.destroy();
+    })());
+  return { app, worker, admission, temporal, running, stop };
+}
