@@ -1,8 +1,9 @@
 // Static checks of the container wiring: docker-compose.yml and the Dockerfile cannot be run in CI
 // (no Docker engine), so verify that the names, URLs, ports and start-up conditions line up.
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync } from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
+import { EXTERNAL_METRICS } from '../../monitors/externalMetrics';
 
 const root = path.join(__dirname, '../..');
 const composeFile = path.join(__dirname, '../../docker-compose.yml');
@@ -15,6 +16,8 @@ type Service = {
   environment?: Record<string, unknown> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[] };
+  labels?: Record<string, string>;
+  volumes?: string[];
   ports?: (string | number)[];
 };
 
@@ -174,6 +177,59 @@ describe('docker-compose.yml', () => {
     expect(instance.openmetrics_endpoint).toBe(`http://%%host%%:${bind.split(':')[1]}/metrics`);
     expect(instance.histogram_buckets_as_distributions).toBe(true);
     expect(instance.metrics).toEqual(expect.arrayContaining(['temporal_workflow_task_schedule_to_start_latency', 'temporal_activity_schedule_to_start_latency', 'temporal_worker_task_slots_available']));
+  });
+
+  describe("the Agent's Postgres check (Database Health)", () => {
+    const labels = (service('postgres') as { labels?: Record<string, string> }).labels ?? {};
+    const instance = JSON.parse(labels['com.datadoghq.ad.checks'] ?? '{}').postgres?.instances?.[0] ?? {};
+    const volumes = ((service('postgres') as { volumes?: string[] }).volumes ?? []).map(String);
+    const mounted = (target: string) => volumes.find((v) => v.split(':')[1] === target)?.split(':')[0];
+
+    it('is configured by Autodiscovery labels on the postgres service, for the app database, as `datadog`', () => {
+      expect(instance).toMatchObject({ host: '%%host%%', port: 5432, username: 'datadog', dbname: env('postgres').POSTGRES_DB });
+      expect(instance).toMatchObject({ collect_activity_metrics: true, collect_bloat_metrics: true, collect_database_size_metrics: true, dbm: true });
+      expect(instance.relations).toEqual(expect.arrayContaining(['leads', 'lead_routing_queue', 'lead_routing_logs']));
+    });
+
+    it('takes its password from the Agent environment, which compose requires to be set (no secret in the label)', () => {
+      const match = /^%%env_(\w+)%%$/.exec(instance.password ?? '');
+      expect(match).not.toBeNull();
+      expect(env('datadog-agent')[match![1]!]).toMatch(/^\$\{DD_POSTGRES_PASSWORD:\?/);
+      expect(env('postgres').DD_POSTGRES_PASSWORD).toBe(env('datadog-agent')[match![1]!]);
+    });
+
+    it('creates the `datadog` user with pg_monitor in an init hook that the postgres image runs', () => {
+      const initDir = mounted('/docker-entrypoint-initdb.d');
+      expect(initDir).toBeDefined();
+      const hooks = readdirSync(path.join(root, initDir!));
+      expect(hooks.filter((f) => f.endsWith('.sql'))).toEqual([]); // a bare .sql would run without the password
+      const hook = readFileSync(path.join(root, initDir!, hooks.find((f) => f.endsWith('.sh'))!), 'utf8');
+      const sqlInContainer = /-f (\S+\.sql)/.exec(hook)?.[1];
+      expect(sqlInContainer).toBeDefined();
+      expect(hook).toContain('dd_password="$DD_POSTGRES_PASSWORD"');
+      const sql = readFileSync(path.join(root, mounted(sqlInContainer!)!), 'utf8');
+      expect(sql).toMatch(/CREATE ROLE datadog LOGIN/);
+      expect(sql).toMatch(/PASSWORD :'dd_password'/);
+      expect(sql).toMatch(/GRANT pg_monitor TO datadog/);
+      expect(sql).toMatch(/CREATE EXTENSION IF NOT EXISTS pg_stat_statements/);
+      expect(sql).toMatch(/FUNCTION datadog\.explain_statement/);
+    });
+
+    it('loads pg_stat_statements for the query metrics (dbm)', () => {
+      expect(asText(service('postgres').command)).toMatch(/shared_preload_libraries=pg_stat_statements/);
+    });
+
+    it('emits every postgresql.* metric the dashboards use (monitors/externalMetrics.ts)', () => {
+      // The check's metric names (integrations-core postgres/metadata.csv) for what this configuration enables.
+      const emitted = new Set(['postgresql.connections', 'postgresql.percent_usage_connections', 'postgresql.max_connections', 'postgresql.locks',
+        'postgresql.deadlocks', 'postgresql.deadlocks.count', 'postgresql.commits', 'postgresql.rollbacks', 'postgresql.database_size',
+        'postgresql.table_bloat', 'postgresql.index_bloat', 'postgresql.dead_rows', 'postgresql.live_rows', 'postgresql.index_scans',
+        'postgresql.seq_scans', 'postgresql.active_queries', 'postgresql.waiting_queries', 'postgresql.transactions.idle_in_transaction',
+        'postgresql.activity.xact_start_age', 'postgresql.queries.count', 'postgresql.queries.time']);
+      const used = Object.keys(EXTERNAL_METRICS).filter((m) => m.startsWith('postgresql.'));
+      expect(used.length).toBeGreaterThan(0);
+      expect(used.filter((m) => !emitted.has(m))).toEqual([]);
+    });
   });
 
   it('has the Agent strip quoted values from error messages before traces leave the host (pg errors quote input)', () => {
