@@ -33,15 +33,12 @@ function positive(name: string, value: string): number {
   return n;
 }
 
-const ROWS = positive('rows', arg('rows', '5000'));
-const BATCH = positive('batch', arg('batch', '500'));
-const CONCURRENCIES = arg('concurrency', '16').split(',').map((c) => positive('concurrency', c));
 const TASK_QUEUE = 'bench-retry-queue-nobody-polls';
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 
-async function seed(db: Db, sourceId: string, run: number): Promise<void> {
-  const ids = Array.from({ length: ROWS }, (_, i) => `bench-${run}-${i}`);
+async function seed(db: Db, sourceId: string, run: number, rows: number): Promise<void> {
+  const ids = Array.from({ length: rows }, (_, i) => `bench-${run}-${i}`);
   const hashes = ids.map((id) => `hash-${id}`);
   await db.raw(
     `INSERT INTO leads (source_workspace_id, external_id, email_hash, payload, expires_at)
@@ -65,25 +62,44 @@ async function explain(db: Db, sql: string, bindings: number[]): Promise<string>
   return rows.map((r: { 'QUERY PLAN': string }) => `    ${r['QUERY PLAN']}`).join('\n');
 }
 
-interface RunResult {
+export interface RetryQueueResult {
   concurrency: number;
+  rows: number;
+  redriven: number;
+  errors: number;
+  left: number;
+  elapsedSeconds: number;
+  perMinute: number;
+  batchMs: { p50: number; p95: number };
   line: string;
 }
 
-/** One measured run: a fresh Temporal dev server (no workflows from earlier runs), `ROWS` new due rows. */
-async function measure(db: Db, dir: string, sourceId: string, run: number, concurrency: number): Promise<RunResult> {
+/** A source workspace for the due rows (retry-ledger rows belong to a lead of a source). */
+export async function createBenchSource(db: Db): Promise<string> {
+  const [{ id }] = (await db.raw(
+    `INSERT INTO workspaces (name, kind, api_key_hash) VALUES ('Bench source', 'source', 'bench-retry-' || gen_random_uuid()) RETURNING id`,
+  )).rows;
+  return id;
+}
+
+/**
+ * One measured run: a fresh Temporal dev server (no workflows from earlier runs), `rows` new due rows in
+ * `db` (migrated), processDueRetries in batches of `batch` until none is due. Returns rows re-driven per minute.
+ */
+export async function measureRetryQueue(db: Db, dir: string, sourceId: string, run: number, opts: { concurrency: number; rows: number; batch: number }): Promise<RetryQueueResult> {
+  const { concurrency } = opts;
   const temporal = await startTemporalDevServer({ port: await freePort(), logFile: path.join(dir, `temporal-${run}.log`) });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
   try {
-    await seed(db, sourceId, run);
+    await seed(db, sourceId, run, opts.rows);
     const durations: number[] = [];
     const totals = { scanned: 0, redriven: 0, running: 0, finished: 0, errors: 0 };
     const started = process.hrtime.bigint();
     for (;;) {
       const t0 = process.hrtime.bigint();
       const r = await processDueRetries({ db, temporal: client, taskQueue: TASK_QUEUE }, {
-        limit: BATCH,
+        limit: opts.batch,
         concurrency,
         orphans: false, // none exist (every lead has a due row); the orphan query's plan is printed below
         onError: (leadId, err) => console.error(`re-drive of ${leadId} failed: ${String(err)}`),
@@ -98,8 +114,7 @@ async function measure(db: Db, dir: string, sourceId: string, run: number, concu
     const perMinute = Math.round((totals.redriven / elapsedMs) * 60_000);
     const line = `concurrency ${String(concurrency).padStart(3)}: ${totals.redriven} re-driven (${totals.errors} errors, ${left} rows left) in ${(elapsedMs / 1000).toFixed(2)} s `
       + `= ${perMinute.toLocaleString('en-US')} rows/min; ${durations.length} batches, batch p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms`;
-    console.log(line);
-    return { concurrency, line };
+    return { concurrency, rows: opts.rows, ...totals, left: Number(left), elapsedSeconds: elapsedMs / 1000, perMinute, batchMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95) }, line };
   } finally {
     await connection.close();
     await temporal.stop();
@@ -107,6 +122,9 @@ async function measure(db: Db, dir: string, sourceId: string, run: number, concu
 }
 
 async function main() {
+  const ROWS = positive('rows', arg('rows', '5000'));
+  const BATCH = positive('batch', arg('batch', '500'));
+  const CONCURRENCIES = arg('concurrency', '16').split(',').map((c) => positive('concurrency', c));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lead-router-bench-'));
   fs.chmodSync(dir, 0o711); // when run as root, Postgres runs as `postgres` and must pass through
   const pgPort = await freePort();
@@ -116,15 +134,16 @@ async function main() {
   const db = createDb(pg.url('bench'), { poolMax: 10, applicationName: 'retry-queue-bench' });
   try {
     await migrateLatest(db);
-    const [{ id: sourceId }] = (await db.raw(
-      `INSERT INTO workspaces (name, kind, api_key_hash) VALUES ('Bench source', 'source', 'bench-not-a-real-key-hash') RETURNING id`,
-    )).rows;
+    const sourceId = await createBenchSource(db);
 
     console.log(`\nretry-queue processor: ${ROWS} due rows per run, batch ${BATCH}, no worker (re-drive only)`);
     console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)} at start; `
       + 'Postgres + Temporal dev server (in-memory SQLite) + this process co-located\n');
-    const results: RunResult[] = [];
-    for (const [run, concurrency] of CONCURRENCIES.entries()) results.push(await measure(db, dir, sourceId, run, concurrency));
+    const results: RetryQueueResult[] = [];
+    for (const [run, concurrency] of CONCURRENCIES.entries()) {
+      results.push(await measureRetryQueue(db, dir, sourceId, run, { concurrency, rows: ROWS, batch: BATCH }));
+      console.log(results[results.length - 1]!.line);
+    }
 
     console.log('\nplan of the due-rows query:');
     console.log(await explain(db, `SELECT q.id FROM lead_routing_queue q JOIN leads l ON l.id = q.lead_id
@@ -142,7 +161,10 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Also a module: scripts/bench/index.ts (npm run bench) runs measureRetryQueue in its own run.
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

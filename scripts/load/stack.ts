@@ -32,6 +32,10 @@ export interface LoadStack {
    */
   pids: Partial<Record<'api' | 'worker' | 'combined' | 'postgres' | 'temporal', number>>;
   mode: DeploymentMode;
+  /** URL of another database on this stack's Postgres server (benchmarks keep their data apart); undefined when external. */
+  otherDatabaseUrl?: (database: string) => string;
+  /** The Temporal server's address (host:port). */
+  temporalAddress: string;
   stop(): Promise<void>;
 }
 
@@ -75,6 +79,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     const pids: LoadStack['pids'] = {};
     let databaseUrl: string;
     let temporalAddress: string;
+    let otherDatabaseUrl: LoadStack['otherDatabaseUrl'];
     if (opts.external) {
       ({ databaseUrl, temporalAddress } = opts.external);
     } else {
@@ -87,6 +92,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
       Object.assign(pids, { postgres: pg.pid, temporal: temporal.pid });
       await ensureDatabase(pg.url(), 'lead_router');
       databaseUrl = pg.url('lead_router');
+      otherDatabaseUrl = (database) => pg.url(database);
       temporalAddress = temporal.address;
     }
     const db = createDb(databaseUrl, { poolMax: 2, applicationName: 'lead-router-load' });
@@ -129,7 +135,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     await waitForWorker(temporalAddress, serviceEnv.TEMPORAL_NAMESPACE ?? 'default', serviceEnv.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
     const { port: buyerPort } = buyer.address() as AddressInfo;
     for (const s of services) pids[s.name as 'api' | 'worker' | 'combined'] = s.child.pid;
-    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, mode, stop };
+    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, mode, otherDatabaseUrl, temporalAddress, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,0 +1,43 @@
+import { Client, Connection } from '@temporalio/client';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { startRouteLead } from '../../lib/temporal/startRouteLead';
+import { freePort } from '../local/freePort';
+import { startService, stopService, waitForWorker } from '../local/services';
+import { startTemporalDevServer } from '../local/temporal';
+import { sampleProcesses, type ProcessUsage } from '../load/processStats';
+import { closedLoop, type ClosedLoopResult } from './closedLoop';
+
+const TASK_QUEUE = 'bench-bare';
+
+/**
+ * The Temporal ceiling for the product's shape on this machine: a fresh dev server started exactly as the
+ * product's stack starts it (scripts/local/temporal.ts: SQLite file, WAL, the search attributes), the
+ * product's worker with no-op activities in its own process (scripts/bench/bareWorker.ts), and
+ * `concurrency` closed loops each starting a routeLead workflow the way the gateway does
+ * (lib/temporal/startRouteLead.ts) and waiting for its result. A warm-up of `concurrency` x 5 workflows is
+ * not counted. `env` is the product worker's environment (the same settings apply to the bare worker).
+ */
+export async function measureBareTemporal(dir: string, env: NodeJS.ProcessEnv, opts: { concurrency: number; durationSeconds: number }): Promise<ClosedLoopResult & { processes: Record<string, ProcessUsage | undefined> }> {
+  const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'bare-temporal.db'), logFile: path.join(dir, 'bare-temporal.log') });
+  const worker = startService('bare-worker', 'scripts/bench/bareWorker.ts', { ...env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, MAINTENANCE_SCHEDULES: 'false' }, dir);
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    await waitForWorker(temporal.address, env.TEMPORAL_NAMESPACE ?? 'default', TASK_QUEUE);
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
+    const sourceWorkspaceId = crypto.randomUUID();
+    const one = async () => {
+      const handle = await startRouteLead(client, TASK_QUEUE, { id: crypto.randomUUID(), sourceWorkspaceId });
+      const outcome = (await handle.result()) as { status?: string };
+      if (outcome.status !== 'routed') throw new Error(`bare workflow ended ${JSON.stringify(outcome)}`);
+    };
+    await closedLoop({ concurrency: opts.concurrency, durationSeconds: 120, items: opts.concurrency * 5, run: one });
+    const processes = sampleProcesses({ temporal: temporal.pid, worker: worker.child.pid });
+    const result = await closedLoop({ concurrency: opts.concurrency, durationSeconds: opts.durationSeconds, run: one });
+    return { ...result, processes: processes.stop().usage };
+  } finally {
+    await connection.close();
+    await stopService(worker, 10_000);
+    await temporal.stop();
+  }
+}

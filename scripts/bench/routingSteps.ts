@@ -1,0 +1,140 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import crypto from 'node:crypto';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { loadConfig } from '../../lib/config';
+import type { Db } from '../../lib/db/createDb';
+import { createLogger } from '../../lib/logger';
+import { insertRule } from '../../lib/store/rules';
+import { createMetrics } from '../../lib/telemetry/metrics';
+import { closedLoop, summarize, type ClosedLoopResult, type LatencySummary } from './closedLoop';
+import { createRuleSet } from './ruleSet';
+
+/**
+ * The routing steps without Temporal: the product's activity functions (activities/*.ts: acquire_routing_lock(),
+ * decide() with the worker's rules cache, complete_routing()) called directly against Postgres, each inside a
+ * MockActivityEnvironment that plays the workflow run the routing lock belongs to. Logs are silenced and
+ * metrics built but not sent, so the numbers are the SQL and the rules engine.
+ *
+ * Data: 1,000 seeded rules from scripts/bench/ruleSet.ts (the rules bench's) over 8 sources and 40 buyers
+ * (no delivery URL, no caps) and leads from the same generator, each a new person (no duplicates).
+ */
+
+/** An activity as a plain function (by name: the workflow's shape may change, the names are looked up). */
+type ActivityFn = (...args: unknown[]) => Promise<unknown>;
+
+export interface RoutingData {
+  /** Inserts `n` new pending leads and returns their ids. */
+  insertLeads(n: number): Promise<string[]>;
+  rules: number;
+}
+
+/** Seeds sources, buyers and `rules` rules (one transaction) into an empty, migrated database. */
+export async function seedRoutingData(db: Db, rules: number, seed = 42): Promise<RoutingData> {
+  const set = createRuleSet(seed);
+  const generated = set.makeRules(rules);
+  await db.transaction(async (trx) => {
+    await trx('workspaces').insert(set.sources.map((id, i) => ({ id, name: `Bench source ${i}`, kind: 'source', api_key_hash: `bench-${id}` })));
+    await trx('workspaces').insert(set.buyers.map((id, i) => ({ id, name: `Bench buyer ${i}`, kind: 'partner' })));
+    for (const rule of generated) await insertRule(trx, rule);
+  });
+  let n = 0;
+  const insertLeads = async (count: number) => {
+    const rows = Array.from({ length: count }, () => {
+      n += 1;
+      const { lead, source } = set.makeLead();
+      return { source, externalId: `bench-${n}`, emailHash: crypto.randomBytes(16).toString('hex'), payload: JSON.stringify(lead) };
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < rows.length; i += 5_000) {
+      const chunk = rows.slice(i, i + 5_000);
+      const { rows: inserted } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `INSERT INTO leads (source_workspace_id, external_id, email_hash, payload, expires_at)
+         SELECT e.source, e.external_id, e.email_hash, e.payload, now() + interval '90 days'
+           FROM unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[]) AS e(source, external_id, email_hash, payload)
+         RETURNING id`,
+        [chunk.map((r) => r.source), chunk.map((r) => r.externalId), chunk.map((r) => r.emailHash), chunk.map((r) => r.payload)],
+      );
+      ids.push(...inserted.map((r) => r.id));
+    }
+    await db.raw('ANALYZE leads');
+    return ids;
+  };
+  return { insertLeads, rules };
+}
+
+/** The routing activities bound to `db`, as the worker builds them (same code, same rules cache). */
+export function routingActivities(db: Db) {
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://unused',
+    ADMIN_TOKEN: 'bench-not-a-real-admin-token-0123456789',
+    IDENTITY_HMAC_KEY: 'bench-not-a-real-hmac-key-0123456789',
+  } as NodeJS.ProcessEnv);
+  const deps: ActivityDeps = { db, config, log: createLogger('silent'), metrics: createMetrics({ enabled: false }), temporal: undefined as never };
+  const all = createActivities(deps) as unknown as Record<string, ActivityFn>;
+  const get = (name: string) => {
+    const fn = all[name];
+    if (typeof fn !== 'function') throw new Error(`activities/index.ts has no ${name}: update scripts/bench/routingSteps.ts to the workflow's new steps`);
+    return fn;
+  };
+  return { acquireRoutingLock: get('acquireRoutingLock'), decideRouting: get('decideRouting'), completeRouting: get('completeRouting') };
+}
+
+type Steps = ReturnType<typeof routingActivities>;
+
+const call = (env: MockActivityEnvironment, fn: ActivityFn, input: unknown): Promise<unknown> => env.run<[unknown], unknown, ActivityFn>(fn, input);
+
+/** One lead through lock -> decide -> complete as one workflow run would; returns each step's ms. */
+async function routeOne(steps: Steps, leadId: string): Promise<{ lock: number; decide: number; complete: number }> {
+  const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `route-lead-${leadId}`, runId: crypto.randomUUID() }, attempt: 1 });
+  const t0 = performance.now();
+  const lock = (await call(env, steps.acquireRoutingLock, { leadId })) as { outcome: string };
+  if (lock.outcome !== 'acquired') throw new Error(`lock of ${leadId}: ${lock.outcome}`);
+  const t1 = performance.now();
+  const decision = (await call(env, steps.decideRouting, { leadId, excludeDestinations: [] })) as {
+    kind: string; destinationWorkspaceId?: string; ruleId?: string; ruleVersion?: number; duplicateOfLeadId?: string; trace: unknown;
+  };
+  const t2 = performance.now();
+  const outcome = decision.kind === 'assigned'
+    ? { result: 'success', destinationWorkspaceId: decision.destinationWorkspaceId, ruleId: decision.ruleId, ruleVersion: decision.ruleVersion }
+    : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: `bench decision ${decision.kind}` };
+  const done = (await call(env, steps.completeRouting, { leadId, outcome, trace: decision.trace, attemptStartedAtMs: Date.now() })) as { status: string };
+  if (done.status !== 'routed' && done.status !== 'failed') throw new Error(`complete of ${leadId}: ${done.status}`);
+  return { lock: t1 - t0, decide: t2 - t1, complete: performance.now() - t2 };
+}
+
+export interface StepLatencies {
+  leads: number;
+  lock: LatencySummary;
+  decide: LatencySummary;
+  complete: LatencySummary;
+}
+
+/**
+ * Per-step latency, one lead at a time (no contention): `leads` leads after `warmup` untimed ones (the rules
+ * cache loads and compiles on the first lead).
+ */
+export async function measureSteps(db: Db, data: RoutingData, leads: number, warmup = 50): Promise<StepLatencies> {
+  const steps = routingActivities(db);
+  const ids = await data.insertLeads(leads + warmup);
+  const lock: number[] = [];
+  const decide: number[] = [];
+  const complete: number[] = [];
+  for (const [i, id] of ids.entries()) {
+    const t = await routeOne(steps, id);
+    if (i < warmup) continue;
+    lock.push(t.lock);
+    decide.push(t.decide);
+    complete.push(t.complete);
+  }
+  return { leads, lock: summarize(lock), decide: summarize(decide), complete: summarize(complete) };
+}
+
+/**
+ * The database's ceiling: `concurrency` closed loops each routing leads (lock -> decide -> complete) for
+ * `durationSeconds`, no Temporal and no delivery. `poolMax` of `db` should be at least `concurrency`.
+ */
+export async function measureDatabaseCeiling(db: Db, data: RoutingData, opts: { concurrency: number; durationSeconds: number; maxLeads: number }): Promise<ClosedLoopResult> {
+  const steps = routingActivities(db);
+  const ids = await data.insertLeads(opts.maxLeads);
+  return closedLoop({ concurrency: opts.concurrency, durationSeconds: opts.durationSeconds, items: ids.length, run: async (i) => void (await routeOne(steps, ids[i]!)) });
+}
