@@ -50,6 +50,9 @@ describe('loadConfig: valid environments', () => {
       ROUTING_MAX_ATTEMPTS: 10,
       ROUTING_RETRY_BASE_SECONDS: 30,
       ROUTING_RETRY_MAX_SECONDS: 3600,
+      ALERT_PAGERDUTY_EVENTS_URL: 'https://events.pagerduty.com/v2/enqueue',
+      ALERT_RENOTIFY_MINUTES: 60,
+      RUNBOOK_BASE_URL: 'https://github.com/lead-router/lead-router/blob/main/docs/runbooks',
     });
   });
 
@@ -181,6 +184,13 @@ describe('loadConfig: bad values name the variable', () => {
     ['DEDUPE_PLACEHOLDER_EMAILS removing a non-default', { ...VALID, DEDUPE_PLACEHOLDER_EMAILS: '-@gmail.com' }, 'DEDUPE_PLACEHOLDER_EMAILS'],
     ['DEDUPE_PLACEHOLDER_PHONES national format', { ...VALID, DEDUPE_PLACEHOLDER_PHONES: '555-555-5555' }, 'DEDUPE_PLACEHOLDER_PHONES'],
     ['DEDUPE_PLACEHOLDER_PHONES several bad entries', { ...VALID, DEDUPE_PLACEHOLDER_PHONES: '+1???55501??,x,+1 415' }, 'DEDUPE_PLACEHOLDER_PHONES'],
+    ['ALERT_SLACK_WEBHOOK_URL not a URL', { ...VALID, ALERT_SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/x' }, 'ALERT_SLACK_WEBHOOK_URL'],
+    ['ALERT_SLACK_WEBHOOK_URL not http(s)', { ...VALID, ALERT_SLACK_WEBHOOK_URL: 'ftp://hooks.slack.com/services/T/B/x' }, 'ALERT_SLACK_WEBHOOK_URL'],
+    ['ALERT_PAGERDUTY_ROUTING_KEY with spaces', { ...VALID, ALERT_PAGERDUTY_ROUTING_KEY: 'abc def ghi' }, 'ALERT_PAGERDUTY_ROUTING_KEY'],
+    ['ALERT_PAGERDUTY_ROUTING_KEY too short', { ...VALID, ALERT_PAGERDUTY_ROUTING_KEY: 'abc' }, 'ALERT_PAGERDUTY_ROUTING_KEY'],
+    ['ALERT_PAGERDUTY_EVENTS_URL not a URL', { ...VALID, ALERT_PAGERDUTY_EVENTS_URL: 'events.pagerduty.com' }, 'ALERT_PAGERDUTY_EVENTS_URL'],
+    ['ALERT_RENOTIFY_MINUTES zero', { ...VALID, ALERT_RENOTIFY_MINUTES: '0' }, 'ALERT_RENOTIFY_MINUTES'],
+    ['RUNBOOK_BASE_URL relative', { ...VALID, RUNBOOK_BASE_URL: 'docs/runbooks' }, 'RUNBOOK_BASE_URL'],
   ])('%s', (_name, env, variable) => {
     const err = configError(env);
     expect(err).toBeInstanceOf(Error);
@@ -202,6 +212,17 @@ describe('loadConfig: bad values name the variable', () => {
     const err = configError({ ...VALID, IDENTITY_HMAC_KEY: 'tiny-secret' });
     expect(err.message).toContain('IDENTITY_HMAC_KEY');
     expect(err.message).not.toContain('tiny-secret');
+  });
+
+  test('alert notifier secrets are reported by name without echoing their value', () => {
+    const err = configError({ ...VALID, ALERT_SLACK_WEBHOOK_URL: 'ftp://hooks.slack.com/services/T0/B0/SLACKSECRET', ALERT_PAGERDUTY_ROUTING_KEY: 'PD SECRET KEY' });
+    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['ALERT_PAGERDUTY_ROUTING_KEY', 'ALERT_SLACK_WEBHOOK_URL']);
+    expect(err.message).not.toMatch(/SLACKSECRET|PD SECRET KEY/);
+  });
+
+  test('alert notifier settings: set values are kept, http allowed for local capture servers', () => {
+    const config = loadConfig({ ...VALID, ALERT_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x', ALERT_PAGERDUTY_ROUTING_KEY: 'R0UTINGKEY0123456789abcdef012345', ALERT_PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9999/v2/enqueue', ALERT_RENOTIFY_MINUTES: '15', RUNBOOK_BASE_URL: 'https://wiki.example.com/runbooks/' });
+    expect(config).toMatchObject({ ALERT_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x', ALERT_PAGERDUTY_ROUTING_KEY: 'R0UTINGKEY0123456789abcdef012345', ALERT_PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9999/v2/enqueue', ALERT_RENOTIFY_MINUTES: 15, RUNBOOK_BASE_URL: 'https://wiki.example.com/runbooks/' });
   });
 
   test('reports every problem together, one per variable', () => {

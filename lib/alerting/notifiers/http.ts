@@ -15,10 +15,10 @@ export class NotifyError extends Error {
   }
 }
 
-/** Removes every occurrence of each secret (and of the URL's path, which holds a webhook's token). */
+/** Removes every occurrence of each secret, longest first (a URL before its path); values under 4 characters are ignored. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) {
+  for (const s of [...secrets].sort((x, y) => y.length - x.length)) {
     if (s.length < 4) continue;
     out = out.split(s).join('[redacted]');
   }
