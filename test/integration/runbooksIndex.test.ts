@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ALERTS } from '../../monitors/alerts/definitions';
 import { DASHBOARDS } from '../../monitors/dashboards';
 import { RUNBOOKS } from '../../monitors/runbooks';
 import { fencedBlocks, RUN_LANGUAGES, SKIP_LANGUAGES } from '../../scripts/local/runbookBlocks';
@@ -10,7 +11,8 @@ import { fencedBlocks, RUN_LANGUAGES, SKIP_LANGUAGES } from '../../scripts/local
  *  - every name in monitors/runbooks.ts RUNBOOKS has docs/runbooks/<name>.md, and every runbook file has a name;
  *  - every fenced block says whether it runs (sql, sh, bash) or not (text): an unlabelled block would
  *    silently escape the test that runs them;
- *  - every runbook names the alerts that link to it and at least one dashboard by its title.
+ *  - every runbook names the alerts that link to it and at least one dashboard by its title, and every alert
+ *    definition (monitors/alerts/definitions.ts) is named, by title and id, in the runbook its message links.
  */
 const dir = path.resolve(__dirname, '../../docs/runbooks');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
@@ -31,6 +33,11 @@ test.each(files)('%s names the alerts that link to it and a dashboard', (file) =
   const text = fs.readFileSync(path.join(dir, file), 'utf8');
   expect(text).toMatch(/\*\*Alerts? that links? here\*\*:/);
   expect(titles.filter((t) => text.includes(`*${t}*`))).not.toEqual([]);
+});
+
+test.each(ALERTS.map((a) => [a.id, a] as const))('alert %s is named in the runbook it links to', (_id, alert) => {
+  const text = fs.readFileSync(path.join(dir, `${alert.runbook}.md`), 'utf8').replace(/\s+/g, ' ');
+  expect({ runbook: alert.runbook, title: text.includes(`*${alert.title}*`), id: text.includes(`\`${alert.id}\``) }).toEqual({ runbook: alert.runbook, title: true, id: true });
 });
 
 test('the block parser sees indented blocks and ignores fences quoted inside a line', () => {
