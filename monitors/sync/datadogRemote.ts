@@ -26,7 +26,11 @@ export interface RemoteObject {
 
 /** What sync needs from Datadog; the real one is datadogRemote(), tests may pass their own. */
 export interface Remote {
-  /** Existing objects of a kind whose name (dashboards: title) is one of `names`. */
+  /**
+   * Existing objects of a kind whose name (dashboards: title) is one of `names`, and every managed one (so
+   * objects of ours no longer defined can be reported). Body: the whole object for managed ones with a
+   * wanted name; otherwise it may be a summary.
+   */
   list(kind: Kind, names: ReadonlySet<string>): Promise<RemoteObject[]>;
   /** Creates; returns the new id. */
   create(kind: Kind, body: Json): Promise<string>;
@@ -61,10 +65,11 @@ export function explainApiError(e: unknown, kind: Kind, op: 'read' | 'write', wh
   return new SyncApiError(`could not reach Datadog (${settings.site}) to ${what}: ${msg}`);
 }
 
-const MODEL: Record<Kind, { create: string; update: string; read: string }> = {
-  monitor: { create: 'Monitor', update: 'MonitorUpdateRequest', read: 'Monitor' },
-  slo: { create: 'ServiceLevelObjectiveRequest', update: 'ServiceLevelObjective', read: 'ServiceLevelObjective' },
-  dashboard: { create: 'Dashboard', update: 'Dashboard', read: 'Dashboard' },
+/** The client model each write sends (the API's request body types). */
+const MODEL: Record<Kind, { create: string; update: string }> = {
+  monitor: { create: 'Monitor', update: 'MonitorUpdateRequest' },
+  slo: { create: 'ServiceLevelObjectiveRequest', update: 'ServiceLevelObjective' },
+  dashboard: { create: 'Dashboard', update: 'Dashboard' },
 };
 
 /** JSON (snake_case) → the client's model instance of `type`. */
@@ -82,6 +87,8 @@ const tagged = (tags: unknown) => Array.isArray(tags) && tags.includes(MANAGED_B
 /** The real Datadog, at settings.baseUrl with the settings' keys; retries 429 and 5xx (the client's backoff). */
 export function datadogRemote(settings: DatadogSettings): Remote {
   const configuration = client.createConfiguration({
+    // Sends X-Datadog-Managed-By: iac, so Datadog's audit trail shows these changes came from automation.
+    isIaC: true,
     baseServer: new client.BaseServerConfiguration(settings.baseUrl, {}),
     authMethods: { apiKeyAuth: settings.apiKey, appKeyAuth: settings.appKey },
     enableRetry: true,
@@ -106,7 +113,7 @@ export function datadogRemote(settings: DatadogSettings): Remote {
           const out: RemoteObject[] = [];
           // Every name monitors/ defines starts with "Lead Router"; the name filter keeps a large org's list short.
           for await (const m of monitors.listMonitorsWithPagination({ name: 'Lead Router' })) {
-            if (m.name !== undefined && names.has(m.name)) out.push({ id: String(m.id), name: m.name, managed: tagged(m.tags), body: toJson(m, 'Monitor') });
+            if (m.name !== undefined && (names.has(m.name) || tagged(m.tags))) out.push({ id: String(m.id), name: m.name, managed: tagged(m.tags), body: toJson(m, 'Monitor') });
           }
           return out;
         });
@@ -115,14 +122,16 @@ export function datadogRemote(settings: DatadogSettings): Remote {
         return call(kind, 'read', 'list SLOs', async () => {
           const out: RemoteObject[] = [];
           for await (const s of slos.listSLOsWithPagination({ query: 'Lead Router' })) {
-            if (names.has(s.name)) out.push({ id: String(s.id), name: s.name, managed: tagged(s.tags), body: toJson(s, 'ServiceLevelObjective') });
+            if (names.has(s.name) || tagged(s.tags)) out.push({ id: String(s.id), name: s.name, managed: tagged(s.tags), body: toJson(s, 'ServiceLevelObjective') });
           }
           return out;
         });
       }
       const summaries = await call(kind, 'read', 'list dashboards', async () => {
         const out: v1.DashboardSummaryDefinition[] = [];
-        for await (const d of dashboards.listDashboardsWithPagination({})) if (d.title !== undefined && names.has(d.title)) out.push(d);
+        for await (const d of dashboards.listDashboardsWithPagination({})) {
+          if (d.title !== undefined && (names.has(d.title) || String(d.description ?? '').includes(MANAGED_BY_TAG))) out.push(d);
+        }
         return out;
       });
       const out: RemoteObject[] = [];
@@ -130,7 +139,7 @@ export function datadogRemote(settings: DatadogSettings): Remote {
         const managed = String(d.description ?? '').includes(MANAGED_BY_TAG);
         const id = String(d.id);
         // The list carries no widgets: read the whole dashboard, but only ours (the others are never compared).
-        const body = managed
+        const body = managed && names.has(String(d.title))
           ? await call(kind, 'read', `read dashboard ${id}`, async () => toJson(await dashboards.getDashboard({ dashboardId: id }), 'Dashboard'))
           : toJson(d, 'DashboardSummaryDefinition');
         out.push({ id, name: String(d.title), managed, body });

@@ -8,6 +8,9 @@
  * (by hand, another tool): it is left alone and reported, and ours is created beside it. Two of ours with one
  * name: the lowest id is kept in sync, the others reported for deletion by hand.
  *
+ * Objects with the tag whose name monitors/ no longer defines (a removed or renamed alert) are reported, not
+ * deleted: a deletion is left to a person.
+ *
  * Change detection compares only the fields we set (compare.ts). Order, because of ids Datadog assigns:
  *  1. the latency SLO's backing monitor, whose id fills that SLO's monitor_ids;
  *  2. the SLOs, whose ids replace the `$slo:<name>` placeholders in
@@ -139,6 +142,18 @@ export async function syncObjects(remote: Remote, desired: DesiredObjects, { dry
   // 3. Alert monitors, 4. dashboards, with the SLO ids in place of the placeholders.
   for (const m of desired.monitors) await upsert('monitor', resolveSloRefs(m, sloIds));
   for (const d of desired.dashboards) await upsert('dashboard', resolveSloRefs(d, sloIds));
+
+  // Ours, but no longer defined (an alert removed or renamed): reported, never deleted by sync.
+  const defined: Record<Kind, Set<string>> = {
+    monitor: monitorNames,
+    slo: new Set(desired.slos.map((s) => nameOf(s.request))),
+    dashboard: new Set(desired.dashboards.map((d) => d.title)),
+  };
+  for (const kind of ['monitor', 'slo', 'dashboard'] as const) {
+    for (const o of existing[kind]) {
+      if (o.managed && !defined[kind].has(o.name)) report.leftAlone.push({ kind, name: o.name, id: o.id, reason: 'managed-by tag, but monitors/ no longer defines it: delete it by hand if it is obsolete (sync never deletes)' });
+    }
+  }
   return report;
 }
 

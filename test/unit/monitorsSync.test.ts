@@ -132,6 +132,18 @@ describe('monitors:sync against the fake Datadog API', () => {
     expect(again.leftAlone).toHaveLength(2);
   });
 
+  test('an object of ours that monitors/ no longer defines is reported, not written or deleted', async () => {
+    await runSync([], env());
+    const oldId = fake.seed('monitor', {
+      name: 'Lead Router: An alert since removed', type: 'query alert', query: 'avg(last_5m):sum:routing.stale_locks{*} > 1', message: 'old', tags: [MANAGED_BY_TAG], options: {},
+    });
+    const before = fake.requests.length;
+    const report = await runSync([], env());
+    expect(fake.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(fake.monitors.has(Number(oldId))).toBe(true);
+    expect(report.leftAlone).toEqual([expect.objectContaining({ kind: 'monitor', id: String(oldId), reason: expect.stringMatching(/no longer defines it.*sync never deletes/) })]);
+  });
+
   test('--dry-run (the real CLI) writes nothing and prints the diff', async () => {
     await runSync([], env());
     const before = fake.requests.length;
