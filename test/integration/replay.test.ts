@@ -33,6 +33,25 @@ test('there are recorded histories of every version', () => {
   expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(6);
 });
 
+/** The activities a recorded history scheduled, in order, and the patches it marked. */
+function shapeOf(file: string): { activities: string[]; patches: string[] } {
+  const { events } = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  return {
+    activities: (events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n),
+    patches: (events ?? [])
+      .map((e) => e.markerRecordedEventAttributes)
+      .filter((m) => m?.markerName === 'core_patch')
+      .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads![0]!.data!).toString('utf8')) as { id: string }).id),
+  };
+}
+
+// The every-minute sloReport (issue 9 §2): a run started before it evaluated alerts (slo-v1) must replay
+// without the evaluateAlerts call, one started after (slo-v2) with it, behind patched('slo-report-evaluates-alerts').
+test('the sloReport histories: before and after the alert evaluation', () => {
+  expect(shapeOf('slo-v1-report.json')).toEqual({ activities: ['reportSlos'], patches: [] });
+  expect(shapeOf('slo-v2-report-evaluates-alerts.json')).toEqual({ activities: ['reportSlos', 'evaluateAlerts'], patches: ['slo-report-evaluates-alerts'] });
+});
+
 test('the v3 histories are of the one-task shape: its patch marker, no regular activity, one workflow task per attempt', () => {
   for (const file of files.filter((f) => f.startsWith('v3-'))) {
     const { events } = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
