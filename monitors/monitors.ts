@@ -66,7 +66,8 @@ function options(def: AlertDefinition, critical: number, settings: MonitorSettin
     thresholds: { critical },
     notify_no_data: false,
     include_tags: true,
-    ...(def.severity === 'critical' ? { renotify_interval: settings.renotifyMinutes } : {}),
+    // null (not absent) for the others: an update then clears an interval set before (a severity lowered).
+    renotify_interval: def.severity === 'critical' ? settings.renotifyMinutes : null,
   };
 }
 

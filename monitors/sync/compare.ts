@@ -6,7 +6,7 @@
  * would rewrite everything. So the comparison is "desired is contained in existing": every key of the desired
  * object must be present in the existing one with an equal value, recursively; arrays compare element by
  * element with equal lengths (widget order matters), except `tags`, compared as sets (order carries no meaning
- * and the API may return them sorted).
+ * and the API may return them sorted). A null we send (to clear a field) matches a field left out.
  */
 
 export interface FieldChange {
@@ -46,5 +46,7 @@ export function changedFields(desired: unknown, existing: unknown, path = ''): F
       .filter(([, v]) => v !== undefined)
       .flatMap(([k, v]) => changedFields(v, existing[k], path ? `${path}.${k}` : k));
   }
+  // We send null to clear a field; the API may then return null or leave it out.
+  if (desired === null && existing === undefined) return [];
   return Object.is(desired, existing) || desired === existing ? [] : here();
 }

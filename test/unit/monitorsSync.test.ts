@@ -194,6 +194,8 @@ describe('sync helpers', () => {
   test('changedFields compares only the fields we set, tags as sets, arrays by position', () => {
     const existing = { id: 1, name: 'x', tags: ['b', 'a'], options: { thresholds: { critical: 10 }, notify_audit: false }, widgets: [{ id: 9, definition: { type: 'note' } }] };
     expect(changedFields({ name: 'x', tags: ['a', 'b'], options: { thresholds: { critical: 10 } }, widgets: [{ definition: { type: 'note' } }] }, existing)).toEqual([]);
+    expect(changedFields({ options: { renotify_interval: null } }, existing)).toEqual([]);
+    expect(changedFields({ options: { renotify_interval: null } }, { options: { renotify_interval: 60 } })).toEqual([{ path: 'options.renotify_interval', from: '60', to: 'null' }]);
     expect(changedFields({ tags: ['a'], options: { thresholds: { critical: 12 } }, widgets: [] }, existing).map((c) => c.path)).toEqual(['tags', 'options.thresholds.critical', 'widgets']);
   });
 
