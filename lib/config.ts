@@ -122,7 +122,7 @@ const configSchema = z.object({
   /** Whether this process runs the starter loop (api/server.ts and workers/combined.ts; off: fast path only). */
   ADMISSION_STARTER: bool.default(true),
   /**
-   * Worker slots (workers/createWorker.ts). Unset: 2 × ADMISSION_MAX_IN_FLIGHT workflow tasks and
+   * Worker slots (workers/createWorker.ts). Unset: 2 × ADMISSION_MAX_IN_FLIGHT + 10 (the pollers' own) workflow tasks and
    * max(100, 4 × ADMISSION_MAX_IN_FLIGHT) local activities, so every admitted lead finds a free slot and an
    * eager start is accepted (with fewer slots than leads in flight only 20-30 % of starts were eager).
    */

@@ -37,7 +37,8 @@ export type AdmitOutcome =
 /** Counters since this process started (tests and the eager-share measurement read them). */
 export interface AdmissionStats {
   started: Record<StartPath, number>;
-  eager: number;
+  /** Of those, starts the server accepted eagerly (combined mode only). */
+  eager: Record<StartPath, number>;
   startFailures: number;
 }
 
@@ -53,7 +54,7 @@ const UNAVAILABLE_BACKOFF_MS = 1_000;
  */
 export class Admission {
   readonly limits: AdmissionLimits;
-  readonly stats: AdmissionStats = { started: { request: 0, starter: 0 }, eager: 0, startFailures: 0 };
+  readonly stats: AdmissionStats = { started: { request: 0, starter: 0 }, eager: { request: 0, starter: 0 }, startFailures: 0 };
   private readonly events = new EventEmitter();
   private unavailableUntil = 0;
 
@@ -125,7 +126,7 @@ export class Admission {
     this.unavailableUntil = 0;
     const eagerly = handle.eagerlyStarted === true;
     this.stats.started[path] += 1;
-    if (eagerly) this.stats.eager += 1;
+    if (eagerly) this.stats.eager[path] += 1;
     metrics?.increment('routing.admission.starts', { path, eager: String(eagerly) });
     this.events.emit(`started:${lead.id}`, handle);
     return handle;
