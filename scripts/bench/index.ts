@@ -6,9 +6,11 @@
  *
  * On one production-shaped stack (scripts/load/stack.ts: durable Postgres, the Temporal dev server with its
  * SQLite file, the product's processes, buyers answering 200):
- *  1. lock, decide (1,000 rules) and complete: p50/p95/p99 ms per step, one lead at a time, through the
- *     activities' code straight against Postgres (scripts/bench/routingSteps.ts), in a database of its own;
- *  2. (b) the database's ceiling: the same three steps for new leads, `--concurrency` closed loops, no Temporal;
+ *  1. lock, decide (1,000 rules), lock+decide in one transaction (lockAndDecide, what new runs call) and
+ *     complete: p50/p95/p99 ms per step, one lead at a time, through the activities' code straight against
+ *     Postgres (scripts/bench/routingSteps.ts), in a database of its own;
+ *  2. (b) the database's ceiling: the same steps as new runs take them for new leads, `--concurrency` closed
+ *     loops, no Temporal;
  *  3. (a) the Temporal ceiling: the product's workflow with no-op activities on a fresh dev server started with
  *     the product's flags, worker in its own process (scripts/bench/bareTemporal.ts), same closed loops;
  *  4. the product end to end: leads POSTed to the gateway, same closed loops, created -> routed from Postgres

@@ -16,10 +16,11 @@ const completion = { status: 'routed', result: 'success', destinationWorkspaceId
 const ANSWERS: Record<string, unknown> = {
   acquireRoutingLock: lock,
   decideRouting: decision,
+  lockAndDecide: { lock, deliveryTimeoutMs: 10_000, ...decision },
   deliverToBuyer: delivery,
   completeRouting: completion,
 };
-const GENERIC = { ...lock, ...decision, ...delivery, ...completion, lock, decision, delivery, completion };
+const GENERIC = { ...lock, ...decision, ...delivery, ...completion, lock, decision, delivery, completion, deliveryTimeoutMs: 10_000 };
 
 export function noOpActivities(real: Record<string, unknown>, onGeneric: (name: string) => void): Record<string, unknown> {
   const reported = new Set<string>();

@@ -62,7 +62,11 @@ export async function seedRoutingData(db: Db, rules: number, seed = 42): Promise
   return { insertLeads, rules };
 }
 
-/** The routing activities bound to `db`, as the worker builds them (same code, same rules cache). */
+/**
+ * The routing activities bound to `db`, as the worker builds them (same code, same rules cache). The separate
+ * lock and decide activities serve runs started before issue 10's one-task shape; lockAndDecide (both in one
+ * transaction) is what new runs call, when the product has it.
+ */
 export function routingActivities(db: Db) {
   const config = loadConfig({
     DATABASE_URL: 'postgres://unused',
@@ -70,29 +74,53 @@ export function routingActivities(db: Db) {
     IDENTITY_HMAC_KEY: 'bench-not-a-real-hmac-key-0123456789',
   } as NodeJS.ProcessEnv);
   const deps: ActivityDeps = { db, config, log: createLogger('silent'), metrics: createMetrics({ enabled: false }), temporal: undefined as never };
-  const all = createActivities(deps) as unknown as Record<string, ActivityFn>;
+  const all = createActivities(deps) as unknown as Record<string, ActivityFn | undefined>;
   const get = (name: string) => {
     const fn = all[name];
-    if (typeof fn !== 'function') throw new Error(`activities/index.ts has no ${name}: update scripts/bench/routingSteps.ts to the workflow's new steps`);
+    if (typeof fn !== 'function') throw new Error(`activities/index.ts has no ${name}: update scripts/bench/routingSteps.ts to the workflow's steps`);
     return fn;
   };
-  return { acquireRoutingLock: get('acquireRoutingLock'), decideRouting: get('decideRouting'), completeRouting: get('completeRouting') };
+  return {
+    acquireRoutingLock: get('acquireRoutingLock'),
+    decideRouting: get('decideRouting'),
+    completeRouting: get('completeRouting'),
+    lockAndDecide: typeof all.lockAndDecide === 'function' ? all.lockAndDecide : undefined,
+  };
 }
 
 type Steps = ReturnType<typeof routingActivities>;
 
 const call = (env: MockActivityEnvironment, fn: ActivityFn, input: unknown): Promise<unknown> => env.run<[unknown], unknown, ActivityFn>(fn, input);
 
-/** One lead through lock -> decide -> complete as one workflow run would; returns each step's ms. */
-async function routeOne(steps: Steps, leadId: string): Promise<{ lock: number; decide: number; complete: number }> {
+interface DecisionFields {
+  kind: string;
+  destinationWorkspaceId?: string;
+  ruleId?: string;
+  ruleVersion?: number;
+  trace: unknown;
+}
+
+/**
+ * One lead routed as one workflow run would, without the delivery (the buyers have no URL): `split` takes
+ * the lock and decides in two activities (two transactions), `merged` in lockAndDecide (one). Returns each
+ * step's ms (`decide` is 0 for merged: it is inside `lock`).
+ */
+async function routeOne(steps: Steps, leadId: string, path: 'split' | 'merged'): Promise<{ lock: number; decide: number; complete: number }> {
   const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `route-lead-${leadId}`, runId: crypto.randomUUID() }, attempt: 1 });
   const t0 = performance.now();
-  const lock = (await call(env, steps.acquireRoutingLock, { leadId })) as { outcome: string };
-  if (lock.outcome !== 'acquired') throw new Error(`lock of ${leadId}: ${lock.outcome}`);
-  const t1 = performance.now();
-  const decision = (await call(env, steps.decideRouting, { leadId, excludeDestinations: [] })) as {
-    kind: string; destinationWorkspaceId?: string; ruleId?: string; ruleVersion?: number; duplicateOfLeadId?: string; trace: unknown;
-  };
+  let decision: DecisionFields;
+  let t1: number;
+  if (path === 'merged' && steps.lockAndDecide) {
+    const out = (await call(env, steps.lockAndDecide, { leadId, excludeDestinations: [] })) as DecisionFields & { lock: { outcome: string } };
+    if (out.lock.outcome !== 'acquired') throw new Error(`lock of ${leadId}: ${out.lock.outcome}`);
+    t1 = performance.now();
+    decision = out;
+  } else {
+    const lock = (await call(env, steps.acquireRoutingLock, { leadId })) as { outcome: string };
+    if (lock.outcome !== 'acquired') throw new Error(`lock of ${leadId}: ${lock.outcome}`);
+    t1 = performance.now();
+    decision = (await call(env, steps.decideRouting, { leadId, excludeDestinations: [] })) as DecisionFields;
+  }
   const t2 = performance.now();
   const outcome = decision.kind === 'assigned'
     ? { result: 'success', destinationWorkspaceId: decision.destinationWorkspaceId, ruleId: decision.ruleId, ruleVersion: decision.ruleVersion }
@@ -104,37 +132,52 @@ async function routeOne(steps: Steps, leadId: string): Promise<{ lock: number; d
 
 export interface StepLatencies {
   leads: number;
+  /** acquireRoutingLock alone. */
   lock: LatencySummary;
+  /** decideRouting alone (its transaction: lead row lock, dedupe, rules, distribution, capacity). */
   decide: LatencySummary;
+  /** lockAndDecide (lock + decide in one transaction), the current shape; absent if the product has none. */
+  lockAndDecide?: LatencySummary;
   complete: LatencySummary;
 }
 
 /**
- * Per-step latency, one lead at a time (no contention): `leads` leads after `warmup` untimed ones (the rules
- * cache loads and compiles on the first lead).
+ * Per-step latency, one lead at a time (no contention): `leads` leads through the separate lock and decide
+ * activities, then `leads` more through lockAndDecide (if the product has it), each followed by complete,
+ * after `warmup` untimed leads (the rules cache loads and compiles on the first lead).
  */
 export async function measureSteps(db: Db, data: RoutingData, leads: number, warmup = 50): Promise<StepLatencies> {
   const steps = routingActivities(db);
-  const ids = await data.insertLeads(leads + warmup);
-  const lock: number[] = [];
-  const decide: number[] = [];
-  const complete: number[] = [];
-  for (const [i, id] of ids.entries()) {
-    const t = await routeOne(steps, id);
-    if (i < warmup) continue;
-    lock.push(t.lock);
-    decide.push(t.decide);
-    complete.push(t.complete);
-  }
-  return { leads, lock: summarize(lock), decide: summarize(decide), complete: summarize(complete) };
+  const times = async (path: 'split' | 'merged') => {
+    const ids = await data.insertLeads(leads + warmup);
+    const out = { lock: [] as number[], decide: [] as number[], complete: [] as number[] };
+    for (const [i, id] of ids.entries()) {
+      const t = await routeOne(steps, id, path);
+      if (i < warmup) continue;
+      out.lock.push(t.lock);
+      out.decide.push(t.decide);
+      out.complete.push(t.complete);
+    }
+    return out;
+  };
+  const split = await times('split');
+  const merged = steps.lockAndDecide ? await times('merged') : undefined;
+  return {
+    leads,
+    lock: summarize(split.lock),
+    decide: summarize(split.decide),
+    ...(merged ? { lockAndDecide: summarize(merged.lock) } : {}),
+    complete: summarize(merged?.complete ?? split.complete),
+  };
 }
 
 /**
- * The database's ceiling: `concurrency` closed loops each routing leads (lock -> decide -> complete) for
- * `durationSeconds`, no Temporal and no delivery. `poolMax` of `db` should be at least `concurrency`.
+ * The database's ceiling: `concurrency` closed loops each routing new leads the way new runs do (lockAndDecide
+ * if the product has it, else lock then decide; then complete) for `durationSeconds`, no Temporal and no
+ * delivery. `poolMax` of `db` should be at least `concurrency`.
  */
 export async function measureDatabaseCeiling(db: Db, data: RoutingData, opts: { concurrency: number; durationSeconds: number; maxLeads: number }): Promise<ClosedLoopResult> {
   const steps = routingActivities(db);
   const ids = await data.insertLeads(opts.maxLeads);
-  return closedLoop({ concurrency: opts.concurrency, durationSeconds: opts.durationSeconds, items: ids.length, run: async (i) => void (await routeOne(steps, ids[i]!)) });
+  return closedLoop({ concurrency: opts.concurrency, durationSeconds: opts.durationSeconds, items: ids.length, run: async (i) => void (await routeOne(steps, ids[i]!, 'merged')) });
 }
