@@ -315,13 +315,13 @@ export const routeDocs = {
   routeLead: {
     operationId: 'routeLead',
     summary: 'Send a lead to be routed',
-    description: 'Stores the lead and starts its routing. `?wait=<ms>` (max 10000) waits for the outcome. Re-sending an `externalId` answers 200 with the same lead (idempotent).',
+    description: 'Stores the lead and answers 202 once it is stored, whatever the load or the state of Temporal: its routing starts at once when there is room, otherwise as room frees, in order (admission control). `?wait=<ms>` (max 10000) waits for the outcome within that deadline; a lead still waiting to start is answered 202 at the deadline. Re-sending an `externalId` answers 200 with the same lead (idempotent).',
     tags: ['leads'],
     security: SOURCE,
     response: {
       200: ref('RouteLeadResult', 'A repeat of this externalId (`repeated: true`), or a lead whose routing finished within `?wait`'),
-      202: ref('LeadAccepted', 'Stored; routing runs in the background'),
-      ...errors([...WITH_BODY, 503], { 503: 'The lead is stored but its routing could not start (Temporal unavailable); retry the same request' }),
+      202: ref('LeadAccepted', 'Stored: it will be routed, whatever Temporal is doing at this moment'),
+      ...errors([...WITH_BODY, 503], { 503: 'The lead store (Postgres) is unreachable: nothing was stored; retry the same request. Never answered for load or a Temporal outage' }),
     },
   },
   getLead: {
