@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { freePort } from '../../scripts/local/freePort';
 import { createWorkspace } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
