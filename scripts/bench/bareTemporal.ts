@@ -6,6 +6,8 @@ import { freePort } from '../local/freePort';
 import { startService, stopService, waitForWorker } from '../local/services';
 import { startTemporalDevServer } from '../local/temporal';
 import { sampleProcesses, type ProcessUsage } from '../load/processStats';
+import { waitFor } from '../local/waitFor';
+import { MEASURING_LINE, RESULT_PREFIX } from './bareProtocol';
 import { closedLoop, type ClosedLoopResult } from './closedLoop';
 
 const TASK_QUEUE = 'bench-bare';
@@ -17,12 +19,26 @@ const TASK_QUEUE = 'bench-bare';
  * `concurrency` closed loops each starting a routeLead workflow the way the gateway does
  * (lib/temporal/startRouteLead.ts) and waiting for its result. A warm-up of `concurrency` x 5 workflows is
  * not counted. `env` is the product worker's environment (the same settings apply to the bare worker).
+ * `eager` (the combined deployment): the loops run inside the worker's process and start each workflow
+ * eagerly on the worker's connection, as workers/startCombined.ts does; `eagerStarts` says how many were.
  */
-export async function measureBareTemporal(dir: string, env: NodeJS.ProcessEnv, opts: { concurrency: number; durationSeconds: number }): Promise<ClosedLoopResult & { processes: Record<string, ProcessUsage | undefined> }> {
+export async function measureBareTemporal(dir: string, env: NodeJS.ProcessEnv, opts: { concurrency: number; durationSeconds: number; eager: boolean }): Promise<ClosedLoopResult & {
+  processes: Record<string, ProcessUsage | undefined>;
+  eagerStarts?: number;
+}> {
   const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'bare-temporal.db'), logFile: path.join(dir, 'bare-temporal.log') });
-  const worker = startService('bare-worker', 'scripts/bench/bareWorker.ts', { ...env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, MAINTENANCE_SCHEDULES: 'false' }, dir);
+  const drive = opts.eager ? { BENCH_EAGER_DRIVE: JSON.stringify({ concurrency: opts.concurrency, durationSeconds: opts.durationSeconds }) } : {};
+  const worker = startService('bare-worker', 'scripts/bench/bareWorker.ts', { ...env, ...drive, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, MAINTENANCE_SCHEDULES: 'false' }, dir);
   const connection = await Connection.connect({ address: temporal.address });
   try {
+    if (opts.eager) {
+      const logged = () => worker.tail(10_000);
+      await waitFor('the bare worker to start measuring', async () => (logged().includes(MEASURING_LINE) ? true : undefined), { timeoutMs: 300_000, intervalMs: 200 });
+      const processes = sampleProcesses({ temporal: temporal.pid, worker: worker.child.pid });
+      const line = await waitFor('the bare worker\'s result', async () => logged().split('\n').find((l) => l.startsWith(RESULT_PREFIX)), { timeoutMs: (opts.durationSeconds + 300) * 1000, intervalMs: 200 });
+      const usage = processes.stop().usage;
+      return { ...(JSON.parse(line.slice(RESULT_PREFIX.length)) as ClosedLoopResult & { eagerStarts: number }), processes: usage };
+    }
     await waitForWorker(temporal.address, env.TEMPORAL_NAMESPACE ?? 'default', TASK_QUEUE);
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
     const sourceWorkspaceId = crypto.randomUUID();

@@ -12,7 +12,8 @@
  *  2. (b) the database's ceiling: the same steps as new runs take them for new leads, `--concurrency` closed
  *     loops, no Temporal;
  *  3. (a) the Temporal ceiling: the product's workflow with no-op activities on a fresh dev server started with
- *     the product's flags, worker in its own process (scripts/bench/bareTemporal.ts), same closed loops;
+ *     the product's flags, worker in its own process (scripts/bench/bareTemporal.ts), same closed loops
+ *     (`--mode combined`: driven from the worker's process with eager starts, as the combined product starts);
  *  4. the product end to end: leads POSTed to the gateway, same closed loops, created -> routed from Postgres
  *     (scripts/bench/endToEnd.ts); its throughput as a share of (a) and of (b);
  *  5. retry processing: due retry-ledger rows re-driven per minute (scripts/bench/retryQueue.ts).
@@ -91,9 +92,9 @@ async function main() {
       await stepsDb.destroy();
     }
 
-    log(`(a) bare Temporal workflow: fresh dev server, no-op activities, ${settings.concurrency} loops for ${settings.durationSeconds} s ...`);
+    log(`(a) bare Temporal workflow: fresh dev server, no-op activities, ${settings.concurrency} loops for ${settings.durationSeconds} s${settings.mode === 'combined' ? ', eager starts from the worker\'s process' : ''} ...`);
     const workerEnv = { ...process.env, DATABASE_URL: stack.otherDatabaseUrl!('postgres'), IDENTITY_HMAC_KEY: 'bench-not-a-real-hmac-key-0123456789', LOG_LEVEL: 'warn', ...productEnv };
-    const bareTemporal = await measureBareTemporal(scratch, workerEnv, { concurrency: settings.concurrency, durationSeconds: settings.durationSeconds });
+    const bareTemporal = await measureBareTemporal(scratch, workerEnv, { concurrency: settings.concurrency, durationSeconds: settings.durationSeconds, eager: settings.mode === 'combined' });
 
     log(`product end to end (${settings.mode}): ${settings.concurrency} loops for ${settings.durationSeconds} s ...`);
     const endToEnd = await measureEndToEnd(stack, { concurrency: settings.concurrency, durationSeconds: settings.durationSeconds });

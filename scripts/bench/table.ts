@@ -12,7 +12,7 @@ export interface BenchReport {
   /** (b): lock -> decide -> complete without Temporal. */
   databaseCeiling: ClosedLoopResult;
   /** (a): the product's workflow with no-op activities. */
-  bareTemporal: ClosedLoopResult & { processes: Record<string, ProcessUsage | undefined> };
+  bareTemporal: ClosedLoopResult & { processes: Record<string, ProcessUsage | undefined>; eagerStarts?: number };
   endToEnd: ClosedLoopResult & { createdToRoutedMs: LatencySummary; routed: number; processes: Record<string, ProcessUsage | undefined> };
   /** The product's leads/s as a share of (a) and of (b). */
   ratios: { ofBareTemporal: number; ofDatabase: number };
@@ -38,7 +38,7 @@ export function formatBench(r: BenchReport): string {
     ...(r.steps.lockAndDecide ? [['lock + decide in one transaction (lockAndDecide)', lat(r.steps.lockAndDecide), `p95 < ${t.lockP95Ms + t.decideP95Ms} ms (the two targets): ${verdict(r.steps.lockAndDecide.p95 < t.lockP95Ms + t.decideP95Ms)}`] as [string, string, string]] : []),
     ['complete (complete_routing)', lat(r.steps.complete), `p95 < ${t.completeP95Ms} ms: ${verdict(r.steps.complete.p95 < t.completeP95Ms)}`],
     [`(b) database ceiling: ${r.steps.lockAndDecide ? 'lockAndDecide + complete' : 'lock, decide, complete'}, no Temporal`, `${f(r.databaseCeiling.perSecond)} leads/s; per lead ${lat(r.databaseCeiling.latency, 1)}${loop(r.databaseCeiling)}`, ''],
-    ['(a) bare workflow, no-op activities', `${f(r.bareTemporal.perSecond)} workflows/s; start -> result ${lat(r.bareTemporal.latency, 0)}${loop(r.bareTemporal)}`, `cores: ${cpu(r.bareTemporal.processes)}`],
+    [`(a) bare workflow, no-op activities${r.bareTemporal.eagerStarts !== undefined ? `, ${f((100 * r.bareTemporal.eagerStarts) / Math.max(1, r.bareTemporal.completed + r.bareTemporal.errors), 0)} % eager` : ''}`, `${f(r.bareTemporal.perSecond)} workflows/s; start -> result ${lat(r.bareTemporal.latency, 0)}${loop(r.bareTemporal)}`, `cores: ${cpu(r.bareTemporal.processes)}`],
     [`product end to end (${r.settings.mode})`, `${f(r.endToEnd.perSecond)} leads/s; created -> routed ${lat(r.endToEnd.createdToRoutedMs, 0)}${loop(r.endToEnd)}`, `cores: ${cpu(r.endToEnd.processes)}`],
     ['  as a share of (a) / of (b)', `${f(r.ratios.ofBareTemporal * 100)} % / ${f(r.ratios.ofDatabase * 100)} %`, `>= ${t.shareOfBareTemporal * 100} % of (a): ${verdict(r.ratios.ofBareTemporal >= t.shareOfBareTemporal)}`],
     [`retry processing, ${r.retry.rows} due rows`, `${r.retry.perMinute.toLocaleString('en-US')} leads/min (${r.retry.errors} errors, ${r.retry.left} left)`, `> ${t.retryPerMinute.toLocaleString('en-US')}/min: ${verdict(r.retry.perMinute > t.retryPerMinute)}`],
