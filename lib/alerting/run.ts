@@ -65,7 +65,10 @@ async function latestReport(db: Db, at: Date): Promise<SloReport | null> {
   return (row?.report as SloReport | undefined) ?? null;
 }
 
-/** Every alert instance's observation at `at`: threshold alerts from Postgres, burn-rate alerts from the report. */
+/**
+ * Every alert instance's observation at `at`: threshold alerts from Postgres, burn-rate alerts from the latest
+ * SLO report (none when there is no report of the last 5 minutes).
+ */
 export async function observe(db: Db, at: Date): Promise<Observation[]> {
   const observations: Observation[] = [];
   const signals = await readAlertSignals(db, THRESHOLD_ALERTS, at);
@@ -73,6 +76,9 @@ export async function observe(db: Db, at: Date): Promise<Observation[]> {
     for (const { group, value } of signals.get(alert.id) ?? []) observations.push({ alertId: alert.id, group, value, breached: breaches(alert, value) });
   }
   const report = await latestReport(db, at);
+  // No recent SLO report means the burn rates are unknown, not healthy: no observation, so a firing burn-rate
+  // alert neither resolves nor re-fires until the report is back (its stored state is left as it was).
+  if (!report) return observations;
   for (const alert of BURN_RATE_ALERTS) {
     const tier = report?.availability.tiers.find((t) => t.id === alert.tier);
     // The value shown is the lower of the two windows' rates: the one that must exceed the factor for the tier to fire.
@@ -111,7 +117,7 @@ export async function runAlertEvaluation(deps: AlertingDeps, at: Date = new Date
       observations,
       previous,
       channelsFor: (id) => (CHANNELS_BY_SEVERITY[DEFINITIONS.get(id)?.severity ?? 'info'] ?? []).filter((c) => byChannel.has(c)),
-      evaluatedIds: new Set([...THRESHOLD_ALERTS, ...BURN_RATE_ALERTS].map((a) => a.id)),
+      evaluatedIds: new Set([...THRESHOLD_ALERTS.map((a) => a.id), ...observations.map((o) => o.alertId)]),
       now: at,
       renotifyMs: deps.renotifyMinutes * 60_000,
     });

@@ -171,6 +171,8 @@ test('a window with no data gives null (no decisions long before the seed), whic
   expect(signals.get('routing_latency_p95_high')).toEqual([{ group: null, value: null }]);
   expect(signals.get('retry_queue_workspace_depth_high')).toEqual([]);
   expect(signals.get('lead_expirations_high')).toEqual([{ group: null, value: 0 }]);
+  // No SLO snapshot in the 5 minutes before: the burn rates are unknown, so no burn-rate observation at all.
+  expect((await observe(db, new Date(AT.getTime() - 300 * DAY))).filter((o) => o.alertId.startsWith('availability_burn'))).toEqual([]);
 });
 
 describe('the evaluation run on the real database', () => {
