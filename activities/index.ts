@@ -8,7 +8,6 @@ import { makeMaintenanceActivities } from './maintenance';
 import { makeRoutingStateActivities } from './routingState';
 import { makeSloReportActivities } from './sloReport';
 import { makeAlertingActivities } from './alerting';
-import { makeAlertingActivities } from './alerting';
 
 export type { ActivityDeps } from './deps';
 
@@ -23,7 +22,6 @@ export function createActivities(deps: ActivityDeps) {
     ...makeRoutingStateActivities(deps),
     ...makeMaintenanceActivities(deps),
     ...makeSloReportActivities(deps),
-    ...makeAlertingActivities(deps),
     ...makeAlertingActivities(deps),
   };
 }
