@@ -22,13 +22,13 @@ const TASK_QUEUE = 'bench-bare';
  * `eager` (the combined deployment): the loops run inside the worker's process and start each workflow
  * eagerly on the worker's connection, as workers/startCombined.ts does; `eagerStarts` says how many were.
  */
-export async function measureBareTemporal(dir: string, env: NodeJS.ProcessEnv, opts: { concurrency: number; durationSeconds: number; eager: boolean }): Promise<ClosedLoopResult & {
+export async function measureBareTemporal(dir: string, env: NodeJS.ProcessEnv, opts: { concurrency: number; durationSeconds: number; eager: boolean; built: boolean }): Promise<ClosedLoopResult & {
   processes: Record<string, ProcessUsage | undefined>;
   eagerStarts?: number;
 }> {
   const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'bare-temporal.db'), logFile: path.join(dir, 'bare-temporal.log') });
   const drive = opts.eager ? { BENCH_EAGER_DRIVE: JSON.stringify({ concurrency: opts.concurrency, durationSeconds: opts.durationSeconds }) } : {};
-  const worker = startService('bare-worker', 'scripts/bench/bareWorker.ts', { ...env, ...drive, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, MAINTENANCE_SCHEDULES: 'false' }, dir);
+  const worker = startService('bare-worker', 'scripts/bench/bareWorker.ts', { ...env, ...drive, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, MAINTENANCE_SCHEDULES: 'false' }, dir, opts.built ? 'compiled' : 'tsx');
   const connection = await Connection.connect({ address: temporal.address });
   try {
     if (opts.eager) {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (a measurement, not a test): the routing path's costs and ceilings, side by side in one run.
  *
- *   npm run bench -- [--quick] [--concurrency 20] [--duration S] [--mode separate|combined]
+ *   npm run bench -- [--quick] [--concurrency 20] [--duration S] [--mode separate|combined] [--built]
  *                    [--step-leads N] [--rules 1000] [--retry-rows N]
  *
  * On one production-shaped stack (scripts/load/stack.ts: durable Postgres, the Temporal dev server with its
@@ -20,6 +20,8 @@
  * Throughput phases are closed-loop at a fixed concurrency (default 20 in flight: in issue 10's measurements
  * the dev server did most with ~20 workflows in flight and less with more). Durations: `--duration` seconds
  * per throughput phase (default 60; `--quick`: 10 s and smaller samples, about two minutes in all).
+ * `--built`: the product's processes (and the bare worker) from dist/ with plain node, as the Docker image
+ * runs them (`npm run build` first); through tsx otherwise.
  * Prints a table with the issue's targets and writes .data/bench/<time>.json.
  */
 import fs from 'node:fs';
@@ -57,6 +59,7 @@ async function main() {
   const settings = {
     quick,
     mode: checkMode(arg('mode') ?? 'separate'),
+    built: process.argv.includes('--built'),
     concurrency: positiveInt('concurrency', 20),
     durationSeconds: positiveInt('duration', quick ? 10 : 60),
     stepLeads: positiveInt('step-leads', quick ? 300 : 2_000),
@@ -70,7 +73,7 @@ async function main() {
   log(`${JSON.stringify(settings)}; scratch ${scratch}`);
   log('starting the product stack (Postgres, Temporal dev server, the product processes) ...');
   const productEnv = { MAINTENANCE_SCHEDULES: 'false' }; // no schedule runs in the middle of a measurement
-  const stack = await startLoadStack(scratch, productEnv, { mode: settings.mode });
+  const stack = await startLoadStack(scratch, productEnv, { mode: settings.mode, built: settings.built });
   let ok = false;
   try {
     const otherDb = async (name: string, poolMax: number) => {
@@ -94,7 +97,7 @@ async function main() {
 
     log(`(a) bare Temporal workflow: fresh dev server, no-op activities, ${settings.concurrency} loops for ${settings.durationSeconds} s${settings.mode === 'combined' ? ', eager starts from the worker\'s process' : ''} ...`);
     const workerEnv = { ...process.env, DATABASE_URL: stack.otherDatabaseUrl!('postgres'), IDENTITY_HMAC_KEY: 'bench-not-a-real-hmac-key-0123456789', LOG_LEVEL: 'warn', ...productEnv };
-    const bareTemporal = await measureBareTemporal(scratch, workerEnv, { concurrency: settings.concurrency, durationSeconds: settings.durationSeconds, eager: settings.mode === 'combined' });
+    const bareTemporal = await measureBareTemporal(scratch, workerEnv, { concurrency: settings.concurrency, durationSeconds: settings.durationSeconds, eager: settings.mode === 'combined', built: settings.built });
 
     log(`product end to end (${settings.mode}): ${settings.concurrency} loops for ${settings.durationSeconds} s ...`);
     const endToEnd = await measureEndToEnd(stack, { concurrency: settings.concurrency, durationSeconds: settings.durationSeconds });

@@ -6,7 +6,7 @@ import type { StepLatencies } from './routingSteps';
 /** What `npm run bench` measured (also the shape of .data/bench/<time>.json). Times in ms, rates per second. */
 export interface BenchReport {
   startedAt: string;
-  settings: { quick: boolean; mode: string; concurrency: number; durationSeconds: number; stepLeads: number; rules: number; retryRows: number };
+  settings: { quick: boolean; mode: string; built: boolean; concurrency: number; durationSeconds: number; stepLeads: number; rules: number; retryRows: number };
   machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number; loadAverageAtEnd: number };
   steps: StepLatencies;
   /** (b): lock -> decide -> complete without Temporal. */
@@ -48,7 +48,7 @@ export function formatBench(r: BenchReport): string {
   const m = r.machine;
   return [
     '',
-    `bench ${r.startedAt}: ${m.cpus} cores (${m.cpuModel}), Node ${m.node}, load average ${f(m.loadAverageAtStart, 2)} at start, ${f(m.loadAverageAtEnd, 2)} at end;`,
+    `bench ${r.startedAt}, ${r.settings.mode} deployment${r.settings.built ? ' built (dist/)' : ' through tsx'}: ${m.cpus} cores (${m.cpuModel}), Node ${m.node}, load average ${f(m.loadAverageAtStart, 2)} at start, ${f(m.loadAverageAtEnd, 2)} at end;`,
     `  Postgres (durable), Temporal dev server (SQLite file, WAL), everything on this machine; closed loops of ${r.settings.concurrency} in flight, ${r.settings.durationSeconds} s per throughput row`,
     '',
     ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`),

@@ -14,6 +14,8 @@ export interface Percentiles {
 export interface LoadReport {
   scenario: Scenario;
   mode: 'separate' | 'combined';
+  /** The product ran from dist/ with plain node (`--built`), not through tsx. */
+  built: boolean;
   machine: { cpus: number; node: string; loadAverageAtStart: number };
   startedAt: string;
   http: {
@@ -74,7 +76,7 @@ export function formatReport(r: LoadReport, writtenTo?: string): string {
     .map(([name, u]) => (u ? `${name} ${u.cpuSeconds.toFixed(1)} s CPU (${u.cores.toFixed(2)} cores), peak ${Math.round(u.peakRssMb)} MB` : `${name} n/a`))
     .join('; ');
   return `
-scenario ${s.name}: ${s.rate} leads/s offered for ${s.durationSeconds} s, ${r.mode} deployment (${r.machine.cpus} cores, everything on this machine, load average ${r.machine.loadAverageAtStart.toFixed(2)} at start)
+scenario ${s.name}: ${s.rate} leads/s offered for ${s.durationSeconds} s, ${r.mode} deployment${r.built ? ', built' : ' through tsx'} (${r.machine.cpus} cores, everything on this machine, load average ${r.machine.loadAverageAtStart.toFixed(2)} at start)
   http         ${r.http.sent} requests sent on schedule; 202 ${r.http.mix['202']}, 200 ${r.http.mix['200']}, 429 ${r.http.mix['429']}, 503 ${r.http.mix['503']}, other ${r.http.mix.other}, no answer ${r.http.noAnswer}
   gateway      from due time: p50 ${ms(r.gatewayMs.p50)}, p95 ${ms(r.gatewayMs.p95)}, p99 ${ms(r.gatewayMs.p99)}, max ${ms(r.gatewayMs.max)}
   leads        ${r.leads.accepted} accepted (2xx), ${r.leads.stored} stored, ${r.leads.routed} routed (${(r.leads.successRate * 100).toFixed(2)} % of stored), ${r.leads.failed} failed, ${r.leads.expired} expired, ${r.leads.undecided} undecided

@@ -2,12 +2,13 @@
  * Load test (a measurement, not a test): the monitoring spec's scenarios against the whole system.
  *
  *   npm run loadtest -- [--scenario all|normal|spike|sustained] [--rate N] [--duration S] [--drain-timeout S]
- *                       [--mode separate|combined] [--strict]
+ *                       [--mode separate|combined] [--built] [--strict]
  *
  * Default `--scenario all`: normal (10/s, 5 min), spike (100/s, 60 s) and sustained (50/s, 30 min), one after
  * the other, each on a fresh production-shaped stack (scripts/load/stack.ts: durable Postgres, the Temporal
  * dev server with its SQLite file, the product's processes (`--mode separate`: API and worker, the default;
- * `combined`: one process, when the product has workers/combined.ts), buyers answering 200). `--rate` and
+ * `combined`: one process, when the product has workers/combined.ts; through tsx, or with `--built` from dist/
+ * as the Docker image runs them: `npm run build` first), buyers answering 200). `--rate` and
  * `--duration` override every scenario run. Each run (scripts/load/runScenario.ts) offers leads open loop,
  * measures the HTTP answer mix, gateway latency, created -> routed latency, throughput, drain time, CPU and
  * peak RSS of the API, worker, Postgres and Temporal, and prints one PASS/FAIL line per expectation of the
@@ -50,10 +51,10 @@ function pickScenarios(): Scenario[] {
 }
 
 /** One scenario on a fresh stack; the report is written to .data/load and printed. */
-async function runOne(scenario: Scenario, mode: ReturnType<typeof checkMode>, drainTimeoutSeconds: number): Promise<LoadReport> {
+async function runOne(scenario: Scenario, mode: ReturnType<typeof checkMode>, built: boolean, drainTimeoutSeconds: number): Promise<LoadReport> {
   const scratch = makeScratchDir(path.join(os.tmpdir(), 'lead-router-load'));
-  console.log(`load: scenario ${scenario.name}, ${scenario.rate} leads/s for ${scenario.durationSeconds} s, ${mode} deployment; stack in ${scratch}`);
-  const stack = await startLoadStack(scratch, {}, { mode });
+  console.log(`load: scenario ${scenario.name}, ${scenario.rate} leads/s for ${scenario.durationSeconds} s, ${mode} deployment${built ? ' (built)' : ''}; stack in ${scratch}`);
+  const stack = await startLoadStack(scratch, {}, { mode, built });
   let ok = false;
   try {
     const report = await runScenario(stack, scenario, { drainTimeoutSeconds, log: (line) => console.log(`load: ${line}`) });
@@ -76,7 +77,8 @@ async function main() {
   const mode = checkMode(arg('mode') ?? 'separate');
   const drainTimeoutSeconds = positiveNumber('drain-timeout', arg('drain-timeout'), 600);
   const reports: LoadReport[] = [];
-  for (const scenario of scenarios) reports.push(await runOne(scenario, mode, drainTimeoutSeconds));
+  const built = process.argv.includes('--built');
+  for (const scenario of scenarios) reports.push(await runOne(scenario, mode, built, drainTimeoutSeconds));
   if (reports.length > 1) {
     console.log('\nsummary');
     for (const r of reports) for (const v of r.verdicts) console.log(`  ${r.scenario.name.padEnd(10)} ${verdictLine(v)}`);

@@ -131,6 +131,7 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
   const report: LoadReport = {
     scenario,
     mode: stack.mode,
+    built: stack.built,
     machine: { cpus: os.cpus().length, node: process.version, loadAverageAtStart },
     startedAt: new Date(startedAt).toISOString(),
     http: { sent: http.sent, answers, mix, noAnswer: http.errors },

@@ -32,6 +32,8 @@ export interface LoadStack {
    */
   pids: Partial<Record<'api' | 'worker' | 'combined' | 'postgres' | 'temporal', number>>;
   mode: DeploymentMode;
+  /** The product runs from dist/ (compiled), not through tsx. */
+  built: boolean;
   /** URL of another database on this stack's Postgres server (benchmarks keep their data apart); undefined when external. */
   otherDatabaseUrl?: (database: string) => string;
   /** The Temporal server's address (host:port). */
@@ -63,6 +65,8 @@ export interface LoadStackOptions {
    * suite's): the database must be empty or migrated; nothing of theirs is stopped or measured.
    */
   external?: { databaseUrl: string; temporalAddress: string };
+  /** Run the product's processes from dist/ (`npm run build`) with plain node, as the Docker image does. */
+  built?: boolean;
 }
 
 const root = path.resolve(__dirname, '../..');
@@ -123,7 +127,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
       RATE_LIMIT_PER_MINUTE: '1000000', // the load is one source key: measure routing, not the limiter
       ...env,
     };
-    const services = MODE_ENTRIES[mode].map(({ name, entry }) => startService(name, entry, serviceEnv, dir));
+    const services = MODE_ENTRIES[mode].map(({ name, entry }) => startService(name, entry, serviceEnv, dir, opts.built ? 'compiled' : 'tsx'));
     stoppers.push(() => Promise.all(services.map((s) => stopService(s))).then(() => undefined));
     for (const s of services) {
       s.child.once('exit', (code) => {
@@ -135,7 +139,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     await waitForWorker(temporalAddress, serviceEnv.TEMPORAL_NAMESPACE ?? 'default', serviceEnv.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
     const { port: buyerPort } = buyer.address() as AddressInfo;
     for (const s of services) pids[s.name as 'api' | 'worker' | 'combined'] = s.child.pid;
-    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, mode, otherDatabaseUrl, temporalAddress, stop };
+    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, mode, built: opts.built ?? false, otherDatabaseUrl, temporalAddress, stop };
   } catch (err) {
     await stop();
     throw err;

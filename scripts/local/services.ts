@@ -18,9 +18,16 @@ export interface Service {
   tail(lines?: number): string;
 }
 
-export function startService(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): Service {
+/**
+ * `runtime`: `tsx` runs the TypeScript source (dev, tests); `compiled` runs what `npm run build` wrote to
+ * dist/ with plain node, as the Docker image does (the load test's `--built`: memory as production has it).
+ */
+export function startService(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, runtime: 'tsx' | 'compiled' = 'tsx'): Service {
   const logFile = path.join(logDir, `${name}.log`);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  const compiled = path.join(root, 'dist', entry.replace(/\.ts$/, '.js'));
+  if (runtime === 'compiled' && !fs.existsSync(compiled)) throw new Error(`${path.relative(root, compiled)} does not exist: run npm run build first`);
+  const args = runtime === 'compiled' ? [compiled] : ['--import', 'tsx', path.join(root, entry)];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
   const out = fs.createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
