@@ -27,8 +27,8 @@ export interface AppDeps {
   config: Config;
   /**
    * Admission control shared with this process's starter loop (api/server.ts, workers/combined.ts).
-   * Unset (tests, tools): one built from config, fast path only; leads it leaves in the backlog wait for a
-   * starter loop running elsewhere.
+   * Unset (tests, tools): no starter loop behind the gateway, so no bound either: each lead's request
+   * starts its workflow at once (a failed start leaves it for the retry of the same request).
    */
   admission?: Admission;
 }
@@ -105,7 +105,7 @@ export async function buildApp(
     timeWindow: '1 minute',
     errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `rate limit of ${context.max} requests per ${context.after} exceeded`),
   });
-  const admission = deps.admission ?? Admission.fromConfig(deps.config, { db: deps.db, temporal: deps.temporal, log: app.log });
+  const admission = deps.admission ?? Admission.fromConfig(deps.config, { db: deps.db, temporal: deps.temporal, log: app.log, bounded: false });
   const routeDeps = { ...deps, admission, auth: createAuthHooks(app, deps) };
 
   await registerOpenApi(app); // before the routes: it documents them as they are added

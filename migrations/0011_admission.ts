@@ -71,6 +71,7 @@ export async function up(knex: Knex): Promise<void> {
 
     -- One lead (the request's own, the fast path): 'claimed', 'no_room', 'behind' (an older lead of the same
     -- source waits in the backlog: it goes first), or 'not_waiting' (already admitted, decided or expired).
+    -- p_max_in_flight NULL: no bound, no order (a gateway without a starter loop: every lead starts at once).
     CREATE FUNCTION admission_claim_lead(p_lead_id uuid, p_max_in_flight integer, p_in_flight_seconds double precision)
     RETURNS text
     LANGUAGE plpgsql AS $$
@@ -83,6 +84,10 @@ export async function up(knex: Knex): Promise<void> {
        WHERE id = p_lead_id AND admitted_at IS NULL AND routing_status = 'pending' AND expires_at > now();
       IF NOT FOUND THEN
         RETURN 'not_waiting';
+      END IF;
+      IF p_max_in_flight IS NULL THEN
+        UPDATE leads SET admitted_at = now() WHERE id = p_lead_id AND admitted_at IS NULL AND routing_status = 'pending';
+        RETURN CASE WHEN FOUND THEN 'claimed' ELSE 'not_waiting' END;
       END IF;
       PERFORM pg_advisory_xact_lock(${ADMISSION_LOCK_KEY});
       IF EXISTS (SELECT 1 FROM leads b

@@ -14,7 +14,13 @@ export interface AdmissionOptions extends AdmissionLimits {
   taskQueue: string;
   /** The longest one workflow start may take before the lead goes back to the backlog (ms). */
   startTimeoutMs: number;
-  /** Request eager starts (the client is built on this process's worker connection: workers/combined.ts). */
+  /**
+   * false: no bound and no backlog order; every lead is started by its own request, as before admission
+   * control. For a gateway with no starter loop behind it (buildApp without an Admission: tests, tools),
+   * where a lead left in the backlog would wait for nobody. Default true.
+   */
+  bounded?: boolean;
+    /** Request eager starts (the client is built on this process's worker connection: workers/combined.ts). */
   eager?: boolean;
   metrics?: Metrics;
   log?: Pick<Logger, 'warn' | 'debug'>;
@@ -64,7 +70,7 @@ export class Admission {
   }
 
   /** Built from the ADMISSION_* settings. */
-  static fromConfig(config: Config, deps: Pick<AdmissionOptions, 'db' | 'temporal' | 'eager' | 'metrics' | 'log'>): Admission {
+  static fromConfig(config: Config, deps: Pick<AdmissionOptions, 'db' | 'temporal' | 'eager' | 'metrics' | 'log' | 'bounded'>): Admission {
     return new Admission({
       ...deps,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -89,11 +95,12 @@ export class Admission {
    * a Postgres error is thrown (the caller answers 503: Postgres itself is down).
    */
   async admitNow(lead: ClaimedLead): Promise<AdmitOutcome> {
-    if (this.temporalUnavailable) {
+    const bounded = this.opts.bounded ?? true;
+    if (bounded && this.temporalUnavailable) {
       this.notifyStored();
       return { kind: 'queued', reason: 'temporal_unavailable' };
     }
-    const claim = await claimLead(this.opts.db, lead.id, this.limits);
+    const claim = await claimLead(this.opts.db, lead.id, this.limits, { bounded });
     if (claim === 'not_waiting') return { kind: 'not_waiting' };
     if (claim !== 'claimed') {
       this.notifyStored();

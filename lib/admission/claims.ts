@@ -25,9 +25,12 @@ export interface ClaimedLead {
  */
 export type LeadClaim = 'claimed' | 'no_room' | 'behind' | 'not_waiting';
 
-/** The fast path: claims the request's own lead if there is room and its source has nothing older waiting. */
-export async function claimLead(db: Db, leadId: string, limits: AdmissionLimits): Promise<LeadClaim> {
-  const { rows } = await db.raw<{ rows: Array<{ claim: LeadClaim }> }>('SELECT admission_claim_lead(?, ?, ?) AS claim', [leadId, limits.maxInFlight, limits.inFlightSeconds]);
+/**
+ * The fast path: claims the request's own lead if there is room and its source has nothing older waiting.
+ * `bounded: false` claims it whatever is in flight (a gateway with no starter loop behind it).
+ */
+export async function claimLead(db: Db, leadId: string, limits: AdmissionLimits, { bounded = true }: { bounded?: boolean } = {}): Promise<LeadClaim> {
+  const { rows } = await db.raw<{ rows: Array<{ claim: LeadClaim }> }>('SELECT admission_claim_lead(?::uuid, ?::integer, ?) AS claim', [leadId, bounded ? limits.maxInFlight : null, limits.inFlightSeconds]);
   return rows[0]!.claim;
 }
 
