@@ -6,6 +6,7 @@ import { runScenario } from '../../scripts/load/runScenario';
 import type { LoadReport } from '../../scripts/load/report';
 import type { Scenario } from '../../scripts/load/scenarios';
 import { makeScratchDir, startLoadStack, type LoadStack } from '../../scripts/load/stack';
+import { verdictLine, verdicts } from '../../scripts/load/verdicts';
 import { sharedEnv } from '../support/env';
 import { createTestDatabase } from '../support/stack';
 
@@ -84,4 +85,28 @@ test('30 s of load: the report is complete, every offered lead is answered, stor
   expect(report.verdicts.filter((v) => !v.pass)).toEqual([]);
   // The report is what the runner writes to .data/load: plain JSON.
   expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+
+  // The same run judged against targets nothing meets: every verdict FAILs, each line saying what was measured.
+  const impossible: Scenario = {
+    ...SMOKE,
+    expect: { minSuccessRate: 1.1, p95LatencyMs: 0, maxRetryQueueDepth: 0, drainSeconds: -1 },
+    targets: { minRoutedShare: 1.1, p95LatencyMs: 0, all202: true, gatewayP95Ms: 0, nothingLost: true, allRoutedWithinSeconds: -1, maxRssMb: { worker: 1, api: 1 } },
+  };
+  const failed = verdicts(impossible, report);
+  expect(failed.map((v) => [v.source, v.what, v.pass])).toEqual([
+    ['spec', 'leads routed', false],
+    ['spec', 'created -> routed p95', false],
+    ['spec', 'retry-ledger depth', false],
+    ['spec', 'recovery (every lead decided after the load)', false],
+    ['issue 10', 'leads routed', false],
+    ['issue 10', 'created -> routed p95', false],
+    ['issue 10', 'every request answered 202', true], // all202 holds: this run answered every request 202
+    ['issue 10', 'gateway latency p95', false],
+    ['issue 10', 'nothing lost', true], // and lost nothing
+    ['issue 10', '100 % routed after the load ends', false],
+    ['issue 10', 'worker peak RSS', false],
+    ['issue 10', 'api peak RSS', false],
+  ]);
+  expect(verdictLine(failed[1]!)).toBe(`FAIL  spec      created -> routed p95: expected < 0 ms, measured ${Math.round(p95!)} ms`);
+  expect(verdictLine(failed[10]!)).toBe(`FAIL  issue 10  worker peak RSS: expected < 1 MB, measured ${Math.round(report.processes.worker!.peakRssMb)} MB`);
 }, 150_000);
