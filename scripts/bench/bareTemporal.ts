@@ -33,9 +33,16 @@ export async function measureBareTemporal(dir: string, env: NodeJS.ProcessEnv, o
   try {
     if (opts.eager) {
       const logged = () => worker.tail(10_000);
-      await waitFor('the bare worker to start measuring', async () => (logged().includes(MEASURING_LINE) ? true : undefined), { timeoutMs: 300_000, intervalMs: 200 });
+      // A worker that dies (a start-up error) fails the wait at once instead of at its deadline.
+      const died = new Promise<never>((_, reject) => worker.child.once('exit', (code) => reject(new Error(`the bare worker exited (${code}):\n${worker.tail()}`))));
+      died.catch(() => undefined); // it also exits normally after printing its result
+      await Promise.race([died, waitFor('the bare worker to start measuring', async () => (logged().includes(MEASURING_LINE) ? true : undefined), { timeoutMs: 300_000, intervalMs: 200 })]);
       const processes = sampleProcesses({ temporal: temporal.pid, worker: worker.child.pid });
-      const line = await waitFor('the bare worker\'s result', async () => logged().split('\n').find((l) => l.startsWith(RESULT_PREFIX)), { timeoutMs: (opts.durationSeconds + 300) * 1000, intervalMs: 200 });
+      const result = () => logged().split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      const line = await Promise.race([
+        died.catch((err: unknown) => result() ?? Promise.reject(err)), // exited right after printing: the result is there
+        waitFor('the bare worker\'s result', async () => result(), { timeoutMs: (opts.durationSeconds + 300) * 1000, intervalMs: 200 }),
+      ]);
       const usage = processes.stop().usage;
       return { ...(JSON.parse(line.slice(RESULT_PREFIX.length)) as ClosedLoopResult & { eagerStarts: number }), processes: usage };
     }
