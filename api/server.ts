@@ -38,6 +38,7 @@ async function main() {
     app.log.info({ event: 'api.stopping', signal }, 'stopping: finishing in-flight requests');
     await app.close();
     await starter?.stop();
+    await admission.idle();
     stopPoolGauge();
     await metrics.close();
     await connection.close();

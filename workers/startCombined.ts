@@ -65,6 +65,7 @@ export async function startCombined(
     (stopping ??= (async () => {
       await app.close();
       await starter?.stop();
+      await admission.idle();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch((err: unknown) => log.error({ err, event: 'worker.failed' }, 'worker stopped with an error'));
       stopPoolGauge();

@@ -38,7 +38,8 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
       let current = lead;
       if (!isFinished(lead)) {
         // Also on a repeat: a lead still in the backlog is offered the fast path again (claimed only once).
-        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id });
+        // Without ?wait= the start need not be on the partner's clock: claimed, then started in the background.
+        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id }, { awaitStart: Boolean(request.query.wait) });
         if (request.query.wait) {
           // Wait for the outcome, at most `wait` ms (the long poll is cancelled then, so a lead that waits
           // hours for a retry leaves nothing running); answer from Postgres either way. A queued lead is

@@ -31,12 +31,14 @@ export type StartPath = 'request' | 'starter';
 
 /**
  * - started:     the lead's workflow was started now, by this request;
+ * - starting:    claimed; its start runs in the background (admitNow with awaitStart false);
  * - queued:      the lead waits in the backlog (no room, an older lead of its source first, or Temporal
  *                unreachable right now); the starter loop starts it as room frees;
  * - not_waiting: it had been admitted before (a repeat), or is decided: nothing to start.
  */
 export type AdmitOutcome =
   | { kind: 'started'; handle: StartedRouteLead }
+  | { kind: 'starting' }
   | { kind: 'queued'; reason: 'no_room' | 'behind' | 'start_failed' | 'temporal_unavailable' }
   | { kind: 'not_waiting' };
 
@@ -63,6 +65,7 @@ export class Admission {
   readonly stats: AdmissionStats = { started: { request: 0, starter: 0 }, eager: { request: 0, starter: 0 }, startFailures: 0 };
   private readonly events = new EventEmitter();
   private unavailableUntil = 0;
+  private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly opts: AdmissionOptions) {
     this.limits = { maxInFlight: opts.maxInFlight, inFlightSeconds: opts.inFlightSeconds };
@@ -93,8 +96,13 @@ export class Admission {
    * The fast path, for a stored lead: start its workflow now if there is room, else leave it in the backlog
    * and wake the starter. Never throws for Temporal (a failed start puts the lead back in the backlog);
    * a Postgres error is thrown (the caller answers 503: Postgres itself is down).
+   *
+   * `awaitStart: false` (a request that does not wait for the outcome, behind a starter loop): returns once
+   * the lead is claimed and starts it in the background, so the start's round trip is not on the partner's
+   * clock. A process that dies in between leaves an admitted lead without a workflow: the retry-queue
+   * processor's orphan pass re-drives it. Without a bound (no starter loop) the start is always awaited.
    */
-  async admitNow(lead: ClaimedLead): Promise<AdmitOutcome> {
+  async admitNow(lead: ClaimedLead, { awaitStart = true }: { awaitStart?: boolean } = {}): Promise<AdmitOutcome> {
     const bounded = this.opts.bounded ?? true;
     if (bounded && this.temporalUnavailable) {
       this.notifyStored();
@@ -106,8 +114,19 @@ export class Admission {
       this.notifyStored();
       return { kind: 'queued', reason: claim };
     }
+    if (!awaitStart && bounded) {
+      const start = this.startClaimed(lead, 'request').then(() => undefined);
+      this.background.add(start);
+      void start.finally(() => this.background.delete(start));
+      return { kind: 'starting' };
+    }
     const handle = await this.startClaimed(lead, 'request');
     return handle ? { kind: 'started', handle } : { kind: 'queued', reason: 'start_failed' };
+  }
+
+  /** Resolves when the starts begun in the background (admitNow with awaitStart false) have settled. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   /**

@@ -54,7 +54,6 @@ test('a burst over the bound: all 202, all routed; the eager share of the starts
   const stats = combined.admission.stats;
   const starts = total(stats.started) - before.started;
   const eager = total(stats.eager) - before.eager;
-  console.log(JSON.stringify(stats));
   expect(starts).toBe(ids.length);
   // Slots exceed the bound, so the server can hand nearly every start's first task straight back.
   console.log(`combined mode: ${eager}/${starts} starts eager (${Math.round((100 * eager) / starts)} %)`);

@@ -45,6 +45,7 @@ test('Temporal unreachable: the lead is stored and answered 202 (never 503); it 
     expect(admission.stats.started).toEqual({ request: 0, starter: 0 });
   } finally {
     await outageStarter.stop();
+    await admission.idle(); // a request's background start, failed and released
     await app.close();
     await connection.close().catch(() => undefined);
   }
