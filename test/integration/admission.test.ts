@@ -4,10 +4,12 @@ import { Admission } from '../../lib/admission/admission';
 import { admissionSnapshot } from '../../lib/admission/claims';
 import { startStarter, type Starter } from '../../lib/admission/starter';
 import { createDb, type Db } from '../../lib/db/createDb';
+import { createMetrics } from '../../lib/telemetry/metrics';
 import { waitFor } from '../../scripts/local/waitFor';
 import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { deferred } from '../support/deferred';
 import { aLead, createRule, createWorkspace } from '../support/fixtures';
+import { startStatsdCapture } from '../support/statsdCapture';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -173,4 +175,33 @@ test('?wait= returns the routed lead when there is room, and 202 pending at its 
   expect(tookMs).toBeLessThan(5_000);
   release();
   await allRouted([...fill, late.json().leadId]);
+}, 60_000);
+
+test('the starter reports the backlog, its oldest age and the leads in flight as gauges; the starts as a count', async () => {
+  const a = await source('Observed source');
+  const capture = await startStatsdCapture();
+  const metrics = createMetrics({ host: '127.0.0.1', port: capture.port });
+  const observed = Admission.fromConfig(stack.config, { db: stack.db, temporal: stack.client, metrics });
+  const observer = startStarter(observed, { pollMs: 20, gaugeEveryMs: 50, metrics });
+  const release = holdBuyer();
+  const ids: string[] = [];
+  try {
+    for (let i = 0; i < MAX_IN_FLIGHT + 2; i++) ids.push((await post(app, a.apiKey, aLead())).json().leadId);
+    const gauge = (name: string) => capture.lines().filter((l) => l.name === name).at(-1)?.value;
+    await waitFor('gauges of a full room and a backlog of 2', async () =>
+      gauge('routing.admission.in_flight') === MAX_IN_FLIGHT && gauge('routing.admission.backlog') === 2 ? true : undefined);
+    expect(gauge('routing.admission.backlog_age')).toBeGreaterThanOrEqual(0);
+    release();
+    await allRouted(ids);
+    await waitFor('the empty backlog reported', async () => (gauge('routing.admission.backlog') === 0 && gauge('routing.admission.backlog_age') === 0 ? true : undefined));
+    // Whichever loop won the claims, this one's starts were counted with their path and eager tags.
+    const starts = capture.lines().filter((l) => l.name === 'routing.admission.starts');
+    for (const line of starts) expect(line.tags).toEqual({ path: 'starter', eager: 'false' });
+    expect(starts.length).toBe(observed.stats.started.starter);
+  } finally {
+    release();
+    await observer.stop();
+    await metrics.close();
+    await capture.close();
+  }
 }, 60_000);
