@@ -105,13 +105,14 @@ export class Admission {
   async admitNow(lead: ClaimedLead, { awaitStart = true }: { awaitStart?: boolean } = {}): Promise<AdmitOutcome> {
     const bounded = this.opts.bounded ?? true;
     if (bounded && this.temporalUnavailable) {
-      this.notifyStored();
       return { kind: 'queued', reason: 'temporal_unavailable' };
     }
     const claim = await claimLead(this.opts.db, lead.id, this.limits, { bounded });
     if (claim === 'not_waiting') return { kind: 'not_waiting' };
     if (claim !== 'claimed') {
-      this.notifyStored();
+      // 'behind': there may be room, and the older lead is the starter's to start now. 'no_room': the starter
+      // finds out when room frees, at its next poll.
+      if (claim === 'behind') this.notifyStored();
       return { kind: 'queued', reason: claim };
     }
     if (!awaitStart && bounded) {
@@ -158,7 +159,7 @@ export class Admission {
     return handle;
   }
 
-  /** Wakes the starter loop (a lead was left in the backlog). */
+  /** Wakes the starter loop (a lead was left behind an older one of its source, which may have room now). */
   notifyStored(): void {
     this.events.emit('stored');
   }
