@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  TemporalFailure,
   condition,
   defineSignal,
   patched,
@@ -145,8 +146,9 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
     try {
       next = await (oneTask ? attemptInOneTask(state) : attemptRouting(state));
     } catch (err) {
-      if (isFailureOfType(err, NonRetryable.LockLost)) continue; // someone else holds the lock now: wait for it
-      if (isFailureOfType(err, NonRetryable.LeadNotFound)) throw err;
+      const failed = failureType(err, oneTask);
+      if (failed === NonRetryable.LockLost) continue; // someone else holds the lock now: wait for it
+      if (failed === NonRetryable.LeadNotFound) throw err;
       next = { kind: 'retry', at: null, reason: `error: ${failureMessage(err)}` }; // an activity gave up (an outage)
     }
     if (next.kind === 'done') return next.outcome;
@@ -185,7 +187,7 @@ async function attemptRouting(state: Attempt): Promise<Next> {
   }
   const decision = await decideRouting({ leadId, excludeDestinations: state.rejectedBy });
   return afterDecision(state, decision, {
-    deliver: (destination) => deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }), destination),
+    deliver: (destination) => deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }), destination, false),
     rejected: async () => {
       await releaseReservation({ leadId, reason: 'rejected_by_buyer' });
     },
@@ -207,7 +209,7 @@ async function attemptInOneTask(state: Attempt): Promise<Next> {
   const { lock: _lock, deliveryTimeoutMs, ...decision } = decided;
   const deliverToBuyerLocally = deliverLocally(deliveryTimeoutMs);
   return afterDecision(state, decision, {
-    deliver: (destination) => deliver(() => deliverToBuyerLocally({ leadId, destinationWorkspaceId: destination }), destination),
+    deliver: (destination) => deliver(() => deliverToBuyerLocally({ leadId, destinationWorkspaceId: destination }), destination, true),
     rejected: async (destination) => {
       state.releaseRejected = destination;
     },
@@ -266,13 +268,13 @@ async function afterDecision(
 }
 
 /** One delivery attempt. A retryable failure is an outcome here; a misconfigured buyer counts as a rejection. */
-async function deliver(attempt: () => Promise<DeliveryRecord>, destinationWorkspaceId: string): Promise<DeliveryRecord> {
+async function deliver(attempt: () => Promise<DeliveryRecord>, destinationWorkspaceId: string, local: boolean): Promise<DeliveryRecord> {
   try {
     return await attempt();
   } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
+    if (!(err instanceof (local ? TemporalFailure : ActivityFailure))) throw err;
     const reason = failureMessage(err);
-    if (isFailureOfType(err, NonRetryable.InvalidConfiguration)) return { workspaceId: destinationWorkspaceId, outcome: 'rejected', reason };
+    if (failureType(err, local) === NonRetryable.InvalidConfiguration) return { workspaceId: destinationWorkspaceId, outcome: 'rejected', reason };
     return { workspaceId: destinationWorkspaceId, outcome: 'failed', reason };
   }
 }
@@ -299,8 +301,16 @@ function show(state: Attempt, pairs: SearchAttributeUpdatePair[]): void {
   if (changed.length > 0) upsertSearchAttributes(changed);
 }
 
-function isFailureOfType(err: unknown, type: string): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === type;
+/**
+ * The type of the ApplicationFailure an activity ended with. A regular activity's failure arrives wrapped in
+ * an ActivityFailure; a local activity's arrives as thrown (SDK 1.24: an ApplicationFailure, a TimeoutFailure).
+ * Runs started before ONE_WORKFLOW_TASK recognised only the wrapped form, also for their local activities,
+ * and must keep doing so on replay (`unwrapped` false): a failed lock or completion was retried through the
+ * ledger, where scheduleRetry answered lock_lost.
+ */
+function failureType(err: unknown, unwrapped: boolean): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : unwrapped ? err : undefined;
+  return cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
 }
 
 function failureMessage(err: unknown): string {

@@ -84,15 +84,15 @@ describe('acquire_routing_lock / complete_routing (invariant 5 and 1, in SQL)', 
 });
 
 describe('through Temporal', () => {
-  test('a retried acquire activity of the same workflow re-acquires its own lock and the lead is routed once', async () => {
+  test('a retried lock activity of the same workflow re-acquires its own lock and the lead is routed once', async () => {
     let calls = 0;
     await stack.startWorker({
       activities: (base) => ({
         ...base,
-        // The first attempt takes the lock, then "crashes" before reporting back; Temporal retries it.
-        acquireRoutingLock: async (input: { leadId: string }) => {
+        // The first attempt takes the lock (and decides), then "crashes" before reporting back; Temporal retries it.
+        lockAndDecide: async (input: { leadId: string }) => {
           calls += 1;
-          const result = await (base.acquireRoutingLock as (i: typeof input) => Promise<unknown>)(input);
+          const result = await (base.lockAndDecide as (i: typeof input) => Promise<unknown>)(input);
           if (Context.current().info.attempt === 1) throw ApplicationFailure.retryable('simulated crash after taking the lock');
           return result;
         },

@@ -4,7 +4,7 @@ import { aLead, createRule, createWorkspace, postLead } from '../support/fixture
 import { startTestStack, type TestStack } from '../support/stack';
 import { spawnWorkerProcess } from '../support/workerProcess';
 
-/** Invariant 1 under a worker crash: SIGKILL while the routing lock is held, mid-delivery. */
+/** Invariant 1 under a worker crash: SIGKILL while the routing lock is held, mid-delivery (a local activity). */
 let stack: TestStack;
 let buyer: BuyerServer;
 
@@ -45,4 +45,15 @@ test('a worker killed with SIGKILL while holding the lock: after a restart the l
   expect(await stack.db('lead_routing_logs').where({ lead_id: leadId }).count('* as n')).toEqual([{ n: '1' }]);
   expect(buyer.acceptedKeys('/slow')).toEqual([leadId]); // delivered (accepted) exactly once
   expect(buyer.received.filter((r) => r.path === '/slow').map((r) => r.idempotencyKey)).toEqual([leadId, leadId]);
+
+  // The delivery is a local activity of the run's workflow task (issue 10 §1): the crash was noticed at the
+  // task's timeout, the next worker ran the task again (same run: it re-entered its own lock and found its
+  // decision), and only the attempt that finished is in the history.
+  const handle = stack.client.workflow.getHandle(`route-lead-${leadId}`);
+  await handle.result();
+  const events = (await handle.fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+  expect(events.some((e) => e.workflowTaskTimedOutEventAttributes)).toBe(true);
+  const localDeliveries = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && Buffer.from(e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data ?? []).toString('utf8').includes('"deliverToBuyer"'));
+  expect(localDeliveries).toHaveLength(1);
 }, 150_000);

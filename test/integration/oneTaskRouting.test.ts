@@ -1,0 +1,126 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import crypto from 'node:crypto';
+import pino from 'pino';
+import { makeLockAndDecide } from '../../activities/lockAndDecide';
+import type { Metrics } from '../../lib/telemetry/metrics';
+import { waitFor } from '../../scripts/local/waitFor';
+import { routeLeadWorkflowId, type LockAndDecideOutput } from '../../workflows/routeLead.types';
+import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
+import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * Issue 10 §1: a new run routes each attempt in ONE workflow task, every step a local activity. A buyer slower
+ * than the workflow task timeout still works (the SDK heartbeats the task), and the merged lock + decide step
+ * is safe to run again (an LA retry, or a crashed worker's task run once more). workerCrash.test.ts covers
+ * the SIGKILL mid-delivery; routeLead.e2e.test.ts the one-task history of a routed lead.
+ */
+let stack: TestStack;
+let buyer: BuyerServer;
+let source: { id: string; apiKey?: string };
+
+beforeAll(async () => {
+  // A buyer timeout well above the 10 s workflow task timeout, as production may configure (up to 120 s).
+  stack = await startTestStack({ DELIVERY_TIMEOUT_MS: '30000' });
+  await stack.startWorker();
+  buyer = await startBuyerServer();
+  source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await buyer?.close();
+});
+
+const productRule = async (product: string, destinations: Array<{ id: string }>) =>
+  createRule(stack, { name: product, priority: 1, conditions: { all: [{ field: 'product', op: 'eq', value: product }] }, destinations: destinations.map((d) => ({ workspaceId: d.id })) });
+
+test('a buyer slower than the workflow task timeout: delivered once, routed once, the task heartbeated, never timed out', async () => {
+  const slow = await createWorkspace(stack, { name: 'Slow buyer', kind: 'partner', deliveryUrl: buyer.url('/slow') });
+  await productRule('slow', [slow]);
+  let answeredAt = 0;
+  const thinking = new Promise((resolve) => setTimeout(resolve, 12_000)).then(() => (answeredAt = Date.now()));
+  buyer.respondWith('/slow', [{ status: 200, heldUntil: thinking }]);
+
+  const { leadId } = (await postLead(stack, source.apiKey!, aLead({ product: 'slow' }))).json();
+  const routed = await waitFor('the slow buyer\'s lead to be routed', async () => {
+    const row = await stack.db('leads').where({ id: leadId }).first();
+    return row.routing_status === 'routed' ? row : undefined;
+  }, { timeoutMs: 60_000 });
+
+  expect(answeredAt).toBeGreaterThan(0); // routed only after the buyer answered, 12 s in
+  expect(routed).toMatchObject({ routing_result: 'success', destination_workspace_id: slow.id, routing_attempts: 1 });
+  expect(buyer.received.filter((r) => r.path === '/slow').map((r) => r.idempotencyKey)).toEqual([leadId]);
+  expect(await stack.db('lead_routing_logs').where({ lead_id: leadId }).count('* as n')).toEqual([{ n: '1' }]);
+
+  const handle = stack.client.workflow.getHandle(routeLeadWorkflowId(leadId));
+  await handle.result();
+  const events = (await handle.fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+  expect(events.filter((e) => e.workflowTaskTimedOutEventAttributes || e.workflowTaskFailedEventAttributes)).toEqual([]);
+  // 12 s of delivery > 80 % of the 10 s task timeout: at least one heartbeat task, not a timeout.
+  expect(events.filter((e) => e.workflowTaskScheduledEventAttributes).length).toBeGreaterThanOrEqual(2);
+}, 90_000);
+
+describe('lockAndDecide run again (its result lost) changes nothing', () => {
+  const sent: string[] = [];
+  const recorder: Metrics = {
+    increment: (name) => void sent.push(name),
+    gauge: (name) => void sent.push(name),
+    distribution: (name) => void sent.push(name),
+    close: async () => undefined,
+  };
+  const lockAndDecide = () => makeLockAndDecide({ db: stack.db, config: stack.config, log: pino({ level: 'silent' }), metrics: recorder, temporal: stack.client });
+  const used = async (workspaceId: string) =>
+    Number((await stack.db('capacity_counters').where({ workspace_id: workspaceId, period: 'hourly' }).first())?.used ?? 0);
+
+  /** A lead row of its own, never given to a workflow: the activity is driven by hand. */
+  async function aLeadRow(product: string): Promise<string> {
+    const [lead] = await stack.db('leads')
+      .insert({ source_workspace_id: source.id, external_id: crypto.randomUUID(), payload: JSON.stringify({ product }), expires_at: stack.db.raw("now() + interval '1 day'") })
+      .returning('id');
+    return lead.id;
+  }
+
+  test('the owner re-enters, a committed decision is found again, a rejected buyer\'s capacity goes back once', async () => {
+    const first = await createWorkspace(stack, { name: 'First choice', kind: 'partner', caps: { hourly: 5 } });
+    const second = await createWorkspace(stack, { name: 'Second choice', kind: 'partner', caps: { hourly: 5 } });
+    await productRule('rerun', [first, second]);
+    const leadId = await aLeadRow('rerun');
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: routeLeadWorkflowId(leadId), runId: crypto.randomUUID() } });
+    sent.length = 0;
+
+    const decided: LockAndDecideOutput = await env.run(lockAndDecide(), { leadId, excludeDestinations: [] });
+    expect(decided).toMatchObject({ kind: 'assigned', destinationWorkspaceId: first.id, lock: { outcome: 'acquired' }, deliveryTimeoutMs: 30_000 });
+    expect(await env.run(lockAndDecide(), { leadId, excludeDestinations: [] })).toMatchObject({ kind: 'assigned', destinationWorkspaceId: first.id, lock: { outcome: 'reentered' } });
+    expect([await used(first.id), await used(second.id)]).toEqual([1, 0]);
+
+    // The first buyer rejected the lead: its reservation is released in the transaction of the next decision ...
+    const next = { leadId, excludeDestinations: [first.id], releaseRejected: first.id };
+    expect(await env.run(lockAndDecide(), next)).toMatchObject({ kind: 'assigned', destinationWorkspaceId: second.id });
+    expect([await used(first.id), await used(second.id)]).toEqual([0, 1]);
+    // ... and that call run again releases nothing more: the live reservation is the second buyer's.
+    expect(await env.run(lockAndDecide(), next)).toMatchObject({ kind: 'assigned', destinationWorkspaceId: second.id });
+    expect([await used(first.id), await used(second.id)]).toEqual([0, 1]);
+    expect(await stack.db('capacity_reservations').where({ lead_id: leadId }).whereNull('released_at').count('* as n')).toEqual([{ n: '1' }]);
+
+    // Counted once per lead, timed per call.
+    expect(sent.filter((n) => n === 'routing.lock.acquired')).toHaveLength(1);
+    expect(sent.filter((n) => n === 'routing.rules.latency')).toHaveLength(4);
+  });
+
+  test('another run finds the lock held (LockHeld, retried; counted once) and a decided lead not routable', async () => {
+    const partner = await createWorkspace(stack, { name: 'Held', kind: 'partner' });
+    await productRule('held', [partner]);
+    const leadId = await aLeadRow('held');
+    await new MockActivityEnvironment({ workflowExecution: { workflowId: routeLeadWorkflowId(leadId), runId: crypto.randomUUID() } }).run(lockAndDecide(), { leadId, excludeDestinations: [] });
+    sent.length = 0;
+    const other = { workflowExecution: { workflowId: routeLeadWorkflowId(leadId), runId: crypto.randomUUID() } };
+    await expect(new MockActivityEnvironment({ ...other, attempt: 1 }).run(lockAndDecide(), { leadId, excludeDestinations: [] })).rejects.toMatchObject({ type: 'LockHeld' });
+    await expect(new MockActivityEnvironment({ ...other, attempt: 2 }).run(lockAndDecide(), { leadId, excludeDestinations: [] })).rejects.toMatchObject({ type: 'LockHeld' });
+    expect(sent.filter((n) => n === 'routing.lock.failed')).toHaveLength(1);
+    expect(sent.filter((n) => n === 'routing.lock.acquired' || n === 'routing.rules.latency')).toEqual([]);
+
+    await stack.db('leads').where({ id: leadId }).update({ routing_status: 'failed', routing_result: 'failed', routing_lock_owner: null, routing_locked_at: null, last_error: 'test' });
+    expect(await new MockActivityEnvironment(other).run(lockAndDecide(), { leadId, excludeDestinations: [] })).toMatchObject({ kind: 'not_routable', lock: { status: 'failed' } });
+  });
+});
