@@ -115,7 +115,7 @@ const configSchema = z.object({
   ADMISSION_MAX_IN_FLIGHT: positiveInt(32),
   /** An admitted lead stops counting as in flight after this long (a stuck or lost workflow never closes admission). */
   ADMISSION_IN_FLIGHT_SECONDS: positiveInt(60),
-  /** How often the starter loop looks at the backlog when no lead was stored meanwhile (ms). */
+  /** How often the starter loop looks at an empty backlog (ms); five times as often while leads wait for room. */
   ADMISSION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** The longest a workflow start may take before the lead goes back to the backlog (ms). */
   ADMISSION_START_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),

@@ -110,9 +110,8 @@ export class Admission {
     const claim = await claimLead(this.opts.db, lead.id, this.limits, { bounded });
     if (claim === 'not_waiting') return { kind: 'not_waiting' };
     if (claim !== 'claimed') {
-      // 'behind': there may be room, and the older lead is the starter's to start now. 'no_room': the starter
-      // finds out when room frees, at its next poll.
-      if (claim === 'behind') this.notifyStored();
+      // An idle starter (empty backlog until now) looks at once; a busy one is already polling for room.
+      this.notifyStored();
       return { kind: 'queued', reason: claim };
     }
     if (!awaitStart && bounded) {
@@ -159,7 +158,7 @@ export class Admission {
     return handle;
   }
 
-  /** Wakes the starter loop (a lead was left behind an older one of its source, which may have room now). */
+  /** Wakes the starter loop if it is idle (a lead was left in the backlog). */
   notifyStored(): void {
     this.events.emit('stored');
   }

@@ -55,6 +55,14 @@ export async function releaseClaim(db: Db, leadId: string): Promise<void> {
   await db('leads').where({ id: leadId, routing_status: 'pending' }).update({ admitted_at: null });
 }
 
+/** Whether any lead waits in the backlog: one probe of the partial index leads_admission_backlog. */
+export async function hasBacklog(db: Db): Promise<boolean> {
+  const { rows } = await db.raw<{ rows: Array<{ waiting: boolean }> }>(
+    `SELECT EXISTS (SELECT 1 FROM leads WHERE admitted_at IS NULL AND routing_status = 'pending') AS waiting`,
+  );
+  return rows[0]!.waiting;
+}
+
 /** The backlog and the in-flight count, for gauges and tests. `oldestAgeSeconds` is 0 when the backlog is empty. */
 export interface AdmissionSnapshot {
   backlog: number;
