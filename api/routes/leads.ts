@@ -39,13 +39,13 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (!isFinished(lead)) {
         // Also on a repeat: a lead still in the backlog is offered the fast path again (claimed only once).
         // Without ?wait= the start need not be on the partner's clock: claimed, then started in the background.
-        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id }, { awaitStart: Boolean(request.query.wait) });
-        if (request.query.wait) {
+        const deadline = request.query.wait ? AbortSignal.timeout(request.query.wait) : undefined; // the start counts too
+        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id }, { awaitStart: Boolean(deadline) });
+        if (deadline) {
           // Wait for the outcome, at most `wait` ms (the long poll is cancelled then, so a lead that waits
           // hours for a retry leaves nothing running); answer from Postgres either way. A queued lead is
           // waited for only if this process's starter starts it within the deadline: under load the
           // partner hears 202 at its deadline, it is not blocked behind the backlog.
-          const deadline = AbortSignal.timeout(request.query.wait);
           const handle =
             admitted.kind === 'started' ? admitted.handle
             : admitted.kind === 'queued' ? await admission.whenStarted(lead.id, deadline)
