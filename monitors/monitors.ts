@@ -66,8 +66,9 @@ function options(def: AlertDefinition, critical: number, settings: MonitorSettin
     thresholds: { critical },
     notify_no_data: false,
     include_tags: true,
-    // null (not absent) for the others: an update then clears an interval set before (a severity lowered).
-    renotify_interval: def.severity === 'critical' ? settings.renotifyMinutes : null,
+    // Every monitor re-notifies while it stays firing, at the interval the local evaluator uses
+    // (lib/alerting/evaluate.ts), so an alert repeats in the same rhythm with or without Datadog.
+    renotify_interval: settings.renotifyMinutes,
   };
 }
 

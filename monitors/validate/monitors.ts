@@ -44,8 +44,8 @@ export function validateMonitor(spec: MonitorSpec, settings: MonitorSettings, sl
   for (const t of [MANAGED_BY_TAG, `severity:${def.severity}`]) if (!tags.includes(t)) problems.push(`${where}: missing tag ${t}`);
   if (b.priority !== PRIORITY[def.severity]) problems.push(`${where}: priority ${String(b.priority)}, ${def.severity} is ${PRIORITY[def.severity]}`);
   if (options.notify_no_data !== false) problems.push(`${where}: notify_no_data must be false`);
-  const renotify = def.severity === 'critical' ? settings.renotifyMinutes : null;
-  if (options.renotify_interval !== renotify) problems.push(`${where}: renotify_interval ${String(options.renotify_interval)}, expected ${String(renotify)} (ALERT_RENOTIFY_MINUTES, critical only)`);
+  const renotify = settings.renotifyMinutes;
+  if (options.renotify_interval !== renotify) problems.push(`${where}: renotify_interval ${String(options.renotify_interval)}, expected ${String(renotify)} (ALERT_RENOTIFY_MINUTES, as the local evaluator)`);
 
   const message = String(b.message ?? '');
   if (!message.includes(spec.runbookUrl)) problems.push(`${where}: message lacks its runbook URL ${spec.runbookUrl}`);

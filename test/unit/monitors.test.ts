@@ -205,10 +205,10 @@ describe('Datadog monitors generated from the alert definitions', () => {
     expect(lines.at(-1)).toBe('@pagerduty-lead-router @slack-lead-router-alerts');
   });
 
-  test('warnings go to Slack without re-notifying; a grouped definition is a multi-alert naming the workspace', () => {
+  test('warnings go to Slack and re-notify at the same interval; a grouped definition is a multi-alert naming the workspace', () => {
     const m = monitorOf(monitors, RETRY_QUEUE_WORKSPACE_DEPTH_HIGH.id).body;
     expect(m.query).toBe('avg(last_5m):sum:routing.retry_queue.depth{workspace_id:*} by {workspace_id} > 50');
-    expect(m.options).toEqual({ thresholds: { critical: 50 }, notify_no_data: false, include_tags: true, renotify_interval: null });
+    expect(m.options).toEqual({ thresholds: { critical: 50 }, notify_no_data: false, include_tags: true, renotify_interval: 60 });
     expect(m.priority).toBe(3);
     expect(String(m.message)).toContain('Workspace: {{workspace_id.name}}');
     expect(String(m.message).split('\n').at(-1)).toBe('@slack-lead-router-alerts');
