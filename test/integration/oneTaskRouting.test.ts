@@ -61,6 +61,26 @@ test('a buyer slower than the workflow task timeout: delivered once, routed once
   expect(events.filter((e) => e.workflowTaskScheduledEventAttributes).length).toBeGreaterThanOrEqual(2);
 }, 90_000);
 
+test('a misconfigured buyer (a port fetch refuses) counts as a rejection: the next destination gets the lead, capacity given back', async () => {
+  // A local activity's failure reaches the workflow unwrapped: InvalidConfiguration must still read as a rejection.
+  const misconfigured = await createWorkspace(stack, { name: 'Misconfigured buyer', kind: 'partner', deliveryUrl: 'http://127.0.0.1:6000/leads', caps: { hourly: 5 } });
+  const accepting = await createWorkspace(stack, { name: 'Accepting buyer', kind: 'partner', deliveryUrl: buyer.url('/accept') });
+  await productRule('misconfigured', [misconfigured, accepting]);
+
+  const { leadId } = (await postLead(stack, source.apiKey!, aLead({ product: 'misconfigured' }))).json();
+  const routed = await waitFor('the lead to reach the next buyer', async () => {
+    const row = await stack.db('leads').where({ id: leadId }).first();
+    return ['routed', 'failed'].includes(row.routing_status) ? row : undefined;
+  }, { timeoutMs: 30_000 });
+  expect(routed).toMatchObject({ routing_status: 'routed', routing_result: 'success', destination_workspace_id: accepting.id });
+  expect(routed.decision.deliveries).toEqual([
+    expect.objectContaining({ workspaceId: misconfigured.id, outcome: 'rejected', reason: expect.stringContaining('cannot deliver') }),
+    expect.objectContaining({ workspaceId: accepting.id, outcome: 'accepted' }),
+  ]);
+  const [{ used }] = await stack.db('capacity_counters').where({ workspace_id: misconfigured.id, period: 'hourly' }).select('used');
+  expect(used).toBe(0);
+});
+
 describe('lockAndDecide run again (its result lost) changes nothing', () => {
   const sent: string[] = [];
   const recorder: Metrics = {
