@@ -15,6 +15,10 @@
  *  - `routing.retry_queue.depth` is sent as a total series (no workspace_id tag) and one series per
  *    workspace; total alerts read `{!workspace_id:*}` so the per-workspace series are not added twice.
  *  - Success rate counts success + duplicate as good (DESIGN §9), not the spec's raw success / total.
+ *  - Ratios of counts are written so a count series with no point in the window (none of that result sent)
+ *    cannot empty the expression: Datadog's arithmetic on a missing series has no value, so a numerator of
+ *    sparse series is avoided (100 − bad share) and a sparse denominator term is wrapped in default_zero()
+ *    (test/unit/alertDatadogSparse.test.ts evaluates each query that way against the local signal).
  *  - Windows the spec leaves open (key metrics' thresholds) are chosen here and documented per alert.
  */
 import { RUNBOOKS, type RunbookName } from '../runbooks';
@@ -244,7 +248,10 @@ export const ROUTING_SUCCESS_RATE_LOW: ThresholdAlert = {
   unit: 'percent',
   datadog: {
     type: 'query alert',
-    query: 'sum(last_15m):(sum:routing.leads_routed{result:success}.as_count() + sum:routing.leads_routed{result:duplicate}.as_count()) / sum:routing.leads_routed{*}.as_count() * 100 < 95',
+    // 100 − failed share, not (success + duplicate) / all: a count series with no point in the window (no
+    // duplicate, or no success at all) makes Datadog's arithmetic empty and the monitor would never fire on
+    // the very windows it is for. `failed` missing means no failure: no value, no alert, as it should be.
+    query: 'sum(last_15m):100 - sum:routing.leads_routed{result:failed}.as_count() / sum:routing.leads_routed{*}.as_count() * 100 < 95',
   },
   description: [
     'Fewer than 95% of final decisions were success or duplicate over 15 minutes (the critical page is at 10% failed).',
@@ -305,7 +312,9 @@ export const LOCK_SUCCESS_RATE_LOW: ThresholdAlert = {
   unit: 'percent',
   datadog: {
     type: 'query alert',
-    query: 'sum(last_15m):sum:routing.lock.acquired{*}.as_count() / (sum:routing.lock.acquired{*}.as_count() + sum:routing.lock.failed{*}.as_count()) * 100 < 90',
+    // default_zero: when every lead found its lock held there is no routing.lock.acquired point at all, and
+    // without it the sum would be empty and the worst case would never alert. `failed` missing = no contention.
+    query: 'sum(last_15m):100 - sum:routing.lock.failed{*}.as_count() / (default_zero(sum:routing.lock.acquired{*}.as_count()) + sum:routing.lock.failed{*}.as_count()) * 100 < 90',
   },
   description: [
     'More than 10% of leads found their routing lock held by another worker: high concurrency on the same leads, or deadlocks.',

@@ -1,6 +1,6 @@
 /**
  * Query-level checks shared by every monitors:validate check: metric query syntax
- * (`aggregator:metric{scope} [by {tags}]` plus `.as_count()` / `.rollup()` / `.fill()`, balanced braces and
+ * (`aggregator:metric{scope} [by {tags}]` plus `.as_count()` / `.rollup()` / `.fill()`, `default_zero()`, balanced braces and
  * parentheses; percentiles only on distributions, `.as_count()` only on counts, scope and group-by tags among
  * the metric's catalogued tags), the metric allow-list (lib/telemetry/catalog.ts + monitors/externalMetrics.ts),
  * and deserialisation by @datadog/datadog-api-client's model classes.
@@ -41,8 +41,13 @@ const TERM = new RegExp(
 );
 const SCOPE_ITEM = /^!?([a-zA-Z][a-zA-Z0-9_.-]*)(?::([a-zA-Z0-9_.*:/-]+))?$/;
 
-/** Problems of one metric term `aggregator:metric{scope} [by {tags}][.fn()…]`; `where` prefixes each message. */
+/** `default_zero(<term>)`: a missing series counts as 0 (for sparse counts in arithmetic); the inner term is checked. */
+const DEFAULT_ZERO = /^default_zero\((.+)\)$/;
+
+/** Problems of one metric term `aggregator:metric{scope} [by {tags}][.fn()…]`, optionally in `default_zero()`; `where` prefixes each message. */
 export function checkMetricTerm(term: string, where: string): string[] {
+  const wrapped = DEFAULT_ZERO.exec(term.trim());
+  if (wrapped) return checkMetricTerm(wrapped[1] ?? '', where);
   const m = TERM.exec(term.trim());
   if (!m) return [`${where}: "${term}" is not aggregator:metric{scope} [by {tags}] (with .as_count(), .rollup(), .fill())`];
   const [, agg = '', metric = '', scope = '', by, fns = ''] = m;

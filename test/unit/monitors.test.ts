@@ -172,6 +172,11 @@ describe('query helpers', () => {
       'sum:a{*}.as_count()', 'sum:a{*}.as_count()', 'sum:b{!c:*}.as_count()',
     ]);
   });
+  test('default_zero() around a term is accepted and its inner term still checked', () => {
+    expect(checkMetricQuery('100 - sum:routing.lock.failed{*}.as_count() / (default_zero(sum:routing.lock.acquired{*}.as_count()) + sum:routing.lock.failed{*}.as_count())', 'q')).toEqual([]);
+    expect(checkMetricQuery('default_zero(sum:routing.lock.nope{*}.as_count())', 'q').join('\n')).toMatch(/routing\.lock\.nope" is not in lib\/telemetry\/catalog\.ts/);
+    expect(checkMetricQuery('default_zero(sum:routing.lock.acquired{workspace_id:x}.as_count())', 'q').join('\n')).toMatch(/tag "workspace_id" is not a tag of routing\.lock\.acquired/);
+  });
 });
 
 const monitorOf = (ms: MonitorSpec[], id: string) => ms.find((m) => m.alertId === id)!;
