@@ -68,8 +68,9 @@ const DUE_SQL = `
 // Orphans: leads admitted (leads.admitted_at set, migration 0011) whose workflow is gone or never started
 // (a crash between the claim and the start, a run terminated by hand). Leads still in the admission backlog
 // (admitted_at NULL) are admission control's: its starter loop starts them as room frees, in order; re-driving
-// them here would start them past the in-flight bound. `pending`, older than the API's own start, not expired, with no unprocessed
-// ledger row (those are the ledger's, above, or a processor's holding them) and none processed within the same
+// them here would start them past the in-flight bound. One admitted less than the age ago is still being
+// started (a lead that waited in the backlog is as young as its admission). `pending`, older than the API's
+// own start, not expired, with no unprocessed ledger row (those are the ledger's, above, or a processor's holding them) and none processed within the same
 // age (a lead just re-driven from the ledger is its new run's, not an orphan). The partial index leads_expiry
 // (expires_at WHERE routing_status IN ('pending','routing')) holds only undecided leads, a small set
 // however large the table grows: an index range scan from now() on expires_at, in index order, with a LIMIT;
@@ -80,7 +81,7 @@ const ORPHANS_SQL = `
   SELECT l.id AS lead_id, l.source_workspace_id, l.routing_status
     FROM leads l
    WHERE l.routing_status IN ('pending')
-     AND l.admitted_at IS NOT NULL
+     AND l.admitted_at < now() - make_interval(secs => ?)
      AND l.expires_at > now()
      AND l.created_at < now() - make_interval(secs => ?)
      AND NOT EXISTS (SELECT 1 FROM lead_routing_queue q
@@ -144,7 +145,7 @@ export async function processDueRetries(deps: RedriveDeps, options: ProcessDueRe
   // Orphans hold no ledger rows, so nothing to lock: two passes finding the same one both ask Temporal,
   // and USE_EXISTING makes that one run.
   if (orphans) {
-    const { rows } = await deps.db.raw<{ rows: Array<Omit<DueRow, 'queue_id' | 'next_retry_at'>> }>(ORPHANS_SQL, [orphanAgeSeconds, orphanAgeSeconds, limit]);
+    const { rows } = await deps.db.raw<{ rows: Array<Omit<DueRow, 'queue_id' | 'next_retry_at'>> }>(ORPHANS_SQL, [orphanAgeSeconds, orphanAgeSeconds, orphanAgeSeconds, limit]);
     report.orphans = rows.length;
     const found = await redrive(rows.map((r) => ({ id: r.lead_id, sourceWorkspaceId: r.source_workspace_id, status: r.routing_status })), deps.db);
     found.forEach(count);
