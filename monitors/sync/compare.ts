@@ -25,11 +25,30 @@ function show(v: unknown): string {
 }
 
 /**
+ * Two long strings (a monitor message) usually differ far from their start (a runbook URL, a handle at the
+ * end): cut both at the same place, a little before the first differing character, so the diff shows it.
+ */
+function showPair(existing: unknown, desired: unknown): { from: string; to: string } {
+  if (typeof existing !== 'string' || typeof desired !== 'string') return { from: show(existing), to: show(desired) };
+  const a = JSON.stringify(existing);
+  const b = JSON.stringify(desired);
+  if (a.length <= 80 && b.length <= 80) return { from: a, to: b };
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const start = Math.max(0, i - 20);
+  const cut = (s: string) => {
+    const part = s.slice(start, start + (start > 0 ? 74 : 77));
+    return `${start > 0 ? '...' : ''}${part}${start + part.length < s.length ? '...' : ''}`;
+  };
+  return { from: cut(a), to: cut(b) };
+}
+
+/**
  * The fields of `desired` that `existing` lacks or holds with another value; [] when nothing we set changed.
  * A nested object or equal-length array is descended into, so a change is reported at its deepest path.
  */
 export function changedFields(desired: unknown, existing: unknown, path = ''): FieldChange[] {
-  const here = (): FieldChange[] => [{ path: path || '(whole object)', from: show(existing), to: show(desired) }];
+  const here = (): FieldChange[] => [{ path: path || '(whole object)', ...showPair(existing, desired) }];
   if (Array.isArray(desired)) {
     if (!Array.isArray(existing)) return here();
     if (path === 'tags' || path.endsWith('.tags')) {

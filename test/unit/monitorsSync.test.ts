@@ -199,6 +199,17 @@ describe('sync helpers', () => {
     expect(changedFields({ tags: ['a'], options: { thresholds: { critical: 12 } }, widgets: [] }, existing).map((c) => c.path)).toEqual(['tags', 'options.thresholds.critical', 'widgets']);
   });
 
+  test('a long string that changes near its end (a message\'s runbook URL) shows the change in the dry-run diff', () => {
+    const head = '[CRITICAL] Lead routing failure rate above 10%\nValue: {{value}} percent (alerts when > 10 over 15 min)\n';
+    const [c] = changedFields({ message: `${head}Runbook: https://wiki.example/rb/routing-failures.md` }, { message: `${head}Runbook: https://github.com/x/docs/runbooks/routing-failures.md` });
+    expect(c!.path).toBe('message');
+    expect(c!.from).toContain('github.com/x');
+    expect(c!.to).toContain('wiki.example/rb');
+    expect(c!.from.length).toBeLessThanOrEqual(80);
+    expect(c!.to.length).toBeLessThanOrEqual(80);
+    expect(changedFields({ message: 'short new' }, { message: 'short old' })).toEqual([{ path: 'message', from: '"short old"', to: '"short new"' }]);
+  });
+
   test('resolveSloRefs replaces placeholders deeply and refuses an unknown SLO name', () => {
     const ids = new Map([['availability', 'abc123']]);
     expect(resolveSloRefs({ q: 'burn_rate("$slo:availability")', w: [{ slo_id: '$slo:availability' }] }, ids)).toEqual({ q: 'burn_rate("abc123")', w: [{ slo_id: 'abc123' }] });
