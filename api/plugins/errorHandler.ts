@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../../lib/db/unavailable';
 import { ApiError, type FieldProblem } from '../errors';
 
 interface AjvError {
@@ -72,6 +73,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: { code: 'invalid_request', message: err.message } });
+    }
+    if (isDatabaseUnavailable(err)) {
+      // The database is down or refusing connections: nothing was written (every write is one transaction),
+      // so the same request can simply be sent again. Not a bug, so not a 500.
+      request.log.error({ err, event: 'api.database_unavailable' }, 'database unavailable');
+      return reply.status(503).header('retry-after', '5').send({ error: { code: 'database_unavailable', message: 'the database is unreachable; nothing was changed; retry the same request' } });
     }
     request.log.error({ err, event: 'api.unhandled_error' }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal_error', message: 'internal error; it has been logged' } });

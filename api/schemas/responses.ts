@@ -254,7 +254,7 @@ const ERROR_DESCRIPTIONS = {
   413: 'Body larger than 64 KiB',
   415: 'Content-Type is not application/json (or its charset is not UTF-8)',
   429: 'Over the rate limit; retry after the `retry-after` seconds',
-  503: 'A dependency is unavailable; retry the same request',
+  503: 'The database (Postgres) is unreachable: nothing was changed; retry the same request after `retry-after` seconds',
 } as const;
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
@@ -264,9 +264,9 @@ function errors(statuses: ErrorStatus[], descriptions: Partial<Record<ErrorStatu
 }
 
 /** What every authenticated route may answer before its handler runs. */
-const AUTHED: ErrorStatus[] = [401, 429];
+const AUTHED: ErrorStatus[] = [401, 429, 503];
 /** ...and a route that reads a JSON body (any POST/PUT/PATCH/DELETE: a body is parsed when one is sent). */
-const WITH_BODY: ErrorStatus[] = [400, 401, 413, 415, 429];
+const WITH_BODY: ErrorStatus[] = [400, 401, 413, 415, 429, 503];
 
 const SOURCE = [{ sourceApiKey: [] }];
 const ADMIN = [{ adminToken: [] }];
@@ -321,7 +321,7 @@ export const routeDocs = {
     response: {
       200: ref('RouteLeadResult', 'A repeat of this externalId (`repeated: true`), or a lead whose routing finished within `?wait`'),
       202: ref('LeadAccepted', 'Stored: it will be routed, whatever Temporal is doing at this moment'),
-      ...errors([...WITH_BODY, 503], { 503: 'The lead store (Postgres) is unreachable: nothing was stored; retry the same request. Never answered for load or a Temporal outage' }),
+      ...errors(WITH_BODY, { 503: 'The lead store (Postgres) is unreachable: nothing was stored; retry the same request. Never answered for load or a Temporal outage' }),
     },
   },
   getLead: {

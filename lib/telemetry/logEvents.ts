@@ -47,6 +47,7 @@ export const LOG_EVENTS = {
   'alerting.digest': { level: 'info', fields: ['date', 'result'], meaning: 'The daily expiration digest through Slack: sent, already_sent (a retry), no_channel or skipped_concurrent.' },
   'alerting.lock_event_failed': { level: 'warn', fields: ['kind', 'leadId', 'err'], meaning: 'A routing lock failure could not be recorded for the local alert evaluator; routing is unaffected.' },
   'maintenance.lead_retry': { level: 'info', fields: ['leadId', 'outcome'], meaning: 'An operator retried a lead through the admin API.' },
+  'api.database_unavailable': { level: 'error', fields: ['err'], meaning: 'A request answered 503: Postgres unreachable or refusing connections (by SQLSTATE / socket code only).' },
   'api.unhandled_error': { level: 'error', fields: ['err'], meaning: 'A request failed with a 500; database errors by SQLSTATE code only.' },
   'api.not_ready': { level: 'warn', fields: ['err'], meaning: '/ready found Postgres or Temporal unreachable.' },
   'api.stopping': { level: 'info', fields: ['signal'], meaning: 'The API is draining on SIGTERM/SIGINT.' },
