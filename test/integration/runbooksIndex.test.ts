@@ -40,6 +40,16 @@ test.each(ALERTS.map((a) => [a.id, a] as const))('alert %s is named in the runbo
   expect({ runbook: alert.runbook, title: text.includes(`*${alert.title}*`), id: text.includes(`\`${alert.id}\``) }).toEqual({ runbook: alert.runbook, title: true, id: true });
 });
 
+// On-call compares what a runbook query prints with the alert's number: a depth must be the alerts' and the
+// SLO's (lib/store/sloSignals.ts: due, unprocessed rows), not every unprocessed row (waits for tomorrow's cap
+// reset included), which reads as a backlog that is not there.
+test.each(files)('%s: a query that reports the retry queue depth counts due rows, as the alerts do', (file) => {
+  const blocks = fencedBlocks(fs.readFileSync(path.join(dir, file), 'utf8')).filter((b) => b.lang === 'sql');
+  const statements = blocks.flatMap((b) => b.code.split(';')).filter((q) => /\bAS\s+(retry_queue_depth|due|depth)\b/i.test(q));
+  const wrong = statements.filter((q) => !/next_retry_at\s*<=\s*now\(\)/i.test(q)).map((q) => q.trim().replace(/\s+/g, ' '));
+  expect(wrong).toEqual([]);
+});
+
 test('the block parser sees indented blocks and ignores fences quoted inside a line', () => {
   const md = 'Blocks (```sql, ```sh) run.\n\n1. Step:\n\n   ```sh\n   echo one\n     echo two\n   ```\n\n```text\nnot run\n```\n';
   expect(fencedBlocks(md)).toEqual([
