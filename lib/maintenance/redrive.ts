@@ -143,13 +143,20 @@ export async function retryFailedLead(deps: RedriveDeps, leadId: string): Promis
     const lead = await readLead(deps.db, leadId);
     if (!lead) return 'not_found';
     if (lead.status === 'routed' || lead.status === 'expired') return 'already_final';
-    if (lead.status === 'failed') {
+    const wasFailed = lead.status === 'failed';
+    if (wasFailed) {
       if (lead.pastTtl) return 'past_ttl';
       if (!(await resetFailedLead(deps.db, leadId))) continue; // changed meanwhile: look again
     }
     const outcome = await redriveKnownLead(deps, { ...lead, status: 'pending' });
     if (outcome === 'finished') continue; // decided between our read and the start: report what it became
     if (outcome === 'running') {
+      // A run still open on a lead that WAS failed is the run that failed it, returning right now: a signal
+      // would be lost (it does not loop back after its decision). Let it close, then start a new run.
+      if (wasFailed && (await waitForClose(deps, leadId, CLOSING_RUN_WAIT_MS))) {
+        await startRouteLead(deps.temporal, deps.taskQueue, { id: lead.id, sourceWorkspaceId: lead.sourceWorkspaceId }, 'allow');
+        return 'started';
+      }
       if (await signalRetryNow(deps, leadId)) return 'signalled';
       continue; // it closed between the describe and the signal: look at the lead again
     }
@@ -168,6 +175,16 @@ async function resetFailedLead(db: Db, leadId: string): Promise<boolean> {
     await trx('lead_routing_queue').where({ lead_id: leadId }).update({ counts_toward_max_attempts: false });
     return true;
   });
+}
+
+/** How long an operator's retry waits for the run that just failed a lead to close (it is returning). */
+const CLOSING_RUN_WAIT_MS = 10_000;
+
+/** Whether route-lead-<leadId>'s current run closed within `ms` (its result, success or failure, is ignored). */
+async function waitForClose(deps: RedriveDeps, leadId: string, ms: number): Promise<boolean> {
+  const handle = deps.temporal.workflow.getHandle(routeLeadWorkflowId(leadId));
+  await deps.temporal.withAbortSignal(AbortSignal.timeout(ms), () => handle.result()).catch(() => undefined);
+  return !(await isWorkflowRunning(deps.temporal, leadId));
 }
 
 /** False when the workflow is gone (closed between the caller's describe and this signal). */
