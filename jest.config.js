@@ -28,5 +28,18 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
     },
+    // Recording new workflow histories for the replay test: a tool on the real stack, not a test, so it
+    // exists only when asked for (RECORD_HISTORIES=v4 npx jest --selectProjects record).
+    ...(process.env.RECORD_HISTORIES
+      ? [{
+          displayName: 'record',
+          testMatch: ['<rootDir>/test/record/**/*.record.ts'],
+          transform,
+          transformIgnorePatterns,
+          testEnvironment: 'node',
+          globalSetup: '<rootDir>/test/support/globalSetup.ts',
+          globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+        }]
+      : []),
   ],
 };
