@@ -14,6 +14,9 @@
  *    a count averages per-interval counts (a rate), which does not mean "more than 10 in 5 minutes".
  *  - `routing.retry_queue.depth` is sent as a total series (no workspace_id tag) and one series per
  *    workspace; total alerts read `{!workspace_id:*}` so the per-workspace series are not added twice.
+ *  - Gauges of the SLO report (depth, stale locks) are one system-wide number computed from the database by
+ *    whichever worker ran the activity that minute: `max:` across hosts, never the spec's `sum:`, which adds
+ *    the series of two workers taking turns (Datadog interpolates each gauge series between its points).
  *  - Success rate counts success + duplicate as good (DESIGN §9), not the spec's raw success / total.
  *  - Ratios of counts are written so a count series with no point in the window (none of that result sent)
  *    cannot empty the expression: Datadog's arithmetic on a missing series has no value, so a numerator of
@@ -139,7 +142,7 @@ export const RETRY_QUEUE_BACKLOG_CRITICAL: ThresholdAlert = {
   comparator: '>',
   threshold: 500,
   unit: 'rows',
-  datadog: { type: 'query alert', query: 'avg(last_10m):sum:routing.retry_queue.depth{!workspace_id:*} > 500' },
+  datadog: { type: 'query alert', query: 'avg(last_10m):max:routing.retry_queue.depth{!workspace_id:*} > 500' },
   description: [
     'Impact: leads stuck in the retry loop; routing delayed. Expected: < 100.',
     'Check the retryQueueProcessor schedule runs, trigger it by hand if needed, and look for a recurring error in the failed attempts.',
@@ -193,7 +196,7 @@ export const STALE_LOCKS: ThresholdAlert = {
   comparator: '>',
   threshold: 10,
   unit: 'locks',
-  datadog: { type: 'query alert', query: 'avg(last_5m):sum:routing.stale_locks{*} > 10' },
+  datadog: { type: 'query alert', query: 'avg(last_5m):max:routing.stale_locks{*} > 10' },
   description: [
     'Stale locks mean workers crashed mid-routing, activities timed out, or database connections dropped. Expected: 0.',
     'The staleLockSweeper schedule releases them every minute; investigate if the count stays high.',
@@ -271,7 +274,7 @@ export const RETRY_QUEUE_DEPTH_HIGH: ThresholdAlert = {
   comparator: '>',
   threshold: 100,
   unit: 'rows',
-  datadog: { type: 'query alert', query: 'avg(last_5m):sum:routing.retry_queue.depth{!workspace_id:*} > 100' },
+  datadog: { type: 'query alert', query: 'avg(last_5m):max:routing.retry_queue.depth{!workspace_id:*} > 100' },
   description: [
     'The retry queue SLO (depth < 100) is breached; the critical page is at 500.',
     'Check which workspaces hold the due rows and whether the retryQueueProcessor schedule keeps up.',
@@ -291,7 +294,7 @@ export const RETRY_QUEUE_WORKSPACE_DEPTH_HIGH: ThresholdAlert = {
   threshold: 50,
   unit: 'rows',
   groupBy: 'workspace_id',
-  datadog: { type: 'query alert', query: 'avg(last_5m):sum:routing.retry_queue.depth{workspace_id:*} by {workspace_id} > 50' },
+  datadog: { type: 'query alert', query: 'avg(last_5m):max:routing.retry_queue.depth{workspace_id:*} by {workspace_id} > 50' },
   description: [
     'One source workspace has more than 50 due retries: its buyers or rules are likely failing.',
     'Check that workspace\'s failed attempts and its buyers\' delivery errors.',

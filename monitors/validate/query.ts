@@ -71,6 +71,9 @@ export function checkMetricTerm(term: string, where: string): string[] {
     for (const k of tagKeys) if (!allowed.includes(k)) problems.push(`${where}: tag "${k}" is not a tag of ${metric} (catalog: ${def.tags.join(', ') || 'none'})`);
     if (PERCENTILES.includes(agg) && def.type !== 'distribution') problems.push(`${where}: ${agg} on ${metric}, which is a ${def.type}, not a distribution`);
     if (fns.includes('.as_count()') && def.type !== 'count') problems.push(`${where}: .as_count() on ${metric}, which is a ${def.type}`);
+    // Every catalogued gauge is one whole value per sender (a database-wide count from whichever worker ran
+    // the activity, a process's pool): summed across hosts it counts that value once per reporting host.
+    if (agg === 'sum' && def.type === 'gauge') problems.push(`${where}: sum: on the gauge ${metric} adds up the series of every host that sent it; use max: or avg:`);
   }
   return problems;
 }

@@ -172,6 +172,14 @@ describe('query helpers', () => {
       'sum:a{*}.as_count()', 'sum:a{*}.as_count()', 'sum:b{!c:*}.as_count()',
     ]);
   });
+  test('sum: on a gauge is refused (a system-wide gauge would count once per worker that sent it)', () => {
+    expect(checkMetricQuery('max:routing.retry_queue.depth{!workspace_id:*}', 'q')).toEqual([]);
+    expect(checkMetricQuery('sum:routing.retry_queue.depth{!workspace_id:*}', 'q').join('\n')).toMatch(/sum: on the gauge routing\.retry_queue\.depth/);
+    expect(checkMetricQuery('sum:routing.stale_locks{*}', 'q')).toHaveLength(1);
+    expect(checkMetricQuery('sum:routing.leads_routed{*}.as_count()', 'q')).toEqual([]);
+    const broken = problemsWith((_d, _s, ms) => { const m = ms.find((x) => x.alertId === 'stale_locks')!; m.body.query = String(m.body.query).replace('max:', 'sum:'); });
+    expect(broken.join('\n')).toMatch(/Stale routing locks above 10.*sum: on the gauge routing\.stale_locks/);
+  });
   test('default_zero() around a term is accepted and its inner term still checked', () => {
     expect(checkMetricQuery('100 - sum:routing.lock.failed{*}.as_count() / (default_zero(sum:routing.lock.acquired{*}.as_count()) + sum:routing.lock.failed{*}.as_count())', 'q')).toEqual([]);
     expect(checkMetricQuery('default_zero(sum:routing.lock.nope{*}.as_count())', 'q').join('\n')).toMatch(/routing\.lock\.nope" is not in lib\/telemetry\/catalog\.ts/);
@@ -212,7 +220,7 @@ describe('Datadog monitors generated from the alert definitions', () => {
 
   test('warnings go to Slack and re-notify at the same interval; a grouped definition is a multi-alert naming the workspace', () => {
     const m = monitorOf(monitors, RETRY_QUEUE_WORKSPACE_DEPTH_HIGH.id).body;
-    expect(m.query).toBe('avg(last_5m):sum:routing.retry_queue.depth{workspace_id:*} by {workspace_id} > 50');
+    expect(m.query).toBe('avg(last_5m):max:routing.retry_queue.depth{workspace_id:*} by {workspace_id} > 50');
     expect(m.options).toEqual({ thresholds: { critical: 50 }, notify_no_data: false, include_tags: true, renotify_interval: 60 });
     expect(m.priority).toBe(3);
     expect(String(m.message)).toContain('Workspace: {{workspace_id.name}}');

@@ -106,7 +106,7 @@ describe('monitors:sync against the fake Datadog API', () => {
     expect(fake.monitors.get(Number(staleId))).toMatchObject({ query: stale.query, options: { thresholds: { critical: 12 } } });
     const updated = report.items.filter((i) => i.action === 'update');
     expect(updated.map((i) => [i.name, i.changes.map((c) => `${c.path}: ${c.from} -> ${c.to}`)])).toEqual([[stale.name, [
-      'query: "avg(last_5m):sum:routing.stale_locks{*} > 10" -> "avg(last_5m):sum:routing.stale_locks{*} > 12"',
+      'query: "avg(last_5m):max:routing.stale_locks{*} > 10" -> "avg(last_5m):max:routing.stale_locks{*} > 12"',
       'options.thresholds.critical: 10 -> 12',
     ]]]);
   });
