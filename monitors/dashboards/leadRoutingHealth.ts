@@ -20,7 +20,9 @@ export const leadRoutingHealth: DashboardJson = dashboard(
     }),
     queryValue('Lock Acquisition Rate (%)', ['sum:routing.lock.acquired{*}.as_count()', 'sum:routing.lock.failed{*}.as_count()'], {
       aggregator: 'sum',
-      formula: 'q1 / (q1 + q2) * 100',
+      // default_zero: with no contention routing.lock.failed sends nothing, and q1 / (q1 + q2) would show
+      // "no data" on a healthy system (and, with every lock held, on the worst one). As the alert's query.
+      formula: '100 - default_zero(q2) / (default_zero(q1) + default_zero(q2)) * 100',
       precision: 2,
       custom_unit: '%',
       conditional_formats: alertFormats(A.lockSuccessRate),

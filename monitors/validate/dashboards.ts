@@ -8,6 +8,9 @@ import { alertColourRules } from '../dashboards/thresholds';
 import { MANAGED_BY_TAG, sloRef } from '../dashboards/widgets';
 import { checkMetricQuery, deserializeProblems, isObj, type Obj } from './query';
 
+/** Datadog formula functions the dashboards use (docs: Functions, Interpolation). */
+const FORMULA_FUNCTIONS = new Set(['default_zero']);
+
 /**
  * A red or yellow conditional format must colour exactly what an alert fires on (or an SLO breach): the same
  * comparator and number as one of alertColourRules(), so the dashboard and the pager never disagree.
@@ -56,7 +59,9 @@ function checkWidget(def: Obj, where: string, sloNames: readonly string[]): stri
       problems.push(...checkColours(r.conditional_formats, w));
       formulas.forEach((f: unknown, j) => {
         if (!isObj(f) || typeof f.formula !== 'string') { problems.push(`${w} formula ${j}: needs a formula string`); return; }
-        for (const ref of f.formula.match(/[a-z_][a-z0-9_]*/gi) ?? []) {
+        // Identifiers are query names, or a formula function applied with `(` (default_zero: a missing series counts 0).
+        for (const [, ref = '', call] of f.formula.matchAll(/([a-z_][a-z0-9_]*)\s*(\()?/gi)) {
+          if (call && FORMULA_FUNCTIONS.has(ref)) continue;
           if (!names.has(ref)) problems.push(`${w} formula "${f.formula}": ${ref} is not a query of this request`);
         }
       });

@@ -14,6 +14,7 @@
 import { LOCK_SUCCESS_RATE_LOW, ROUTING_FAILURE_SPIKE, ROUTING_SUCCESS_RATE_LOW, DUPLICATE_RATE_HIGH, type ThresholdAlert } from '../../monitors/alerts/definitions';
 import { MONITOR_QUERY } from '../../monitors/validate/slos';
 import { breaches } from '../../lib/alerting/signals';
+import { leadRoutingHealth } from '../../monitors/dashboards/leadRoutingHealth';
 
 /** Events in one alert window. */
 interface Window { success: number; duplicate: number; failed: number; lockAcquired: number; lockHeld: number }
@@ -88,4 +89,22 @@ describe.each([ROUTING_FAILURE_SPIKE, ROUTING_SUCCESS_RATE_LOW, DUPLICATE_RATE_H
       expect(Number.isNaN(dd) || !breaches(alert, dd)).toBe(true);
     }
   });
+});
+
+/** A formula over q1, q2 … as a formulas-and-queries widget computes it: a query without data is NaN, default_zero(qN) 0. */
+function formulaValue(formula: string, values: Array<number | undefined>): number {
+  const js = formula
+    .replace(/default_zero\(q(\d+)\)/g, (_m, i: string) => String(values[Number(i) - 1] ?? 0))
+    .replace(/q(\d+)/g, (_m, i: string) => String(values[Number(i) - 1] ?? NaN));
+  if (!/^[\d\s.+\-*/()NaN]+$/.test(js)) throw new Error(`could not reduce "${formula}" to arithmetic: ${js}`);
+  const v = Function(`"use strict"; return (${js});`)() as number;
+  return Number.isFinite(v) ? v : NaN;
+}
+
+test.each(WINDOWS)('Lead Routing Health "Lock Acquisition Rate (%)" shows the lock success rate, also with a series missing (%s)', (_name, w) => {
+  const widget = leadRoutingHealth.widgets.map((x) => x.definition as { title?: string; requests?: Array<{ queries: Array<{ query: string }>; formulas: Array<{ formula: string }> }> })
+    .find((d) => d.title === 'Lock Acquisition Rate (%)')!;
+  const request = widget.requests![0]!;
+  const values = request.queries.map((q) => seriesValue(q.query, w));
+  expect(formulaValue(request.formulas[0]!.formula, values)).toBeCloseTo(localValue(LOCK_SUCCESS_RATE_LOW, w)!, 6);
 });

@@ -154,6 +154,16 @@ describe('monitors:validate fails on broken copies', () => {
     expect(problems).toMatch(/p95 on routing\.leads_routed, which is a count/);
   });
 
+  test('a formula may call default_zero(), but no other name: an unknown function or a bare default_zero is refused', () => {
+    const problems = problemsWith((ds) => {
+      const health = byTitle(ds, 'Lead Routing Health');
+      (widgetDef(health, 4).requests![0] as unknown as { formulas: { formula: string }[] }).formulas[0]!.formula = 'fill_zero(q2) / (default_zero(q1) + default_zero) * 100';
+    }).join('\n');
+    expect(problems).toMatch(/fill_zero is not a query of this request/);
+    expect(problems).toMatch(/default_zero is not a query of this request/);
+    expect(problems).not.toMatch(/default_zero\(q1\)[^\n]*q1 is not/);
+  });
+
   test('a tag the catalog does not give the metric', () => {
     expect(checkMetricQuery('sum:routing.lock.failed{*} by {workspace_id}.as_count()', 'w')).toEqual([
       expect.stringMatching(/tag "workspace_id" is not a tag of routing\.lock\.failed/),
