@@ -137,7 +137,11 @@ describe('payloads', () => {
 
   test('Slack: text fallback with everything, blocks with the summary and the runbook link (mrkdwn escaped)', () => {
     const p = slackPayload({ dedupKey: 'x', action: 'trigger', severity: 'critical', message: { ...message, lines: ['a < b & c', `Runbook: ${BASE}/x.md`] } });
-    expect(p.text).toBe(`${message.summary}\na < b & c\nRunbook: ${BASE}/x.md`);
+    expect(p.text).toBe(`${message.summary}\na &lt; b &amp; c\nRunbook: ${BASE}/x.md`);
+    // A digest line naming a workspace called "<!channel>" must not ping the channel from the fallback text.
+    const digest = slackPayload({ dedupKey: 'x', action: 'trigger', severity: 'info', message: { ...message, lines: ['- <!channel> (ws-1): 3'] } });
+    expect(digest.text).not.toContain('<!channel>');
+    expect(JSON.stringify(digest.blocks)).not.toContain('<!channel>');
     expect(JSON.stringify(p.blocks)).toContain('a &lt; b &amp; c');
     expect(JSON.stringify(p.blocks)).toContain(`<${message.runbookUrl}|Runbook>`);
   });

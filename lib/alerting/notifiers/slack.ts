@@ -3,13 +3,15 @@ import type { Notifier, OutgoingAlert } from './types';
 
 /**
  * The Slack incoming-webhook body of an alert: `text` (the fallback shown in notifications: summary and
- * body) and Block Kit `blocks` (the summary as a header line, the body, the runbook link).
+ * body, mrkdwn-escaped) and Block Kit `blocks` (the summary as a header line, the body, the runbook link).
  * https://api.slack.com/messaging/webhooks
  */
 export function slackPayload({ message }: OutgoingAlert): { text: string; blocks: unknown[] } {
   const body = message.lines.filter((l) => !l.startsWith('Runbook: ')).join('\n');
   return {
-    text: [message.summary, ...message.lines].join('\n'),
+    // Escaped too: Slack parses the fallback text (shown in notifications) as mrkdwn, so a raw `<` … `>` in a
+    // value or a workspace name of the digest would become a link or a mention such as <!channel>.
+    text: escapeMrkdwn([message.summary, ...message.lines].join('\n')),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(message.summary)}*` } },
       { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(body).slice(0, 3000) } },
