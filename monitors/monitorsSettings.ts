@@ -7,7 +7,7 @@
  *  - DATADOG_NOTIFY_CRITICAL / _WARNING / _INFO: the Datadog notification handles each severity's monitor
  *    message ends with, separated by spaces; each must start with `@` (Datadog's mention syntax:
  *    @pagerduty-<service>, @slack-<channel>, @<email>, @webhook-<name>).
- *  - ALERT_RENOTIFY_MINUTES: minutes before a still-firing CRITICAL monitor notifies again (default 60).
+ *  - ALERT_RENOTIFY_MINUTES: minutes before a still-firing monitor, of any severity, notifies again (default 60).
  *  - RUNBOOK_BASE_URL: where runbooks are served (monitors/runbooks.ts); every message links its runbook.
  */
 import { DEFAULT_RUNBOOK_BASE_URL, runbookUrl, RUNBOOKS } from './runbooks';
