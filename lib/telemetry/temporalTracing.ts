@@ -119,7 +119,8 @@ function traced<I extends { readonly headers: Headers; readonly workflowType: st
       ...leadTags,
     },
   });
-  if (active && !parent) (span as { addLink?(context: unknown): void }).addLink?.(active.context());
+  // dd-trace 6 takes `{ context }` only (the bare-context form of v5 throws a TypeError there).
+  if (active && !parent) span.addLink({ context: active.context() });
   const carrier: Record<string, string> = {};
   tracer.inject(span, 'text_map', carrier);
   const headers = { ...input.headers, [TRACE_HEADER]: encodeHeader({ carrier, tags: leadTags }) };
