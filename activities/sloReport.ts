@@ -17,6 +17,7 @@ export function makeSloReportActivities({ db, config, metrics }: ActivityDeps) {
   return {
     async reportSlos(): Promise<SloReport> {
       const report = buildSloReport(await readSloSignals(db, { at: new Date(), staleSeconds: config.ROUTING_LOCK_STALE_SECONDS }));
+      const drained = await workspacesDrainedSince(db, report);
       await db('slo_snapshots').insert({
         computed_at: report.at,
         availability_30d: report.availability.percent30d,
@@ -35,8 +36,18 @@ export function makeSloReportActivities({ db, config, metrics }: ActivityDeps) {
       for (const [workspaceId, depth] of Object.entries(report.retryQueue.byWorkspace)) {
         metrics.gauge('routing.retry_queue.depth', depth, { workspace_id: workspaceId });
       }
+      // A workspace whose queue drained since the last report gets one 0: without it its series just stops,
+      // and a Datadog multi-alert group with no data stays in ALERT while the local evaluator resolves.
+      for (const workspaceId of drained) metrics.gauge('routing.retry_queue.depth', 0, { workspace_id: workspaceId });
       metrics.gauge('routing.stale_locks', report.staleLocks);
       return report;
     },
   };
+}
+
+/** Workspaces with a due retry-queue depth in the previous snapshot and none in `report`. */
+async function workspacesDrainedSince(db: ActivityDeps['db'], report: SloReport): Promise<string[]> {
+  const previous = await db('slo_snapshots').select('report').where('computed_at', '<', report.at).orderBy('computed_at', 'desc').first();
+  const before = Object.keys((previous?.report as SloReport | undefined)?.retryQueue.byWorkspace ?? {});
+  return before.filter((workspaceId) => !(workspaceId in report.retryQueue.byWorkspace));
 }
