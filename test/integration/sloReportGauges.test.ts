@@ -17,7 +17,10 @@ let db: Db;
 const gauges: Array<{ name: string; value: number; workspace?: string }> = [];
 const recorder: Metrics = {
   increment: () => undefined,
-  gauge: (name, value, tags) => void gauges.push({ name, value, ...(tags?.workspace_id ? { workspace: tags.workspace_id } : {}) }),
+  gauge: (name, value, tags) => {
+    const workspace = (tags as Record<string, string | undefined> | undefined)?.workspace_id;
+    gauges.push({ name, value, ...(workspace ? { workspace } : {}) });
+  },
   distribution: () => undefined,
   close: async () => undefined,
 };
