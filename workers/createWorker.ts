@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../lib/config';
 import { tracingActivityInterceptor } from '../lib/telemetry/temporalTracing';
+import { workflowSource } from './workflowSource';
 
 type SlotSettings = Pick<Config, 'ADMISSION_MAX_IN_FLIGHT' | 'WORKER_WORKFLOW_TASK_SLOTS' | 'WORKER_LOCAL_ACTIVITY_SLOTS'>;
 
@@ -44,16 +45,16 @@ export function workerSlots(config: Partial<SlotSettings>) {
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
-  const workflowSource = opts.workflowBundle
-    ? { workflowBundle: opts.workflowBundle }
-    : { workflowsPath: require.resolve('../workflows') };
+  // A bundle passed in (tests), the one `npm run build` wrote (dist/), or the source bundled now (tsx).
+  const source = opts.workflowBundle ? { workflowBundle: opts.workflowBundle, prebuilt: true as const } : workflowSource(__dirname);
+  const workflowCode = source.prebuilt ? { workflowBundle: source.workflowBundle } : { workflowsPath: source.workflowsPath };
   // Activities are plain functions; the cast keeps WorkerOptions happy with the test wrapper's type.
   const wrap = opts.wrapActivities ?? ((a) => a);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...workflowSource,
+    ...workflowCode,
     activities: wrap(createActivities({ db: opts.db, config: opts.config, log: opts.log, metrics: opts.metrics, temporal: opts.temporal })) as WorkerOptions['activities'],
     // Let in-flight activities finish on SIGTERM before the process exits (compose gives 60 s).
     shutdownGraceTime: '30 s',
@@ -61,7 +62,8 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     // One trace per lead: the workflow copies the start's trace header onto its activities, which open
     // their spans under it (lib/telemetry/temporalTracing.ts).
     interceptors: {
-      ...(opts.workflowBundle ? {} : { workflowModules: [require.resolve('../workflows/interceptors')] }),
+      // A bundle already contains the workflow interceptors (bundled with workflowInterceptorModules).
+      ...(source.prebuilt ? {} : { workflowModules: [require.resolve('../workflows/interceptors')] }),
       activity: [tracingActivityInterceptor],
     },
   });
