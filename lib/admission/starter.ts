@@ -83,7 +83,12 @@ export function startStarter(admission: Admission, opts: StarterOptions): Starte
     const claimed = await claimBatch(admission.db, admission.limits, limit);
     if (claimed.length === 0) return !probing && (await hasBacklog(admission.db)) ? 'waiting' : 'idle';
     const started = await mapLimit(claimed, limit, (lead) => admission.startClaimed(lead, 'starter'));
-    return claimed.length === limit && started.every(Boolean) ? 'again' : 'idle';
+    if (!started.every(Boolean)) return 'idle';
+    if (claimed.length === limit) return 'again';
+    // Fewer than asked for: either the backlog is empty, or the room ran out with leads still waiting. The
+    // latter is the steady state while a backlog drains; sleeping the full poll interval there left freed
+    // slots empty (a burst followed by silence drained at one pass per ADMISSION_POLL_MS, no wake-up comes).
+    return (await hasBacklog(admission.db)) ? 'waiting' : 'idle';
   };
 
   const running = (async () => {
