@@ -130,6 +130,9 @@ Route a lead (waits up to 5 s for the decision):
     -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
     -d '${JSON.stringify(lead)}'
 
+For the runbooks' commands (docs/runbooks/README.md, "Before you start"):
+  export API=${apiUrl} ADMIN_TOKEN=${adminToken} DATABASE_URL=${databaseUrl} TEMPORAL_ADDRESS=${temporalAddress}
+
 ${smoke ? 'Smoke test: routing 10 leads, then stopping.' : 'Press Ctrl-C to stop.'}`);
 
   if (smoke) await shutdown(await smokeTest(apiUrl, key));

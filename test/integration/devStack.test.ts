@@ -43,6 +43,9 @@ test('the dev stack starts from nothing, routes demo leads, stops, and a second 
     const key = /Bearer (lr_live_\S+)'/.exec(first.output)?.[1];
     expect(token).toBeDefined();
     expect(key).toBeDefined();
+    // The variables the runbooks' commands read, ready to paste.
+    expect(first.output).toContain(`export API=http://localhost:`);
+    expect(first.output).toMatch(new RegExp(`ADMIN_TOKEN=${token} DATABASE_URL=postgres://\\S+/lead_router TEMPORAL_ADDRESS=\\S+:\\d+`));
 
     const second = await runDevSmoke(dataDir);
     expect({ code: second.code, tail: second.code === 0 ? '' : second.output.slice(-3000) }).toEqual({ code: 0, tail: '' });
