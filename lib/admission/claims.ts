@@ -55,10 +55,17 @@ export async function releaseClaim(db: Db, leadId: string): Promise<void> {
   await db('leads').where({ id: leadId, routing_status: 'pending' }).update({ admitted_at: null });
 }
 
+/**
+ * The backlog as the claims see it: a lead past its TTL is never claimed (the daily lead-expiry job marks it
+ * expired), so counting it kept the starter polling at its busy interval and the backlog gauges reporting a
+ * wait that grew for up to a day.
+ */
+const WAITING = `admitted_at IS NULL AND routing_status = 'pending' AND expires_at > now()`;
+
 /** Whether any lead waits in the backlog: one probe of the partial index leads_admission_backlog. */
 export async function hasBacklog(db: Db): Promise<boolean> {
   const { rows } = await db.raw<{ rows: Array<{ waiting: boolean }> }>(
-    `SELECT EXISTS (SELECT 1 FROM leads WHERE admitted_at IS NULL AND routing_status = 'pending') AS waiting`,
+    `SELECT EXISTS (SELECT 1 FROM leads WHERE ${WAITING}) AS waiting`,
   );
   return rows[0]!.waiting;
 }
@@ -73,8 +80,8 @@ export interface AdmissionSnapshot {
 /** One read over the two partial indexes of migration 0011; the in-flight condition is the claim's. */
 export async function admissionSnapshot(db: Db, limits: Pick<AdmissionLimits, 'inFlightSeconds'>): Promise<AdmissionSnapshot> {
   const { rows } = await db.raw<{ rows: Array<{ backlog: string; oldest: number | null; in_flight: string }> }>(
-    `SELECT (SELECT count(*) FROM leads WHERE admitted_at IS NULL AND routing_status = 'pending') AS backlog,
-            (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM leads WHERE admitted_at IS NULL AND routing_status = 'pending') AS oldest,
+    `SELECT (SELECT count(*) FROM leads WHERE ${WAITING}) AS backlog,
+            (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM leads WHERE ${WAITING}) AS oldest,
             (SELECT count(*) FROM leads l
               WHERE l.admitted_at IS NOT NULL AND l.routing_status IN ('pending', 'routing')
                 AND l.admitted_at > now() - make_interval(secs => ?)
