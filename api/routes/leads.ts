@@ -40,7 +40,7 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
         // Also on a repeat: a lead still in the backlog is offered the fast path again (claimed only once).
         // Without ?wait= the start need not be on the partner's clock: claimed, then started in the background.
         const deadline = request.query.wait ? AbortSignal.timeout(request.query.wait) : undefined; // the start counts too
-        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id }, { awaitStart: Boolean(deadline) });
+        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id }, { awaitStart: Boolean(deadline), signal: deadline });
         if (deadline) {
           // Wait for the outcome, at most `wait` ms (the long poll is cancelled then, so a lead that waits
           // hours for a retry leaves nothing running); answer from Postgres either way. A queued lead is
@@ -49,6 +49,7 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
           const handle =
             admitted.kind === 'started' ? admitted.handle
             : admitted.kind === 'queued' ? await admission.whenStarted(lead.id, deadline)
+            : admitted.kind === 'starting' ? undefined // the deadline passed during the start
             : temporal.workflow.getHandle(routeLeadWorkflowId(lead.id));
           if (handle) await temporal.withAbortSignal(deadline, () => handle.result()).catch(() => undefined);
           current = (await getLeadState(db, lead.id)) ?? lead;

@@ -97,12 +97,15 @@ export class Admission {
    * and wake the starter. Never throws for Temporal (a failed start puts the lead back in the backlog);
    * a Postgres error is thrown (the caller answers 503: Postgres itself is down).
    *
+   * `signal` (with awaitStart, behind a starter loop): once it aborts, stop waiting for the start (it goes on in
+   * the background) and return `starting`, so a `?wait=` deadline shorter than the start's timeout holds.
+   *
    * `awaitStart: false` (a request that does not wait for the outcome, behind a starter loop): returns once
    * the lead is claimed and starts it in the background, so the start's round trip is not on the partner's
    * clock. A process that dies in between leaves an admitted lead without a workflow: the retry-queue
    * processor's orphan pass re-drives it. Without a bound (no starter loop) the start is always awaited.
    */
-  async admitNow(lead: ClaimedLead, { awaitStart = true }: { awaitStart?: boolean } = {}): Promise<AdmitOutcome> {
+  async admitNow(lead: ClaimedLead, { awaitStart = true, signal }: { awaitStart?: boolean; signal?: AbortSignal } = {}): Promise<AdmitOutcome> {
     const bounded = this.opts.bounded ?? true;
     if (bounded && this.temporalUnavailable) {
       return { kind: 'queued', reason: 'temporal_unavailable' };
@@ -115,13 +118,34 @@ export class Admission {
       return { kind: 'queued', reason: claim };
     }
     if (!awaitStart && bounded) {
-      const start = this.startClaimed(lead, 'request').then(() => undefined);
-      this.background.add(start);
-      void start.finally(() => this.background.delete(start));
+      this.inBackground(this.startClaimed(lead, 'request'));
       return { kind: 'starting' };
     }
-    const handle = await this.startClaimed(lead, 'request');
+    const starting = this.startClaimed(lead, 'request');
+    if (signal && bounded) {
+      // The caller's deadline (?wait=) bounds the wait, not the start: a start slower than the deadline (Temporal
+      // hung: up to startTimeoutMs) carries on in the background, and the request answers at its deadline.
+      const aborted = Symbol('aborted');
+      const onAbort = new Promise<typeof aborted>((resolve) => {
+        if (signal.aborted) resolve(aborted);
+        signal.addEventListener('abort', () => resolve(aborted), { once: true });
+      });
+      const first = await Promise.race([starting, onAbort]);
+      if (first === aborted) {
+        this.inBackground(starting);
+        return { kind: 'starting' };
+      }
+      return first ? { kind: 'started', handle: first } : { kind: 'queued', reason: 'start_failed' };
+    }
+    const handle = await starting;
     return handle ? { kind: 'started', handle } : { kind: 'queued', reason: 'start_failed' };
+  }
+
+  /** Tracks a start that outlives its request, so idle() (a clean shutdown) waits for it. */
+  private inBackground(start: Promise<unknown>): void {
+    const settled = start.then(() => undefined);
+    this.background.add(settled);
+    void settled.finally(() => this.background.delete(settled));
   }
 
   /** Resolves when the starts begun in the background (admitNow with awaitStart false) have settled. */
