@@ -26,7 +26,7 @@ const placeholders = (resolve: (setting: string | undefined) => { entries: strin
       return resolved.entries;
     });
 
-const configSchema = z.object({
+const configObject = z.object({
   DATABASE_URL: z
     .string({ message: 'is required (postgres://user:pass@host:port/db)' })
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
@@ -112,9 +112,9 @@ const configSchema = z.object({
    * as room frees. 32: the dev server on 2 cores peaks at 20-40 workflows in flight (issue 10: 103/s with 20
    * in flight, 63/s with 200).
    */
-  ADMISSION_MAX_IN_FLIGHT: positiveInt(32),
+  ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
   /** An admitted lead stops counting as in flight after this long (a stuck or lost workflow never closes admission). */
-  ADMISSION_IN_FLIGHT_SECONDS: positiveInt(60),
+  ADMISSION_IN_FLIGHT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** How often the starter loop looks at an empty backlog (ms); five times as often while leads wait for room. */
   ADMISSION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** The longest a workflow start may take before the lead goes back to the backlog (ms). */
@@ -128,6 +128,20 @@ const configSchema = z.object({
    */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
+});
+
+/** The delivery's local-activity timeout is DELIVERY_TIMEOUT_MS plus this margin (workflows/routeLead.ts). */
+const DELIVERY_MARGIN_MS = 5_000;
+
+const configSchema = configObject.superRefine((c, ctx) => {
+  // A lead still delivering must still count as in flight, or more than ADMISSION_MAX_IN_FLIGHT run at once.
+  if (c.ADMISSION_IN_FLIGHT_SECONDS * 1000 <= c.DELIVERY_TIMEOUT_MS + DELIVERY_MARGIN_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ADMISSION_IN_FLIGHT_SECONDS'],
+      message: `must be longer than a delivery can take (DELIVERY_TIMEOUT_MS ${c.DELIVERY_TIMEOUT_MS} ms + ${DELIVERY_MARGIN_MS} ms), so a lead still at its buyer counts as in flight`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -155,5 +169,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Just the database settings, for tools such as the migrator that need nothing else. */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
-  return parse(configSchema.pick({ DATABASE_URL: true, DATABASE_POOL_MAX: true }), env);
+  return parse(configObject.pick({ DATABASE_URL: true, DATABASE_POOL_MAX: true }), env);
 }

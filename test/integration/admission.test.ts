@@ -28,7 +28,7 @@ let starter: Starter;
 let target: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack({ ADMISSION_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT), DELIVERY_TIMEOUT_MS: '60000' });
+  stack = await startTestStack({ ADMISSION_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT), DELIVERY_TIMEOUT_MS: '60000', ADMISSION_IN_FLIGHT_SECONDS: '120' });
   buyer = await startBuyerServer();
   await stack.startWorker();
   target = await createWorkspace(stack, { name: 'Buyer', kind: 'partner', deliveryUrl: buyer.url('/buyer') });

@@ -46,7 +46,7 @@ describe('Postgres restarts while a lead is in flight', () => {
     const db = createDb(pg.url('lead_router'), { poolMax: 2 });
     await migrateLatest(db).finally(() => db.destroy());
     // The held buyer answers when the test says; a delivery timeout must not overtake it on a slow machine.
-    stack = await startTestStack({ DATABASE_URL: pg.url('lead_router'), DELIVERY_TIMEOUT_MS: '60000' });
+    stack = await startTestStack({ DATABASE_URL: pg.url('lead_router'), DELIVERY_TIMEOUT_MS: '60000', ADMISSION_IN_FLIGHT_SECONDS: '120' });
     buyer = await startBuyerServer();
     // Record completeRouting's failures: the test must see the outage reach it, not just survive a restart.
     await stack.startWorker({
@@ -107,7 +107,7 @@ describe('the Temporal server restarts while a lead is in flight', () => {
   beforeAll(async () => {
     port = await freePort();
     temporal = await startTemporalDevServer({ port, dbFile, logFile });
-    stack = await startTestStack({ TEMPORAL_ADDRESS: temporal.address, DELIVERY_TIMEOUT_MS: '60000' });
+    stack = await startTestStack({ TEMPORAL_ADDRESS: temporal.address, DELIVERY_TIMEOUT_MS: '60000', ADMISSION_IN_FLIGHT_SECONDS: '120' });
     buyer = await startBuyerServer();
     await stack.startWorker();
   });

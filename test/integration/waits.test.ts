@@ -19,7 +19,7 @@ let target: { id: string };
 
 beforeAll(async () => {
   // The held buyer answers when the test says; a delivery timeout must not overtake it on a slow machine.
-  stack = await startTestStack({ DELIVERY_TIMEOUT_MS: '60000', ROUTING_MAX_ATTEMPTS: '3' });
+  stack = await startTestStack({ DELIVERY_TIMEOUT_MS: '60000', ADMISSION_IN_FLIGHT_SECONDS: '120', ROUTING_MAX_ATTEMPTS: '3' });
   buyer = await startBuyerServer();
   await stack.startWorker();
   partnerA = await createWorkspace(stack, { name: 'Partner A', kind: 'source' });

@@ -176,6 +176,11 @@ describe('loadConfig: bad values name the variable', () => {
     ['ADMISSION_MAX_IN_FLIGHT zero', { ...VALID, ADMISSION_MAX_IN_FLIGHT: '0' }, 'ADMISSION_MAX_IN_FLIGHT'],
     ['ADMISSION_MAX_IN_FLIGHT not a number', { ...VALID, ADMISSION_MAX_IN_FLIGHT: 'lots' }, 'ADMISSION_MAX_IN_FLIGHT'],
     ['ADMISSION_POLL_MS below 10', { ...VALID, ADMISSION_POLL_MS: '5' }, 'ADMISSION_POLL_MS'],
+    // Found by review: 3e9 passed and overflowed the claim's ::integer cast; 1e12 s made every claim's timestamp out of range.
+    ['ADMISSION_MAX_IN_FLIGHT above 10,000', { ...VALID, ADMISSION_MAX_IN_FLIGHT: '3000000000' }, 'ADMISSION_MAX_IN_FLIGHT'],
+    ['ADMISSION_IN_FLIGHT_SECONDS above a day', { ...VALID, ADMISSION_IN_FLIGHT_SECONDS: '1000000000000' }, 'ADMISSION_IN_FLIGHT_SECONDS'],
+    // A lead at a slow buyer would stop counting as in flight while still delivering.
+    ['ADMISSION_IN_FLIGHT_SECONDS not above the delivery timeout', { ...VALID, DELIVERY_TIMEOUT_MS: '120000', ADMISSION_IN_FLIGHT_SECONDS: '60' }, 'ADMISSION_IN_FLIGHT_SECONDS'],
     ['ADMISSION_STARTER maybe', { ...VALID, ADMISSION_STARTER: 'maybe' }, 'ADMISSION_STARTER'],
     ['WORKER_WORKFLOW_TASK_SLOTS below 2', { ...VALID, WORKER_WORKFLOW_TASK_SLOTS: '1' }, 'WORKER_WORKFLOW_TASK_SLOTS'],
     ['TEMPORAL_TLS on', { ...VALID, TEMPORAL_TLS: 'on' }, 'TEMPORAL_TLS'],
