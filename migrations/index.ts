@@ -10,6 +10,7 @@ import * as m0008 from './0008_slo_snapshots';
 import * as m0009 from './0009_lock_timeout';
 import * as m0010 from './0010_alerting';
 import * as m0011 from './0011_admission';
+import * as m0012 from './0012_admission_fair_share';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -27,4 +28,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0009_lock_timeout', m0009],
   ['0010_alerting', m0010],
   ['0011_admission', m0011],
+  ['0012_admission_fair_share', m0012],
 ];

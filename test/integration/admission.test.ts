@@ -28,7 +28,8 @@ let starter: Starter;
 let target: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack({ ADMISSION_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT), DELIVERY_TIMEOUT_MS: '60000', ADMISSION_IN_FLIGHT_SECONDS: '120' });
+  // Held buyers answer within seconds; 50 s keeps the delivery (+ 5 s) inside the default 60 s in-flight window.
+  stack = await startTestStack({ ADMISSION_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT), DELIVERY_TIMEOUT_MS: '50000' });
   buyer = await startBuyerServer();
   await stack.startWorker();
   target = await createWorkspace(stack, { name: 'Buyer', kind: 'partner', deliveryUrl: buyer.url('/buyer') });
