@@ -10,10 +10,13 @@ WORKDIR /app
 
 # Manifests first so the dependency layer stays cached until they change.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 # --ignore-scripts: the only install scripts in the tree (@swc/core, protobufjs, and the dev-only
 # esbuild / @parcel/watcher) are checks or optimisations; native code (swc, Temporal core-bridge,
 # dd-trace) ships prebuilt. Explicit so npm 10 and npm 11 behave the same.
-RUN npm ci --ignore-scripts
+# patches/: the Temporal SDK's two per-lead sandbox costs made optional (patches/README.md).
+RUN npm ci --ignore-scripts \
+ && npx patch-package --error-on-fail
 
 COPY . .
 # tsc -p tsconfig.build.json -> dist/ mirrors the source folders (dist/api/server.js, ...).

@@ -128,6 +128,21 @@ const configObject = z.object({
    */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
+  /**
+   * The workflow sandbox's deadlock guard (workers/workflowSandbox.ts), ms: how long one activation of workflow
+   * code may run before the SDK fails its task. 0 (default): no guard. The SDK's guard (5 s) is Node's vm
+   * `timeout`, which starts a watchdog thread on every call into the sandbox, ~10 calls per lead: it cost the
+   * workflow thread ~9 ms per lead under load (issue 10 profile). Our workflow code is short, deterministic and
+   * replay-tested; the server's workflow-task timeout (10 s) still retries a stuck task on another worker.
+   * 4,294,967,295: Node's largest timeout.
+   */
+  WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(4_294_967_295).default(0),
+  /**
+   * Whether the SDK records a stack trace at every promise created in workflow code, for the `__stack_trace`
+   * query (Temporal UI's "Stack Trace" tab). Off by default: it took ~35 % of the workflow thread's time
+   * (issue 10 profile; temporalio/sdk-typescript#1587). Turn it on to debug a stuck workflow.
+   */
+  WORKFLOW_STACK_TRACES: bool.default(false),
 });
 
 /** The delivery's local-activity timeout is DELIVERY_TIMEOUT_MS plus this margin (workflows/routeLead.ts). */

@@ -8,6 +8,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "installing node packages (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# patches/ (patch-package): the Temporal SDK's per-lead sandbox costs made optional (patches/README.md).
+# Idempotent: an applied patch is recognised; a patch that no longer applies fails here, not at run time.
+npx --no-install patch-package --error-on-fail >/dev/null
 
 bash scripts/install-temporal-cli.sh
 

@@ -2,13 +2,14 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../lib/config';
 import { tracingActivityInterceptor } from '../lib/telemetry/temporalTracing';
+import { workflowSandboxOptions, type SandboxSettings } from './workflowSandbox';
 import { workflowSource } from './workflowSource';
 
 type SlotSettings = Pick<Config, 'ADMISSION_MAX_IN_FLIGHT' | 'WORKER_WORKFLOW_TASK_SLOTS' | 'WORKER_LOCAL_ACTIVITY_SLOTS'>;
 
 export interface CreateWorkerOptions extends Omit<ActivityDeps, 'config'> {
   /** The activities' settings, and the slot settings (workerSlots) when the caller has them. */
-  config: ActivityDeps['config'] & Partial<SlotSettings>;
+  config: ActivityDeps['config'] & Partial<SlotSettings> & Partial<SandboxSettings>;
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -59,6 +60,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     // Let in-flight activities finish on SIGTERM before the process exits (compose gives 60 s).
     shutdownGraceTime: '30 s',
     ...workerSlots(opts.config),
+    ...workflowSandboxOptions(opts.config),
     // One trace per lead: the workflow copies the start's trace header onto its activities, which open
     // their spans under it (lib/telemetry/temporalTracing.ts).
     interceptors: {

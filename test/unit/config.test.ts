@@ -47,6 +47,9 @@ describe('loadConfig: valid environments', () => {
       ADMISSION_POLL_MS: 250,
       ADMISSION_START_TIMEOUT_MS: 3_000,
       ADMISSION_STARTER: true,
+      // The workflow sandbox's debugging aids, off (issue 10 profile: workers/workflowSandbox.ts).
+      WORKFLOW_DEADLOCK_TIMEOUT_MS: 0,
+      WORKFLOW_STACK_TRACES: false,
       DD_AGENT_HOST: 'localhost',
       DD_DOGSTATSD_PORT: 8125,
       METRICS_ENABLED: true,
@@ -182,6 +185,10 @@ describe('loadConfig: bad values name the variable', () => {
     // A lead at a slow buyer would stop counting as in flight while still delivering.
     ['ADMISSION_IN_FLIGHT_SECONDS not above the delivery timeout', { ...VALID, DELIVERY_TIMEOUT_MS: '120000', ADMISSION_IN_FLIGHT_SECONDS: '60' }, 'ADMISSION_IN_FLIGHT_SECONDS'],
     ['ADMISSION_STARTER maybe', { ...VALID, ADMISSION_STARTER: 'maybe' }, 'ADMISSION_STARTER'],
+    ['WORKFLOW_DEADLOCK_TIMEOUT_MS negative', { ...VALID, WORKFLOW_DEADLOCK_TIMEOUT_MS: '-1' }, 'WORKFLOW_DEADLOCK_TIMEOUT_MS'],
+    // Node's vm rejects timeouts above 2^32 - 1 ms at the first workflow task: caught at start instead.
+    ['WORKFLOW_DEADLOCK_TIMEOUT_MS above Node\'s largest timeout', { ...VALID, WORKFLOW_DEADLOCK_TIMEOUT_MS: '4294967296' }, 'WORKFLOW_DEADLOCK_TIMEOUT_MS'],
+    ['WORKFLOW_STACK_TRACES yes', { ...VALID, WORKFLOW_STACK_TRACES: 'yes' }, 'WORKFLOW_STACK_TRACES'],
     ['WORKER_WORKFLOW_TASK_SLOTS below 2', { ...VALID, WORKER_WORKFLOW_TASK_SLOTS: '1' }, 'WORKER_WORKFLOW_TASK_SLOTS'],
     ['TEMPORAL_TLS on', { ...VALID, TEMPORAL_TLS: 'on' }, 'TEMPORAL_TLS'],
     ['DEFAULT_PHONE_COUNTRY lowercase', { ...VALID, DEFAULT_PHONE_COUNTRY: 'us' }, 'DEFAULT_PHONE_COUNTRY'],
