@@ -1,16 +1,21 @@
 import type { FastifyInstance } from 'fastify';
+import { admissionBacklogSummary } from '../../lib/admission/backlogSummary';
 import type { AppDeps } from '../app';
 import { routeDocs } from '../schemas/responses';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
 
-export function healthRoutes(app: FastifyInstance, { db, temporal }: AppDeps) {
+export function healthRoutes(app: FastifyInstance, { db, temporal, config }: AppDeps) {
   // Unauthenticated: answers which dependency is down, not why (the reason goes to the log).
   /** Liveness: the process serves requests. */
   app.get('/health', { schema: routeDocs.health }, async () => ({ status: 'ok' }));
 
-  /** Readiness: the dependencies needed to accept a lead answer. Load balancers stop sending on 503. */
+  /**
+   * Readiness: the dependencies needed to accept a lead answer. Load balancers stop sending on 503.
+   * `admission` (the backlog, its oldest wait, the leads in flight) is information only: a backlog is what
+   * admission control is for, not a reason to take the API out of rotation. Left out when it cannot be read.
+   */
   app.get('/ready', { schema: routeDocs.ready }, async (_request, reply) => {
     const check = async (fn: () => Promise<unknown>) => {
       try {
@@ -21,11 +26,20 @@ export function healthRoutes(app: FastifyInstance, { db, temporal }: AppDeps) {
         return { ok: false as const };
       }
     };
-    const [postgres, temporalCheck] = await Promise.all([
+    let summaryError: unknown;
+    const [postgres, temporalCheck, admission] = await Promise.all([
       check(() => db.raw('SELECT 1')),
       check(() => temporal.connection.workflowService.getSystemInfo({})),
+      withTimeout(admissionBacklogSummary(db, config.ADMISSION_IN_FLIGHT_SECONDS), 2_000).catch((err: unknown) => {
+        summaryError = err;
+        return undefined;
+      }),
     ]);
+    // With Postgres down, api.not_ready already says so.
+    if (summaryError && postgres.ok) app.log.warn({ err: summaryError, event: 'api.admission_summary_failed' }, 'admission backlog summary failed');
     const ready = postgres.ok && temporalCheck.ok;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: { postgres, temporal: temporalCheck } });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not_ready', checks: { postgres, temporal: temporalCheck }, ...(admission && { admission }) });
   });
 }

@@ -1,3 +1,4 @@
+import { WAITING_COUNT_CAP } from '../../lib/admission/backlogSummary';
 import { sloReportSchema } from './sloReport';
 
 /**
@@ -284,6 +285,19 @@ const readiness = {
       properties: {
         postgres: { type: 'object', required: ['ok'], additionalProperties: false, properties: { ok: { type: 'boolean' } } },
         temporal: { type: 'object', required: ['ok'], additionalProperties: false, properties: { ok: { type: 'boolean' } } },
+      },
+    },
+    // Information only (never a reason for 503); absent when it cannot be read (lib/admission/backlogSummary.ts).
+    admission: {
+      type: 'object',
+      description: 'The admission backlog: leads stored and waiting for their routing to start, and the leads in flight. Information only: a backlog never makes /ready fail. Absent when it cannot be read.',
+      required: ['waiting', 'waitingCapped', 'oldestWaitingSeconds', 'inFlight'],
+      additionalProperties: false,
+      properties: {
+        waiting: { type: 'integer', minimum: 0, maximum: WAITING_COUNT_CAP, description: `Leads waiting (past their TTL excluded), counted up to ${WAITING_COUNT_CAP}` },
+        waitingCapped: { type: 'boolean', description: `true: the count stopped at ${WAITING_COUNT_CAP}; at least that many wait` },
+        oldestWaitingSeconds: { type: 'integer', minimum: 0, description: 'Seconds since the oldest waiting lead was stored; 0 when none waits' },
+        inFlight: { type: 'integer', minimum: 0, description: 'Leads started and not yet through their first routing attempt (bounded by ADMISSION_MAX_IN_FLIGHT)' },
       },
     },
   },

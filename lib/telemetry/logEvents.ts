@@ -50,6 +50,7 @@ export const LOG_EVENTS = {
   'api.database_unavailable': { level: 'error', fields: ['err'], meaning: 'A request answered 503: Postgres unreachable or refusing connections (by SQLSTATE / socket code only).' },
   'api.unhandled_error': { level: 'error', fields: ['err'], meaning: 'A request failed with a 500; database errors by SQLSTATE code only.' },
   'api.not_ready': { level: 'warn', fields: ['err'], meaning: '/ready found Postgres or Temporal unreachable.' },
+  'api.admission_summary_failed': { level: 'warn', fields: ['err'], meaning: '/ready could not read the admission backlog while Postgres answered; /ready leaves its admission block out.' },
   'api.stopping': { level: 'info', fields: ['signal'], meaning: 'The API is draining on SIGTERM/SIGINT.' },
   'combined.started': { level: 'info', fields: ['taskQueue', 'port'], meaning: 'The combined process (gateway + worker, eager starts) listens and polls.' },
   'combined.stopping': { level: 'info', fields: ['signal'], meaning: 'The combined process is draining: HTTP first, then the starter loop, then the worker.' },
