@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
+import { loadConfig } from '../../lib/config';
 import { EXTERNAL_METRICS } from '../../monitors/externalMetrics';
 
 const root = path.join(__dirname, '../..');
@@ -19,6 +20,8 @@ type Service = {
   labels?: Record<string, string>;
   volumes?: string[];
   ports?: (string | number)[];
+  profiles?: string[];
+  stop_grace_period?: string;
 };
 
 // merge: true resolves the `<<: *app-env` merge keys the way docker compose does.
@@ -59,11 +62,30 @@ function waitsFor(from: string, target: string, conditions: string[], seen = new
   });
 }
 
-const APP = ['api', 'worker'];
+// Every process of the app image that serves or routes leads (combined is api + worker in one process).
+const APP = ['api', 'worker', 'combined'];
+/** The HTTP gateways: api, or the combined process in its place. */
+const GATEWAYS = ['api', 'combined'];
+/** Processes that run a Temporal worker. */
+const WORKERS = ['worker', 'combined'];
+
+/**
+ * A service's environment as the process would see it, with compose's interpolation applied:
+ * `${VAR:?message}` (required: compose refuses to start without it) gets a stand-in value of the right
+ * shape, `${VAR:-default}` its default.
+ */
+function resolvedEnv(name: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env(name)).map(([k, v]) => [
+      k,
+      v.replace(/\$\{(\w+):\?[^}]*\}/g, (_m, key: string) => `stand-in-${key.toLowerCase()}-0123456789`).replace(/\$\{\w+:-([^}]*)\}/g, '$1'),
+    ]),
+  );
+}
 
 describe('docker-compose.yml', () => {
   it('defines the required services', () => {
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'datadog-agent', 'api', 'worker']) {
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'datadog-agent', 'api', 'worker', 'combined']) {
       expect(Object.keys(services)).toContain(name);
     }
   });
@@ -132,8 +154,7 @@ describe('docker-compose.yml', () => {
 
   it('runs migrations with the same DATABASE_URL as the app', () => {
     expect(asText(service('migrate').command)).toMatch(/dist\/scripts\/migrate\.js/);
-    expect(env('migrate').DATABASE_URL).toBe(env('api').DATABASE_URL);
-    expect(env('worker').DATABASE_URL).toBe(env('api').DATABASE_URL);
+    for (const name of APP) expect(env(name).DATABASE_URL).toBe(env('migrate').DATABASE_URL);
   });
 
   it('registers the four custom search attributes on namespace default', () => {
@@ -155,23 +176,23 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it("publishes the api's PORT and health-checks it on that port", () => {
-    const port = env('api').PORT;
-    const published = (service('api').ports ?? []).map((p) => String(p).split('/')[0]!.split(':').pop());
+  it.each(GATEWAYS)("%s publishes its PORT and health-checks it on that port", (name) => {
+    const port = env(name).PORT;
+    const published = (service(name).ports ?? []).map((p) => String(p).split('/')[0]!.split(':').pop());
     expect(published).toContain(port);
-    expect(asText(service('api').healthcheck?.test)).toContain(`localhost:${port}/ready`);
+    expect(asText(service(name).healthcheck?.test)).toContain(`localhost:${port}/ready`);
   });
 
-  it('gives the worker time to drain on SIGTERM', () => {
-    const grace = String((service('worker') as { stop_grace_period?: string }).stop_grace_period ?? '');
+  it.each(WORKERS)('%s gets time to drain on SIGTERM', (name) => {
+    const grace = String(service(name).stop_grace_period ?? '');
     expect(grace).toMatch(/^\d+s$/);
     expect(parseInt(grace, 10)).toBeGreaterThanOrEqual(30);
   });
 
-  it("has the Agent scrape the worker's Temporal SDK metrics endpoint (openmetrics autodiscovery)", () => {
-    const bind = String(env('worker').TEMPORAL_PROMETHEUS_BIND_ADDRESS ?? '');
+  it.each(WORKERS)("has the Agent scrape %s's Temporal SDK metrics endpoint (openmetrics autodiscovery)", (name) => {
+    const bind = String(env(name).TEMPORAL_PROMETHEUS_BIND_ADDRESS ?? '');
     expect(bind).toMatch(/^0\.0\.0\.0:\d+$/);
-    const labels = (service('worker') as { labels?: Record<string, string> }).labels ?? {};
+    const labels = (service(name) as { labels?: Record<string, string> }).labels ?? {};
     const checks = JSON.parse(labels['com.datadoghq.ad.checks'] ?? '{}');
     const instance = checks.openmetrics?.instances?.[0];
     expect(instance.openmetrics_endpoint).toBe(`http://%%host%%:${bind.split(':')[1]}/metrics`);
@@ -250,9 +271,45 @@ describe('docker-compose.yml', () => {
       .map((s) => asText(s.command))
       .concat(dockerfile.match(/^CMD .*/gm) ?? []);
     const entries = new Set(commands.flatMap((c) => [...c.matchAll(/dist\/([\w/.-]+)\.js/g)].map((m) => m[1]!)));
-    expect([...entries].sort()).toEqual(['api/server', 'scripts/migrate', 'workers/main']);
+    expect([...entries].sort()).toEqual(['api/server', 'scripts/migrate', 'workers/combined', 'workers/main']);
     const missing = [...entries].map((e) => `${e}.ts`).filter((src) => !existsSync(path.join(root, src)));
     expect(missing).toEqual([]);
+    // ... and `npm run build` (tsc -p tsconfig.build.json) compiles their folders into dist/.
+    const built = (JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include;
+    expect(built).toEqual(expect.arrayContaining([...new Set([...entries].map((e) => e.split('/')[0]!))]));
+  });
+
+  describe('the combined deployment mode (gateway + worker in one process)', () => {
+    it('runs the built combined entry point (npm run start:combined compiled)', () => {
+      const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      expect(pkg.scripts['start:combined']).toBe('tsx workers/combined.ts');
+      expect(service('combined').build).toBeDefined();
+      expect(service('combined').command).toEqual(['node', 'dist/workers/combined.js']);
+    });
+
+    it('is only started under its profile: plain `docker compose up` keeps api + worker', () => {
+      expect(service('combined').profiles).toEqual(['combined']);
+      for (const name of ['api', 'worker', 'migrate', 'postgres', 'temporal', 'temporal-setup', 'datadog-agent']) expect({ name, profiles: service(name).profiles }).toEqual({ name, profiles: undefined });
+      // `--profile combined up combined` starts what it depends on; none of that may sit behind another profile.
+      const deps = (name: string): string[] => Object.keys(dependsOn(name)).flatMap((d) => [d, ...deps(d)]);
+      expect(deps('combined').filter((d) => service(d).profiles !== undefined)).toEqual([]);
+    });
+
+    it('has every setting the process requires (the config schema accepts its environment) and the api\'s and the worker\'s', () => {
+      expect(() => loadConfig(resolvedEnv('combined'))).not.toThrow();
+      const combined = env('combined');
+      for (const [key, value] of Object.entries(env('api'))) if (key !== 'DD_SERVICE') expect({ key, value: combined[key] }).toEqual({ key, value });
+      for (const [key, value] of Object.entries(env('worker'))) if (key !== 'DD_SERVICE') expect({ key, value: combined[key] }).toEqual({ key, value });
+    });
+
+    it('answers on the port api answers on (it replaces api)', () => {
+      expect(service('combined').ports).toEqual(service('api').ports);
+      expect(asText(service('combined').healthcheck?.test)).toBe(asText(service('api').healthcheck?.test));
+    });
+  });
+
+  it.each(['api', 'worker'])('%s has every setting the process requires (the config schema accepts its environment)', (name) => {
+    expect(() => loadConfig(resolvedEnv(name))).not.toThrow();
   });
 });
 
