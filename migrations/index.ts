@@ -11,6 +11,7 @@ import * as m0009 from './0009_lock_timeout';
 import * as m0010 from './0010_alerting';
 import * as m0011 from './0011_admission';
 import * as m0012 from './0012_admission_fair_share';
+import * as m0013 from './0013_decide_function';
 import * as m0014 from './0014_admission_claim_bounded_read';
 
 /**
@@ -30,5 +31,6 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0010_alerting', m0010],
   ['0011_admission', m0011],
   ['0012_admission_fair_share', m0012],
+  ['0013_decide_function', m0013],
   ['0014_admission_claim_bounded_read', m0014],
 ];

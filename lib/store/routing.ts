@@ -1,4 +1,5 @@
 import type { Db } from '../db/createDb';
+import type { DestinationTrace, Distribution, RuleDestination, RuleTrace } from '../rules/types';
 import type { RoutingResult, RoutingStatus } from './leads';
 
 /** Thin, typed calls of the SQL functions in migrations/0002_routing_functions.ts. */
@@ -71,6 +72,59 @@ export async function lockLeadForDecision(trx: Db, leadId: string, owner: string
     phoneHash: row.phone_hash as string | null,
     expiresAt: new Date(row.expires_at).toISOString(),
   };
+}
+
+/**
+ * One rule that matched the lead, as decide_routing() tries it: `trace` is its own trace entry and `before`
+ * the trace entries of the rules evaluated since the previous candidate of the same call (from the first
+ * rule, for a call's first candidate): the database records them as the assigned decision's trace.
+ */
+export interface DecisionCandidate {
+  id: string;
+  version: number;
+  distribution: Distribution;
+  destinations: RuleDestination[];
+  trace: RuleTrace;
+  before: RuleTrace[];
+}
+
+/** What decide_routing() answers (migrations/0013_decide_function.ts); timestamps as ISO 8601 strings. */
+export type DecisionOutcome =
+  /** The decision an earlier attempt committed (then lost the activity's result): returned as it was. */
+  | { decision: unknown }
+  /** The person's key is held by another lead: a duplicate of it, or (with `retryAt`) it is still in flight. */
+  | { dedupe: { originalLeadId: string; matchedOn: Array<'email' | 'phone'>; retryAt: string | null } }
+  /**
+   * Each candidate tried, in order, with its destinations as tried. `assigned`: the last one's last
+   * destination took the lead (claims, reservation, counters and the decision written); null: nothing
+   * was written, and `nextResetAt` is the first cap reset if any destination was full.
+   */
+  | { tried: DestinationTrace[][]; assigned: string | null; nextResetAt: string | null };
+
+/**
+ * The decision's database half in one round trip (decide_routing(), migrations/0013_decide_function.ts):
+ * the committed-decision lookup, the identity claims (`keys` in claim order), then each candidate rule's
+ * counters, destination order, exclusion and capacity, in `trx` (the lead's row locked by the caller).
+ */
+export async function decideRoutingInDatabase(
+  trx: Db,
+  r: {
+    leadId: string;
+    keys: Array<{ kind: 'email' | 'phone'; hash: string }>;
+    candidates: DecisionCandidate[];
+    exclude: string[];
+    dedupeWindowDays: number;
+    originalWait: { baseSeconds: number; maxSeconds: number };
+  },
+): Promise<DecisionOutcome> {
+  // The `before` traces go as text (JSON without the brackets): the database only copies them into the decision.
+  const candidates = r.candidates.map(({ before: _before, ...c }) => c);
+  const before = r.candidates.map((c) => JSON.stringify(c.before).slice(1, -1));
+  const { rows } = await trx.raw('SELECT decide_routing(?::uuid, ?::jsonb, ?::jsonb, ?::text[], ?::text[], ?::integer, ?::float8, ?::float8) AS outcome', [
+    r.leadId, JSON.stringify(r.keys), JSON.stringify(candidates), before, r.exclude,
+    r.dedupeWindowDays, r.originalWait.baseSeconds, r.originalWait.maxSeconds,
+  ]);
+  return rows[0].outcome as DecisionOutcome;
 }
 
 export interface RetryPlan {
