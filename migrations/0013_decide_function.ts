@@ -26,7 +26,8 @@ import type { Knex } from 'knex';
  *
  * Arguments: p_keys [{kind, hash}] in claim order; p_candidates [{id, version, distribution, destinations:
  * [{workspaceId, weight?}], trace}]; p_before, per candidate, the JSON of its `before` traces comma-joined
- * without the brackets ('' for none: text, copied and not parsed until recorded); p_exclude the
+ * without the brackets ('' for none), one line per candidate (JSON text has no raw newline): text, copied
+ * and not parsed until recorded, and not an array, whose quoting would double the cost; p_exclude the
  * destinations that rejected the lead (recorded as `excluded` when not empty); the dedupe window in days;
  * the original_in_flight wait (base seconds, doubling per earlier wait, at most max). Returns (timestamps
  * as jsonb timestamptz):
@@ -38,7 +39,7 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE FUNCTION decide_routing(
-      p_lead_id uuid, p_keys jsonb, p_candidates jsonb, p_before text[], p_exclude text[],
+      p_lead_id uuid, p_keys jsonb, p_candidates jsonb, p_before text, p_exclude text[],
       p_dedupe_window_days integer, p_original_wait_base double precision, p_original_wait_max double precision)
     RETURNS jsonb LANGUAGE plpgsql AS $$
     DECLARE
@@ -106,7 +107,7 @@ export async function up(knex: Knex): Promise<void> {
         FOR v_cand, v_n IN SELECT c.e, c.n FROM jsonb_array_elements(p_candidates) WITH ORDINALITY c(e, n) ORDER BY c.n LOOP
           v_rule := (v_cand->>'id')::uuid;
           v_distribution := v_cand->>'distribution';
-          v_before := p_before[v_n];
+          v_before := split_part(p_before, chr(10), v_n::integer);
           v_rules := CASE WHEN v_rules = '' THEN v_before WHEN v_before = '' THEN v_rules ELSE v_rules || ',' || v_before END;
           v_tried := '[]';
           v_counts := '{}';
@@ -182,7 +183,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
-    DROP FUNCTION IF EXISTS decide_routing(uuid, jsonb, jsonb, text[], text[], integer, double precision, double precision);
+    DROP FUNCTION IF EXISTS decide_routing(uuid, jsonb, jsonb, text, text[], integer, double precision, double precision);
     ALTER TABLE capacity_reservations ALTER COLUMN decision SET COMPRESSION default;
   `);
 }

@@ -117,10 +117,11 @@ export async function decideRoutingInDatabase(
     originalWait: { baseSeconds: number; maxSeconds: number };
   },
 ): Promise<DecisionOutcome> {
-  // The `before` traces go as text (JSON without the brackets): the database only copies them into the decision.
+  // The `before` traces go as text, one line per candidate (JSON.stringify writes no raw newline): the
+  // database only copies them into the decision it records, and a text[] would cost quoting both ways.
   const candidates = r.candidates.map(({ before: _before, ...c }) => c);
-  const before = r.candidates.map((c) => JSON.stringify(c.before).slice(1, -1));
-  const { rows } = await trx.raw('SELECT decide_routing(?::uuid, ?::jsonb, ?::jsonb, ?::text[], ?::text[], ?::integer, ?::float8, ?::float8) AS outcome', [
+  const before = r.candidates.map((c) => JSON.stringify(c.before).slice(1, -1)).join('\n');
+  const { rows } = await trx.raw('SELECT decide_routing(?::uuid, ?::jsonb, ?::jsonb, ?::text, ?::text[], ?::integer, ?::float8, ?::float8) AS outcome', [
     r.leadId, JSON.stringify(r.keys), JSON.stringify(candidates), before, r.exclude,
     r.dedupeWindowDays, r.originalWait.baseSeconds, r.originalWait.maxSeconds,
   ]);

@@ -98,14 +98,18 @@ test.each<[Distribution, number[]]>([
   expect(Object.fromEntries(counters.map((c) => [c.workspace_id, Number(c.assigned)]))).toEqual(Object.fromEntries(assigned));
 });
 
-test('an assignment past a full buyer, a rejecting one and a later matching rule: the stored decision is the one returned, and deciding again returns it', async () => {
+test('an assignment past a full buyer, a disabled one, a rejecting one and a later matching rule: the stored decision is the one returned, and deciding again returns it', async () => {
   const source = await workspace('source');
-  const [full, rejecting, chosen, never] = await Promise.all([workspace('partner', { cap_daily: 1 }), workspace('partner'), workspace('partner'), workspace('partner')]);
+  const [full, disabled, rejecting, chosen, never] = await Promise.all([
+    workspace('partner', { cap_daily: 1 }), workspace('partner', { enabled: false }), workspace('partner'), workspace('partner'), workspace('partner'),
+  ]);
+  // The first call takes 'full first' alone; the second 'disabled', then 'winner' (with the rules between).
   await rule(source, { name: 'not this product', priority: 1, product: 'other', destinations: [{ workspaceId: never }] });
   await rule(source, { name: 'full first', priority: 2, product: 'p', destinations: [{ workspaceId: full }] });
-  await rule(source, { name: 'unmatched between', priority: 3, product: 'other', destinations: [{ workspaceId: never }] });
-  const winner = await rule(source, { name: 'winner', priority: 4, product: 'p', destinations: [{ workspaceId: rejecting }, { workspaceId: chosen }] });
-  await rule(source, { name: 'after the winner', priority: 5, product: 'p', destinations: [{ workspaceId: never }] });
+  await rule(source, { name: 'disabled buyer', priority: 3, product: 'p', distribution: 'round_robin', destinations: [{ workspaceId: disabled }] });
+  await rule(source, { name: 'unmatched between', priority: 4, product: 'other', destinations: [{ workspaceId: never }] });
+  const winner = await rule(source, { name: 'winner', priority: 5, product: 'p', destinations: [{ workspaceId: rejecting }, { workspaceId: chosen }] });
+  await rule(source, { name: 'after the winner', priority: 6, product: 'p', destinations: [{ workspaceId: never }] });
   expect(await decideNow(await lead(source, { product: 'p' }))).toMatchObject({ kind: 'assigned', destinationWorkspaceId: full });
 
   const l = await lead(source, { product: 'p' });
@@ -117,6 +121,7 @@ test('an assignment past a full buyer, a rejecting one and a later matching rule
       rules: [
         expect.objectContaining({ ruleName: 'not this product', matched: false }),
         expect.objectContaining({ ruleName: 'full first', matched: true, noEligibleDestination: true, destinations: [{ workspaceId: full, eligible: false, reason: 'capped_daily' }] }),
+        expect.objectContaining({ ruleName: 'disabled buyer', matched: true, noEligibleDestination: true, destinations: [{ workspaceId: disabled, eligible: false, reason: 'disabled' }] }),
         expect.objectContaining({ ruleName: 'unmatched between', matched: false }),
         expect.objectContaining({
           ruleName: 'winner', matched: true, chosen: { workspaceId: chosen, distribution: 'priority' },
