@@ -37,4 +37,5 @@ COPY --from=build /app/dist ./dist
 # The base image already has the unprivileged user "node" (uid 1000).
 USER node
 EXPOSE 3000
-CMD ["node", "dist/api/server.js"]
+# The api's heap limits (lib/heapLimits.ts); docker-compose.yml gives each role its own.
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=4", "dist/api/server.js"]

@@ -129,6 +129,13 @@ const configObject = z.object({
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
   /**
+   * Workflows the worker keeps in memory between tasks (workers/createWorker.ts). Unset: max(2 × workflow-task
+   * slots, 100). The SDK's own default derives from the V8 heap limit ((limit - 200 MB) × 600 / GB): under the
+   * heap limits the processes run with (lib/heapLimits.ts) it would be 10, fewer than the slots, and the SDK
+   * then cuts the slots to match and eager starts fall back to the task queue.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).optional(),
+  /**
    * The workflow sandbox's deadlock guard (workers/workflowSandbox.ts), ms: how long one activation of workflow
    * code may run before the SDK fails its task. 0 (default): no guard. The SDK's guard (5 s) is Node's vm
    * `timeout`, which starts a watchdog thread on every call into the sandbox, ~10 calls per lead: it cost the

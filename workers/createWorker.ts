@@ -5,7 +5,7 @@ import { tracingActivityInterceptor } from '../lib/telemetry/temporalTracing';
 import { workflowSandboxOptions, type SandboxSettings } from './workflowSandbox';
 import { workflowSource } from './workflowSource';
 
-type SlotSettings = Pick<Config, 'ADMISSION_MAX_IN_FLIGHT' | 'WORKER_WORKFLOW_TASK_SLOTS' | 'WORKER_LOCAL_ACTIVITY_SLOTS'>;
+type SlotSettings = Pick<Config, 'ADMISSION_MAX_IN_FLIGHT' | 'WORKER_WORKFLOW_TASK_SLOTS' | 'WORKER_LOCAL_ACTIVITY_SLOTS' | 'WORKER_MAX_CACHED_WORKFLOWS'>;
 
 export interface CreateWorkerOptions extends Omit<ActivityDeps, 'config'> {
   /** The activities' settings, and the slot settings (workerSlots) when the caller has them. */
@@ -33,15 +33,23 @@ const WORKFLOW_TASK_POLLERS = 10;
  * Workflow-task and local-activity slots, sized from admission control's bound: every admitted lead (at most
  * ADMISSION_MAX_IN_FLIGHT, one workflow task and its local activities each) finds a free slot, so an eager
  * start is accepted instead of falling back to the task queue (issue 10: with fewer slots than leads in
- * flight only 20-30 % of starts were eager). WORKER_*_SLOTS override; the cached-workflow count stays the
- * SDK's (it must be at least the workflow-task slots, which it is by far at these numbers).
+ * flight only 20-30 % of starts were eager). WORKER_*_SLOTS override. The cached-workflow count is set too
+ * (WORKER_MAX_CACHED_WORKFLOWS): the SDK's default follows the heap limit and would be below the slots under
+ * lib/heapLimits.ts's limits; a cache smaller than the slots is refused with an error naming the setting.
  */
 export function workerSlots(config: Partial<SlotSettings>) {
   const n = config.ADMISSION_MAX_IN_FLIGHT;
   if (n === undefined) return {}; // a caller with a partial config: the SDK's defaults
+  const workflowTasks = config.WORKER_WORKFLOW_TASK_SLOTS ?? 2 * n + WORKFLOW_TASK_POLLERS;
+  const cached = config.WORKER_MAX_CACHED_WORKFLOWS ?? Math.max(2 * workflowTasks, 100);
+  // The SDK would silently lower the slots to the cache size (and eager starts would fall back to the queue).
+  if (cached < workflowTasks) {
+    throw new Error(`WORKER_MAX_CACHED_WORKFLOWS (${cached}) must be at least the workflow-task slots (${workflowTasks}: WORKER_WORKFLOW_TASK_SLOTS or 2 × ADMISSION_MAX_IN_FLIGHT + ${WORKFLOW_TASK_POLLERS})`);
+  }
   return {
-    maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS ?? 2 * n + WORKFLOW_TASK_POLLERS,
+    maxConcurrentWorkflowTaskExecutions: workflowTasks,
     maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS ?? Math.max(100, 4 * n),
+    maxCachedWorkflows: cached,
   };
 }
 

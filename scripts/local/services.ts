@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { waitFor } from './waitFor';
+import { HEAP_LIMIT_MB, heapLimitFlags, type ProcessRole } from '../../lib/heapLimits';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -26,7 +27,9 @@ export function startService(name: string, entry: string, env: NodeJS.ProcessEnv
   const logFile = path.join(logDir, `${name}.log`);
   const compiled = path.join(root, 'dist', entry.replace(/\.ts$/, '.js'));
   if (runtime === 'compiled' && !fs.existsSync(compiled)) throw new Error(`${path.relative(root, compiled)} does not exist: run npm run build first`);
-  const args = runtime === 'compiled' ? [compiled] : ['--import', 'tsx', path.join(root, entry)];
+  // Compiled = as the Docker image runs it, with the production heap limit of its role (lib/heapLimits.ts).
+  const heap = name in HEAP_LIMIT_MB ? heapLimitFlags(name as ProcessRole) : [];
+  const args = runtime === 'compiled' ? [...heap, compiled] : ['--import', 'tsx', path.join(root, entry)];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
   const out = fs.createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(out);

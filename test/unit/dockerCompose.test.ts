@@ -5,6 +5,7 @@ import path from 'path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../lib/config';
 import { EXTERNAL_METRICS } from '../../monitors/externalMetrics';
+import { heapLimitFlags } from '../../lib/heapLimits';
 
 const root = path.join(__dirname, '../..');
 const composeFile = path.join(__dirname, '../../docker-compose.yml');
@@ -279,12 +280,18 @@ describe('docker-compose.yml', () => {
     expect(built).toEqual(expect.arrayContaining([...new Set([...entries].map((e) => e.split('/')[0]!))]));
   });
 
+  // Without limits V8 sized the heap from the machine's memory: 719 MB worker / 364 MB API at a spike (issue 10).
+  it('runs each app process with its role\'s heap limits (lib/heapLimits.ts)', () => {
+    expect(service('api').command).toEqual(['node', ...heapLimitFlags('api'), 'dist/api/server.js']);
+    expect(service('worker').command).toEqual(['node', ...heapLimitFlags('worker'), 'dist/workers/main.js']);
+  });
+
   describe('the combined deployment mode (gateway + worker in one process)', () => {
     it('runs the built combined entry point (npm run start:combined compiled)', () => {
       const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
       expect(pkg.scripts['start:combined']).toBe('tsx workers/combined.ts');
       expect(service('combined').build).toBeDefined();
-      expect(service('combined').command).toEqual(['node', 'dist/workers/combined.js']);
+      expect(service('combined').command).toEqual(['node', ...heapLimitFlags('combined'), 'dist/workers/combined.js']);
     });
 
     it('is only started under its profile: plain `docker compose up` keeps api + worker', () => {
@@ -335,6 +342,8 @@ describe('Dockerfile', () => {
     const users = runtime.match(/^USER\s+(\S+)/gm) ?? [];
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/USER\s+(root|0)(:|$)/);
-    expect(runtime).toMatch(/^CMD \["node", "dist\/api\/server\.js"\]/m);
+    expect(runtime).toMatch(/^CMD \["node", "--max-old-space-size=\d+", "--max-semi-space-size=\d+", "dist\/api\/server\.js"\]/m);
+    const cmd = JSON.parse(/^CMD (.*)$/m.exec(runtime)![1]!) as string[];
+    expect(cmd).toEqual(['node', ...heapLimitFlags('api'), 'dist/api/server.js']);
   });
 });
