@@ -17,17 +17,16 @@ import type { Knex } from 'knex';
  * Anything but an assignment is undone: the inner block runs as a subtransaction that ends with a raised
  * 'LR001' (caught here), so no claim, counter row or capacity row is left behind, as the savepoint did.
  *
- * The recorded decision is the one lib/routing/decide.ts returns: {kind: 'assigned', destinationWorkspaceId,
- * ruleId, ruleVersion, trace: {rules, excluded?}}, where rules are each candidate's `before` (the traces of
- * the rules evaluated since the previous candidate) then its own `trace`, with `destinations` (as tried)
- * and `noEligibleDestination` for a candidate that could not take the lead, `destinations` and `chosen`
- * for the one that did. The caller sends the rules only as far as it has evaluated them (usually up to
- * the first match), so a 1,000-rule trace is parsed once, when it is recorded.
+ * The decision recorded on the reservation is the returned one with only the MATCHED rules in its trace
+ * (each with its destinations as tried, `noEligibleDestination` or `chosen`) and `unmatchedRulesOmitted:
+ * true`: with 1,000 rules the whole trace is ~50-150 kB of JSON, and serialising, sending, parsing,
+ * compressing and WAL-writing it was about half of the decision's CPU (node and Postgres). When an activity
+ * retry gets the decision back, lib/routing/decide.ts puts the unmatched rules' entries back in (they
+ * depend only on the lead and the rules).
  *
  * Arguments: p_keys [{kind, hash}] in claim order; p_candidates [{id, version, distribution, destinations:
- * [{workspaceId, weight?}], trace}]; p_before, per candidate, the JSON of its `before` traces comma-joined
- * without the brackets ('' for none), one line per candidate (JSON text has no raw newline): text, copied
- * and not parsed until recorded, and not an array, whose quoting would double the cost; p_exclude the
+ * [{workspaceId, weight?}], trace}] (trace: the rule's own trace entry); p_earlier the trace entries of the
+ * matched rules an earlier call for this decision tried in vain (recorded first); p_exclude the
  * destinations that rejected the lead (recorded as `excluded` when not empty); the dedupe window in days;
  * the original_in_flight wait (base seconds, doubling per earlier wait, at most max). Returns (timestamps
  * as jsonb timestamptz):
@@ -39,7 +38,7 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE FUNCTION decide_routing(
-      p_lead_id uuid, p_keys jsonb, p_candidates jsonb, p_before text, p_exclude text[],
+      p_lead_id uuid, p_keys jsonb, p_candidates jsonb, p_earlier jsonb, p_exclude text[],
       p_dedupe_window_days integer, p_original_wait_base double precision, p_original_wait_max double precision)
     RETURNS jsonb LANGUAGE plpgsql AS $$
     DECLARE
@@ -57,10 +56,9 @@ export async function up(knex: Knex): Promise<void> {
       v_ws text;
       v_tried jsonb;
       v_all_tried jsonb := '[]';
-      v_rules text := '';
-      v_before text;
-      v_entry text;
-      v_n bigint;
+      v_rules jsonb := p_earlier;
+      v_done jsonb;
+      v_decision jsonb;
       v_res record;
       v_next_reset timestamptz;
     BEGIN
@@ -104,11 +102,9 @@ export async function up(knex: Knex): Promise<void> {
           RAISE EXCEPTION USING ERRCODE = 'LR001', MESSAGE = 'decide_routing: undo';
         END IF;
 
-        FOR v_cand, v_n IN SELECT c.e, c.n FROM jsonb_array_elements(p_candidates) WITH ORDINALITY c(e, n) ORDER BY c.n LOOP
+        FOR v_cand IN SELECT c.e FROM jsonb_array_elements(p_candidates) WITH ORDINALITY c(e, n) ORDER BY c.n LOOP
           v_rule := (v_cand->>'id')::uuid;
           v_distribution := v_cand->>'distribution';
-          v_before := split_part(p_before, chr(10), v_n::integer);
-          v_rules := CASE WHEN v_rules = '' THEN v_before WHEN v_before = '' THEN v_rules ELSE v_rules || ',' || v_before END;
           v_tried := '[]';
           v_counts := '{}';
           IF v_distribution <> 'priority' THEN
@@ -134,22 +130,21 @@ export async function up(knex: Knex): Promise<void> {
               v_tried := v_tried || jsonb_build_array(jsonb_build_object('workspaceId', v_ws, 'eligible', false, 'reason', 'rejected_by_buyer'));
               CONTINUE;
             END IF;
-            SELECT * INTO v_res FROM reserve_capacity(p_lead_id, v_ws::uuid, v_rule, (v_cand->>'version')::integer, NULL);
+            -- The decision this reservation carries if it is made (an activity retry finds it through step 1).
+            v_done := v_tried || jsonb_build_array(jsonb_build_object('workspaceId', v_ws, 'eligible', true));
+            v_decision := jsonb_build_object(
+              'kind', 'assigned', 'destinationWorkspaceId', v_ws, 'ruleId', v_cand->'id', 'ruleVersion', v_cand->'version',
+              'trace', jsonb_build_object('rules', v_rules || jsonb_build_array((v_cand->'trace') || jsonb_build_object(
+                         'destinations', v_done,
+                         'chosen', jsonb_build_object('workspaceId', v_ws, 'distribution', v_distribution))))
+                       || CASE WHEN cardinality(p_exclude) > 0 THEN jsonb_build_object('excluded', to_jsonb(p_exclude)) ELSE '{}' END,
+              'unmatchedRulesOmitted', true);
+            SELECT * INTO v_res FROM reserve_capacity(p_lead_id, v_ws::uuid, v_rule, (v_cand->>'version')::integer, v_decision);
             IF v_res.reserved THEN
-              v_tried := v_tried || jsonb_build_array(jsonb_build_object('workspaceId', v_ws, 'eligible', true));
               IF v_distribution <> 'priority' THEN
                 UPDATE rule_destination_counters rc SET assigned = rc.assigned + 1 WHERE rc.rule_id = v_rule AND rc.workspace_id = v_ws::uuid;
               END IF;
-              -- Built as text and parsed once: the rule traces are most of it (tens of kB with 1,000 rules).
-              v_entry := ((v_cand->'trace') || jsonb_build_object(
-                            'destinations', v_tried, 'chosen', jsonb_build_object('workspaceId', v_ws, 'distribution', v_distribution)))::text;
-              UPDATE capacity_reservations r SET decision = (
-                  '{"kind": "assigned", "destinationWorkspaceId": ' || to_json(v_ws)::text || ', "ruleId": ' || (v_cand->'id')::text
-                  || ', "ruleVersion": ' || (v_cand->'version')::text
-                  || ', "trace": {"rules": [' || CASE WHEN v_rules = '' THEN v_entry ELSE v_rules || ',' || v_entry END || ']'
-                  || CASE WHEN cardinality(p_exclude) > 0 THEN ', "excluded": ' || to_json(p_exclude)::text ELSE '' END || '}}')::jsonb
-               WHERE r.id = v_res.reservation_id;
-              RETURN jsonb_build_object('tried', v_all_tried || jsonb_build_array(v_tried), 'assigned', v_ws);
+              RETURN jsonb_build_object('tried', v_all_tried || jsonb_build_array(v_done), 'assigned', v_ws);
             END IF;
             v_tried := v_tried || jsonb_build_array(jsonb_build_object('workspaceId', v_ws, 'eligible', false,
               'reason', CASE WHEN v_res.capped_period = 'disabled' THEN 'disabled' ELSE 'capped_' || v_res.capped_period END));
@@ -158,8 +153,7 @@ export async function up(knex: Knex): Promise<void> {
             END IF;
           END LOOP;
 
-          v_entry := ((v_cand->'trace') || jsonb_build_object('destinations', v_tried, 'noEligibleDestination', true))::text;
-          v_rules := CASE WHEN v_rules = '' THEN v_entry ELSE v_rules || ',' || v_entry END;
+          v_rules := v_rules || jsonb_build_array((v_cand->'trace') || jsonb_build_object('destinations', v_tried, 'noEligibleDestination', true));
           v_all_tried := v_all_tried || jsonb_build_array(v_tried);
         END LOOP;
 
@@ -169,21 +163,11 @@ export async function up(knex: Knex): Promise<void> {
         RETURN v_result;
       END;
     END $$;
-
-    -- The decision recorded on a reservation carries its trace (tens of kB with 1,000 rules): lz4 compresses
-    -- it several times faster than the default pglz. Kept as is on a server built without lz4.
-    DO $$
-    BEGIN
-      ALTER TABLE capacity_reservations ALTER COLUMN decision SET COMPRESSION lz4;
-    EXCEPTION WHEN feature_not_supported THEN
-      NULL;
-    END $$;
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
-    DROP FUNCTION IF EXISTS decide_routing(uuid, jsonb, jsonb, text, text[], integer, double precision, double precision);
-    ALTER TABLE capacity_reservations ALTER COLUMN decision SET COMPRESSION default;
+    DROP FUNCTION IF EXISTS decide_routing(uuid, jsonb, jsonb, jsonb, text[], integer, double precision, double precision);
   `);
 }

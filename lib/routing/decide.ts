@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { applicableRules, checkRule } from '../rules/evaluate';
-import type { RuleTrace } from '../rules/types';
+import type { RoutingRule, RuleTrace } from '../rules/types';
 import { decideRoutingInDatabase, type DecisionCandidate } from '../store/routing';
 import { activeRules } from '../store/rules';
 import type { RulesLoader } from '../store/rulesCache';
@@ -51,11 +51,11 @@ export interface DecideOptions {
  * Two round trips as a rule (issue 10: decide p95 < 2 ms with 1,000 rules): the rules come from
  * `loadRules` (the worker's cache: one fingerprint query) and are evaluated here, in order, up to the first
  * that matches; decide_routing() (migrations/0013_decide_function.ts) then does the rest in one call: a
- * decision an earlier attempt committed is returned as it was; dedupe claims; the rule's counters, the
- * destination order of ./distribution.ts, exclusions and capacity. Only if that rule had no eligible
- * destination are the remaining rules evaluated and their matches tried in a second call. A duplicate,
- * original_in_flight, capped or no_match decision leaves nothing written. The trace lists the rules up to
- * the one that assigned the lead (all of them otherwise).
+ * decision an earlier attempt committed is returned; dedupe claims; the rule's counters, the destination
+ * order of ./distribution.ts, exclusions and capacity. Only if that rule had no eligible destination are
+ * the remaining rules evaluated and their matches tried in a second call. A duplicate, original_in_flight,
+ * capped or no_match decision leaves nothing written. The trace lists the rules up to the one that
+ * assigned the lead (all of them otherwise).
  */
 export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {
   const rules = applicableRules(await (opts.loadRules ?? activeRules)(trx), lead.sourceWorkspaceId);
@@ -65,21 +65,18 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
   keys.sort((a, b) => a.hash.localeCompare(b.hash)); // claimed in hash order: two leads sharing both keys cannot deadlock
 
   const traces: RuleTrace[] = [];
+  const triedInVain: RuleTrace[] = []; // matched rules an earlier call tried: the database records them too
   let earliestReset: string | undefined;
   for (let call = 1; ; call++) {
     // The first call takes the first matching rule (it usually wins); a second one all that match after it.
     const candidates: Array<DecisionCandidate & { index: number }> = [];
-    let sentFrom = 0;
     while (traces.length < rules.length && (call > 1 || candidates.length === 0)) {
       const rule = rules[traces.length]!;
       const ruleTrace = checkRule(lead.payload, rule);
       traces.push(ruleTrace);
-      if (!ruleTrace.matched) continue;
-      candidates.push({
-        index: traces.length - 1, id: rule.id, version: rule.version, distribution: rule.distribution, destinations: rule.destinations,
-        trace: ruleTrace, before: traces.slice(sentFrom, traces.length - 1),
-      });
-      sentFrom = traces.length;
+      if (ruleTrace.matched) {
+        candidates.push({ index: traces.length - 1, id: rule.id, version: rule.version, distribution: rule.distribution, destinations: rule.destinations, trace: ruleTrace });
+      }
     }
     // The first call is made even without a candidate: a duplicate wins over no_match.
     if (call > 1 && candidates.length === 0) break;
@@ -88,18 +85,19 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
       leadId: lead.id,
       keys,
       candidates: candidates.map(({ index: _index, ...c }) => c),
+      earlier: triedInVain,
       exclude: opts.excludeDestinations,
       dedupeWindowDays: opts.dedupeWindowDays,
       originalWait: opts.originalWait ?? { baseSeconds: 2, maxSeconds: 3600 },
     });
-    if ('decision' in outcome) return outcome.decision as Decision;
+    if ('decision' in outcome) return withUnmatchedRules(outcome.decision as RecordedDecision, rules, lead.payload);
     if ('dedupe' in outcome) {
       const { originalLeadId, matchedOn, retryAt } = outcome.dedupe;
       const trace: DecisionTrace = { rules: [], dedupe: { duplicateOfLeadId: originalLeadId, matchedOn } };
       if (retryAt) return { kind: 'original_in_flight', originalLeadId, retryAt: new Date(retryAt).toISOString(), trace };
       return { kind: 'duplicate', duplicateOfLeadId: originalLeadId, trace };
     }
-    // The same trace decide_routing() recorded with the reservation (an activity retry gets that one back).
+    // Built as decide_routing() recorded it with the reservation, plus the rules that did not match.
     outcome.tried.forEach((tried, k) => { candidates[k]!.trace.destinations = tried; });
     if (outcome.assigned) {
       const winner = candidates[outcome.tried.length - 1]!;
@@ -110,7 +108,10 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
         trace: withExcluded({ rules: traces.slice(0, winner.index + 1) }, opts.excludeDestinations),
       };
     }
-    for (const c of candidates) c.trace.noEligibleDestination = true;
+    for (const c of candidates) {
+      c.trace.noEligibleDestination = true;
+      triedInVain.push(c.trace);
+    }
     if (outcome.nextResetAt) {
       const reset = new Date(outcome.nextResetAt).toISOString();
       if (!earliestReset || reset < earliestReset) earliestReset = reset;
@@ -126,4 +127,37 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
 /** The trace with the destinations skipped because they rejected the lead earlier, when there are any. */
 function withExcluded(trace: DecisionTrace, excluded: string[]): DecisionTrace {
   return excluded.length ? { ...trace, excluded } : trace;
+}
+
+/** A committed decision as decide_routing() records it: the matched rules only, when so marked. */
+type RecordedDecision = Decision & { unmatchedRulesOmitted?: true };
+
+/**
+ * The decision an earlier attempt committed, as that attempt returned it: the recorded trace lists only
+ * the matched rules (migrations/0013_decide_function.ts), so the entries of the rules that did not match
+ * are evaluated again, in order, between them. They depend only on the lead and the rules: with the same
+ * rules (an activity retry comes seconds later) the result is the same decision. Should the matched rules
+ * no longer be the same ones (a rule edited in between), the trace stays the matched rules only.
+ */
+function withUnmatchedRules(recorded: RecordedDecision, rules: RoutingRule[], payload: Record<string, unknown>): Decision {
+  const { unmatchedRulesOmitted, ...decision } = recorded;
+  if (!unmatchedRulesOmitted) return decision as Decision; // recorded with its whole trace (before migration 0013)
+  const matched = decision.trace.rules;
+  const full: RuleTrace[] = [];
+  let found = 0;
+  for (const rule of rules) {
+    if (found === matched.length) break;
+    const ruleTrace = checkRule(payload, rule);
+    const next = matched[found]!;
+    if (!ruleTrace.matched) {
+      full.push(ruleTrace);
+    } else if (next.ruleId === rule.id && next.version === rule.version) {
+      full.push(next);
+      found += 1;
+    } else {
+      return decision as Decision;
+    }
+  }
+  if (found < matched.length) return decision as Decision;
+  return { ...decision, trace: { ...decision.trace, rules: full } } as Decision;
 }

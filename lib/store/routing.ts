@@ -74,23 +74,21 @@ export async function lockLeadForDecision(trx: Db, leadId: string, owner: string
   };
 }
 
-/**
- * One rule that matched the lead, as decide_routing() tries it: `trace` is its own trace entry and `before`
- * the trace entries of the rules evaluated since the previous candidate of the same call (from the first
- * rule, for a call's first candidate): the database records them as the assigned decision's trace.
- */
+/** One rule that matched the lead, as decide_routing() tries it, with its own trace entry. */
 export interface DecisionCandidate {
   id: string;
   version: number;
   distribution: Distribution;
   destinations: RuleDestination[];
   trace: RuleTrace;
-  before: RuleTrace[];
 }
 
 /** What decide_routing() answers (migrations/0013_decide_function.ts); timestamps as ISO 8601 strings. */
 export type DecisionOutcome =
-  /** The decision an earlier attempt committed (then lost the activity's result): returned as it was. */
+  /**
+   * The decision an earlier attempt committed (then lost the activity's result), as recorded: its trace
+   * lists the matched rules only, with `unmatchedRulesOmitted: true` (lib/routing/decide.ts completes it).
+   */
   | { decision: unknown }
   /** The person's key is held by another lead: a duplicate of it, or (with `retryAt`) it is still in flight. */
   | { dedupe: { originalLeadId: string; matchedOn: Array<'email' | 'phone'>; retryAt: string | null } }
@@ -112,17 +110,15 @@ export async function decideRoutingInDatabase(
     leadId: string;
     keys: Array<{ kind: 'email' | 'phone'; hash: string }>;
     candidates: DecisionCandidate[];
+    /** The trace entries of the matched rules an earlier call for this decision tried in vain. */
+    earlier: RuleTrace[];
     exclude: string[];
     dedupeWindowDays: number;
     originalWait: { baseSeconds: number; maxSeconds: number };
   },
 ): Promise<DecisionOutcome> {
-  // The `before` traces go as text, one line per candidate (JSON.stringify writes no raw newline): the
-  // database only copies them into the decision it records, and a text[] would cost quoting both ways.
-  const candidates = r.candidates.map(({ before: _before, ...c }) => c);
-  const before = r.candidates.map((c) => JSON.stringify(c.before).slice(1, -1)).join('\n');
-  const { rows } = await trx.raw('SELECT decide_routing(?::uuid, ?::jsonb, ?::jsonb, ?::text, ?::text[], ?::integer, ?::float8, ?::float8) AS outcome', [
-    r.leadId, JSON.stringify(r.keys), JSON.stringify(candidates), before, r.exclude,
+  const { rows } = await trx.raw('SELECT decide_routing(?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8) AS outcome', [
+    r.leadId, JSON.stringify(r.keys), JSON.stringify(r.candidates), JSON.stringify(r.earlier), r.exclude,
     r.dedupeWindowDays, r.originalWait.baseSeconds, r.originalWait.maxSeconds,
   ]);
   return rows[0].outcome as DecisionOutcome;

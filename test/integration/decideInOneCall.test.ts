@@ -98,7 +98,7 @@ test.each<[Distribution, number[]]>([
   expect(Object.fromEntries(counters.map((c) => [c.workspace_id, Number(c.assigned)]))).toEqual(Object.fromEntries(assigned));
 });
 
-test('an assignment past a full buyer, a disabled one, a rejecting one and a later matching rule: the stored decision is the one returned, and deciding again returns it', async () => {
+test('an assignment past a full buyer, a disabled one, a rejecting one and a later matching rule: recorded with its matched rules, and deciding again returns the same decision', async () => {
   const source = await workspace('source');
   const [full, disabled, rejecting, chosen, never] = await Promise.all([
     workspace('partner', { cap_daily: 1 }), workspace('partner', { enabled: false }), workspace('partner'), workspace('partner'), workspace('partner'),
@@ -130,10 +130,17 @@ test('an assignment past a full buyer, a disabled one, a rejecting one and a lat
       ],
     },
   });
-  expect(await storedDecision(l.id)).toEqual(decision);
-  // An activity retry after the commit: the same decision, and nothing more reserved or counted.
+  // Recorded with the matched rules only; an activity retry after the commit gets the same decision back
+  // (the unmatched rules' entries evaluated again), and nothing more is reserved or counted.
+  const matchedOnly = { ...decision, trace: { ...decision.trace, rules: decision.trace.rules.filter((r) => r.matched) } };
+  expect(await storedDecision(l.id)).toEqual({ ...matchedOnly, unmatchedRulesOmitted: true });
   const before = await writes();
   expect(await decideNow(l, [rejecting])).toEqual(decision);
+  expect(await writes()).toEqual(before);
+
+  // A matched rule edited in between: the same decision, its trace the matched rules as they were.
+  await db('routing_rules').where({ name: 'disabled buyer', source_workspace_id: source }).update({ name: 'disabled buyer, renamed' });
+  expect(await decideNow(l, [rejecting])).toEqual(matchedOnly);
   expect(await writes()).toEqual(before);
 });
 
