@@ -5,7 +5,7 @@ import { buildApp } from '../api/app';
 import { Admission } from '../lib/admission/admission';
 import { startStarter } from '../lib/admission/starter';
 import type { Config } from '../lib/config';
-import { createDb } from '../lib/db/createDb';
+import { createDb, type Db } from '../lib/db/createDb';
 import { createLogger, type Logger } from '../lib/logger';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
@@ -19,6 +19,8 @@ export interface Combined {
   admission: Admission;
   /** The client on the worker's connection (eager starts). */
   temporal: Client;
+  /** The gateway's pool and the worker's: separate, so neither waits for a connection behind the other. */
+  pools: { api: Db; worker: Db };
   /** Resolves when the worker has stopped (after stop(), or if it fails). */
   running: Promise<void>;
   /** HTTP first (no new leads), then the starter loop, then the worker drains; closes every connection. */
@@ -38,9 +40,14 @@ export async function startCombined(
   opts: { log?: Logger; workflowBundle?: WorkerOptions['workflowBundle']; httpLogger?: boolean } = {},
 ): Promise<Combined> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
-  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-combined', log });
+  // Two pools, as the two processes of the separate mode have: the gateway's inserts and admission claims must
+  // not queue for a connection behind routing transactions (issue 10: at a 100/s spike the gateway's p95
+  // followed the worker's pool waits). DATABASE_POOL_MAX each.
+  const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-combined-api', log });
+  const workerDb = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-combined-worker', log });
   const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-combined', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
-  const stopPoolGauge = startPoolGauge(db, metrics, 'api') // one pool serves both halves;
+  const stopApiPoolGauge = startPoolGauge(db, metrics, 'api');
+  const stopWorkerPoolGauge = startPoolGauge(workerDb, metrics, 'worker');
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // NativeConnection implements the client's ConnectionLike and tells it that eager start is supported.
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
@@ -48,7 +55,7 @@ export async function startCombined(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    db,
+    db: workerDb,
     config,
     log,
     metrics,
@@ -68,10 +75,11 @@ export async function startCombined(
       await admission.idle();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch((err: unknown) => log.error({ err, event: 'worker.failed' }, 'worker stopped with an error'));
-      stopPoolGauge();
+      stopApiPoolGauge();
+      stopWorkerPoolGauge();
       await metrics.close();
       await connection.close();
-      await db.destroy();
+      await Promise.all([db.destroy(), workerDb.destroy()]);
     })());
-  return { app, worker, admission, temporal, running, stop };
+  return { app, worker, admission, temporal, pools: { api: db, worker: workerDb }, running, stop };
 }

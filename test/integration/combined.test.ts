@@ -59,3 +59,25 @@ test('a burst over the bound: all 202, all routed; the eager share of the starts
   console.log(`combined mode: ${eager}/${starts} starts eager (${Math.round((100 * eager) / starts)} %)`);
   expect(eager / starts).toBeGreaterThanOrEqual(0.9);
 }, 90_000);
+
+/** At a spike, routing transactions fill the worker's pool; the gateway must not queue behind them. */
+test('the gateway answers while every connection of the worker\'s pool is busy', async () => {
+  const held = Array.from({ length: stack.config.DATABASE_POOL_MAX }, () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const transaction = combined.pools.worker.transaction(async () => released);
+    return { release, transaction };
+  });
+  try {
+    await waitFor('the worker pool full', async () => {
+      const pool = (combined.pools.worker.client as { pool: { numUsed(): number } }).pool;
+      return pool.numUsed() === stack.config.DATABASE_POOL_MAX ? true : undefined;
+    });
+    const res = await post(aLead());
+    expect(res.statusCode).toBe(202);
+    expect(await stack.db('leads').where({ id: res.json().leadId }).first()).toBeDefined();
+  } finally {
+    for (const h of held) h.release();
+    await Promise.all(held.map((h) => h.transaction));
+  }
+});
