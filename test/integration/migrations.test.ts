@@ -47,3 +47,22 @@ test('every migration can be rolled back and re-applied (down() matches up())', 
     await db.destroy();
   }
 });
+
+/** 0015: decision traces (50-150 kB with 1,000 rules, written three times per lead) compressed with LZ4. */
+test('decision traces are stored with LZ4 (the columns complete_routing() and decide_routing() write)', async () => {
+  const url = await emptyDatabase();
+  const db = createDb(url, { poolMax: 3 });
+  try {
+    await migrateLatest(db);
+    const { rows } = await db.raw(`SELECT attrelid::regclass::text AS tbl, attcompression AS method FROM pg_attribute
+                                    WHERE attname = 'decision' AND attrelid::regclass::text IN ('leads', 'lead_routing_logs', 'capacity_reservations')
+                                    ORDER BY 1`);
+    expect(rows).toEqual([
+      { tbl: 'capacity_reservations', method: 'l' },
+      { tbl: 'lead_routing_logs', method: 'l' },
+      { tbl: 'leads', method: 'l' },
+    ]);
+  } finally {
+    await db.destroy();
+  }
+});
