@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { deliverLead } from '../lib/delivery/deliverLead';
-import { deliveryTarget, leadForDelivery } from '../lib/store/delivery';
+import { deliveryContext } from '../lib/store/delivery';
 import { NonRetryable, type DeliveryRecord } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
 
@@ -25,11 +25,10 @@ function statusClass(outcome: { status?: number; reason?: string }): string {
  */
 export function makeDeliverToBuyer({ db, config, log, metrics }: ActivityDeps) {
   return async function deliverToBuyer({ leadId, destinationWorkspaceId }: { leadId: string; destinationWorkspaceId: string }): Promise<DeliveryRecord> {
-    const target = await deliveryTarget(db, destinationWorkspaceId);
+    const { target, payload } = await deliveryContext(db, destinationWorkspaceId, leadId);
     if (!target) throw ApplicationFailure.nonRetryable(`destination ${destinationWorkspaceId} is not a partner`, NonRetryable.InvalidConfiguration);
     if (!target.url) return { workspaceId: destinationWorkspaceId, outcome: 'not_pushed' };
     if (!target.secret) throw ApplicationFailure.nonRetryable(`partner ${destinationWorkspaceId} has no signing secret`, NonRetryable.InvalidConfiguration);
-    const payload = await leadForDelivery(db, leadId);
     if (!payload) throw ApplicationFailure.nonRetryable(`lead ${leadId} does not exist`, NonRetryable.LeadNotFound);
 
     let outcome;

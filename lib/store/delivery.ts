@@ -1,20 +1,49 @@
 import type { Db } from '../db/createDb';
 
-/** Where and how to deliver to a partner; null url means "assign without a push". */
-export async function deliveryTarget(db: Db, workspaceId: string): Promise<{ url: string | null; secret: string | null } | undefined> {
-  const row = await db('workspaces').select('delivery_url', 'signing_secret').where({ id: workspaceId, kind: 'partner' }).first();
-  return row ? { url: row.delivery_url, secret: row.signing_secret } : undefined;
+/** What the buyer receives: the lead as the source sent it, plus our ids. Read here, never from workflow history. */
+export interface DeliveryPayload {
+  leadId: string;
+  sourceWorkspaceId: string;
+  externalId: string;
+  /** ISO 8601. */
+  createdAt: string;
+  lead: Record<string, unknown>;
 }
 
-/** What the buyer receives: the lead as the source sent it, plus our ids. Read here, never from workflow history. */
-export async function leadForDelivery(db: Db, leadId: string) {
-  const row = await db('leads').select('id', 'source_workspace_id', 'external_id', 'payload', 'created_at').where({ id: leadId }).first();
-  if (!row) return undefined;
+export interface DeliveryContext {
+  /** The partner's delivery URL and signing secret; undefined when `workspaceId` is not a partner. A null url means "assign without a push". */
+  target?: { url: string | null; secret: string | null };
+  /** undefined when the lead does not exist. */
+  payload?: DeliveryPayload;
+}
+
+/**
+ * Everything a delivery reads, in ONE statement (issue 10: one round trip per lead less than reading the
+ * partner and the lead apart). Both sides are optional (outer joins on a single row), so the caller tells a
+ * missing partner from a missing lead.
+ */
+export async function deliveryContext(db: Db, workspaceId: string, leadId: string): Promise<DeliveryContext> {
+  const { rows } = await db.raw<{ rows: Array<Record<string, unknown>> }>(
+    `SELECT w.id AS workspace_id, w.delivery_url, w.signing_secret,
+            l.id AS lead_id, l.source_workspace_id, l.external_id, l.payload, l.created_at
+       FROM (SELECT 1) one
+       LEFT JOIN workspaces w ON w.id = ? AND w.kind = 'partner'
+       LEFT JOIN leads l ON l.id = ?`,
+    [workspaceId, leadId],
+  );
+  const row = rows[0]!;
   return {
-    leadId: row.id as string,
-    sourceWorkspaceId: row.source_workspace_id as string,
-    externalId: row.external_id as string,
-    createdAt: new Date(row.created_at).toISOString(),
-    lead: row.payload as Record<string, unknown>,
+    ...(row.workspace_id ? { target: { url: row.delivery_url as string | null, secret: row.signing_secret as string | null } } : {}),
+    ...(row.lead_id
+      ? {
+          payload: {
+            leadId: row.lead_id as string,
+            sourceWorkspaceId: row.source_workspace_id as string,
+            externalId: row.external_id as string,
+            createdAt: new Date(row.created_at as string).toISOString(),
+            lead: row.payload as Record<string, unknown>,
+          },
+        }
+      : {}),
   };
 }
