@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
-# One image for every process of Lead Router; the command picks the role:
-#   api (default)  node dist/api/server.js
-#   worker         node dist/workers/main.js
+# One image for every process of Lead Router; the command picks the role, with the role's heap limits
+# (lib/heapLimits.ts: without them V8 sizes the heap from the host's memory):
+#   api (default)  node --max-old-space-size=192 --max-semi-space-size=4 dist/api/server.js
+#   worker         node --max-old-space-size=256 --max-semi-space-size=16 dist/workers/main.js
+#   combined       node --max-old-space-size=320 --max-semi-space-size=16 dist/workers/combined.js
 #   migrations     node dist/scripts/migrate.js
 
 # ---- build: compile TypeScript, then drop dev dependencies ----

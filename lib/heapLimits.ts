@@ -1,5 +1,6 @@
 /**
- * V8 old-generation limits (MB) each process runs with in production (docker-compose.yml's NODE_OPTIONS; the
+ * V8 heap limits (MB) each process runs with in production (node flags in docker-compose.yml's commands and the
+ * Dockerfile's CMD; the
  * load test's and the bench's `--built` processes, scripts/local/services.ts). Without a limit V8 sizes the
  * heap from the machine's memory (~4 GB here) and lets garbage accumulate: at a 100 leads/s spike the worker
  * peaked at 719 MB RSS and the API at 364 MB with ~40 MB of live code and 40-100 MB of live data each
@@ -13,7 +14,7 @@ export const SEMI_SPACE_MB = { api: 4, worker: 16, combined: 16 } as const;
 
 export type ProcessRole = keyof typeof HEAP_LIMIT_MB;
 
-/** The node flag for `role`, e.g. `--max-old-space-size=160`. */
+/** The node flags for `role`, e.g. `['--max-old-space-size=256', '--max-semi-space-size=16']` for the worker. */
 export function heapLimitFlags(role: ProcessRole): string[] {
   return [`--max-old-space-size=${HEAP_LIMIT_MB[role]}`, `--max-semi-space-size=${SEMI_SPACE_MB[role]}`];
 }

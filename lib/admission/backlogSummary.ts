@@ -28,9 +28,10 @@ const BACKLOG = (alias: string) => `${alias}.admitted_at IS NULL AND ${alias}.ro
  * - oldest:  the oldest live lead of each source with leads waiting (a loose index scan over the backlog index
  *            finds the sources, one probe each), the minimum of those: the whole backlog is never ranked;
  * - in flight: the recent end of leads_admitted_undecided, as admission's own count.
- * `inFlightSeconds` is ADMISSION_IN_FLIGHT_SECONDS. Rejects with the driver's error if Postgres does.
+ * `inFlightSeconds` is ADMISSION_IN_FLIGHT_SECONDS. Rejects with the driver's error if Postgres does, and
+ * after `timeoutMs` (the query is then cancelled in Postgres: /ready is polled every few seconds).
  */
-export async function admissionBacklogSummary(db: Db, inFlightSeconds: number): Promise<AdmissionBacklogSummary> {
+export async function admissionBacklogSummary(db: Db, inFlightSeconds: number, timeoutMs = 2_000): Promise<AdmissionBacklogSummary> {
   const { rows } = await db.raw<{ rows: Array<{ waiting: number; oldest: number | null; in_flight: number }> }>(
     `WITH RECURSIVE waiting_sources AS (
        (SELECT b.source_workspace_id AS source FROM leads b WHERE ${BACKLOG('b')} ORDER BY b.source_workspace_id LIMIT 1)
@@ -52,7 +53,7 @@ export async function admissionBacklogSummary(db: Db, inFlightSeconds: number): 
            AND l.admitted_at > now() - make_interval(secs => ?)
            AND NOT EXISTS (SELECT 1 FROM lead_routing_queue q WHERE q.lead_id = l.id)) AS in_flight`,
     [WAITING_COUNT_CAP + 1, inFlightSeconds],
-  );
+  ).timeout(timeoutMs, { cancel: true }); // a slow database: the query is cancelled, not left holding a connection per probe
   const r = rows[0]!;
   return {
     waiting: Math.min(r.waiting, WAITING_COUNT_CAP),

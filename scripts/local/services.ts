@@ -23,12 +23,13 @@ export interface Service {
  * `runtime`: `tsx` runs the TypeScript source (dev, tests); `compiled` runs what `npm run build` wrote to
  * dist/ with plain node, as the Docker image does (the load test's `--built`: memory as production has it).
  */
-export function startService(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, runtime: 'tsx' | 'compiled' = 'tsx'): Service {
+export function startService(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, runtime: 'tsx' | 'compiled' = 'tsx', role?: ProcessRole): Service {
   const logFile = path.join(logDir, `${name}.log`);
   const compiled = path.join(root, 'dist', entry.replace(/\.ts$/, '.js'));
   if (runtime === 'compiled' && !fs.existsSync(compiled)) throw new Error(`${path.relative(root, compiled)} does not exist: run npm run build first`);
   // Compiled = as the Docker image runs it, with the production heap limit of its role (lib/heapLimits.ts).
-  const heap = name in HEAP_LIMIT_MB ? heapLimitFlags(name as ProcessRole) : [];
+  const heapRole = role ?? (name in HEAP_LIMIT_MB ? (name as ProcessRole) : undefined);
+  const heap = heapRole ? heapLimitFlags(heapRole) : [];
   const args = runtime === 'compiled' ? [...heap, compiled] : ['--import', 'tsx', path.join(root, entry)];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
   const out = fs.createWriteStream(logFile, { flags: 'a' });
