@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
  *  2. the person's identity keys are claimed; a key held by another lead makes this one a duplicate of the
  *     routed owner, or, while no owner is routed yet, an original_in_flight with when to look again;
  *  3. each candidate rule in turn: its counters locked (weighted / round_robin), its destinations ordered as
- *     lib/routing/distribution.ts destinationOrder does (smallest (assigned + 1) / weight first, listed order
+ *     the order lib/routing/distribution.ts gave (now test/support/distributionModel.ts, the tests' reference model) (smallest (assigned + 1) / weight first, listed order
  *     on ties), an excluded one skipped, the first with capacity reserved and counted, and the decision
  *     recorded on the reservation (an activity retry finds it again through step 1).
  * Anything but an assignment is undone: the inner block runs as a subtransaction that ends with a raised

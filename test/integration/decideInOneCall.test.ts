@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { decide, type Decision } from '../../lib/routing/decide';
-import { destinationOrder } from '../../lib/routing/distribution';
+import { destinationOrder } from '../support/distributionModel';
 import { createDb, type Db } from '../../lib/db/createDb';
 import type { Distribution, RuleDestination } from '../../lib/rules/types';
 import { insertRule } from '../../lib/store/rules';
@@ -76,7 +76,7 @@ test.each<[Distribution, number[]]>([
   ['weighted', [5, 3, 2]],
   ['weighted', [0.7, 0.2, 0.1]],
   ['round_robin', [1, 1, 1]],
-])('%s %j: 40 leads go exactly where lib/routing/distribution.ts sends them, one by one', async (distribution, weights) => {
+])('%s %j: 40 leads go exactly where the reference model (test/support/distributionModel.ts) sends them, one by one', async (distribution, weights) => {
   const source = await workspace('source');
   const buyers = await Promise.all(weights.map(() => workspace('partner')));
   const destinations = buyers.map((workspaceId, i) => ({ workspaceId, weight: weights[i] }));

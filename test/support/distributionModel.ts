@@ -1,13 +1,14 @@
-import type { Distribution, RuleDestination } from '../rules/types';
+import type { Distribution, RuleDestination } from '../../lib/rules/types';
 
 /**
- * The order in which a rule's destinations are tried.
+ * The reference model of decide_routing()'s destination order (migrations/0013_decide_function.ts does it in
+ * SQL; decideInOneCall.test.ts checks it lead by lead against this). The order in which a rule's destinations are tried.
  *  - priority: as listed (first eligible wins).
  *  - weighted: the destination furthest below its share goes first: smallest (assigned + 1) / weight.
  *    Deterministic and exact (each destination stays within one lead of its share), unlike a random
  *    draw whose 1,000-lead splits wander by several percent.
  *  - round_robin: weighted with equal weights, so the assignments stay exactly even.
- * Ties keep the listed order. `assigned` are the rule's counts, read under lock by the caller.
+ * Ties keep the listed order. `assigned` are the rule's counts so far.
  */
 export function destinationOrder(
   distribution: Distribution,
