@@ -56,6 +56,18 @@ const configObject = z.object({
   /** Failed authentications per minute per client address (and per presented credential) before 429. */
   AUTH_FAILURES_PER_MINUTE: positiveInt(30),
   /**
+   * How long the gateway keeps a source API key's workspace in memory (api/plugins/sourceKeyCache.ts), ms;
+   * 0: off, every request looks its key up in Postgres. A change made through the admin API applies at once in
+   * the process that made it; other gateway processes (and direct SQL changes) see it within this long.
+   * At most a minute: a disabled source or a rotated key must not keep working for long.
+   */
+  AUTH_CACHE_TTL_MS: z.coerce
+    .number({ message: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be 0 (off) or more')
+    .max(60_000, 'must be at most 60000 (a minute): a disabled source keeps working this long on other gateway processes')
+    .default(5_000),
+  /**
    * Which proxies to believe for the client address (Fastify `trustProxy`): `true` (any), a hop count, or
    * comma-separated addresses / CIDRs. Unset behind a load balancer, every client has the balancer's
    * address, and the failed-authentication throttle would block everyone together.

@@ -6,6 +6,7 @@ import type { Config } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { findSourceByKeyHash, type Workspace } from '../../lib/store/workspaces';
 import { ApiError, unauthorized } from '../errors';
+import { SourceKeyCache } from './sourceKeyCache';
 
 /**
  * Who is calling: a source workspace (its API key) or an operator (ADMIN_TOKEN). Checked in onRequest,
@@ -19,6 +20,10 @@ import { ApiError, unauthorized } from '../errors';
  *   3. the caller's request limit: per source workspace (its own `rateLimitPerMinute`, else
  *      RATE_LIMIT_PER_MINUTE) or per admin token.
  * Both limits are kept in this process's memory: N gateway processes admit up to N times the limit.
+ *
+ * A source's key is looked up through SourceKeyCache (./sourceKeyCache.ts, issue 10): an accepted key's
+ * workspace is reused for AUTH_CACHE_TTL_MS, so a disabled source or a rotated key stops working within
+ * AUTH_CACHE_TTL_MS on other gateway processes, at once on the one whose admin API made the change.
  */
 export type Caller = { kind: 'source'; workspace: Workspace } | { kind: 'admin' };
 
@@ -77,6 +82,11 @@ export interface AuthHooks {
   source: onRequestHookHandler[];
   admin: onRequestHookHandler[];
   sourceOrAdmin: onRequestHookHandler[];
+  /**
+   * Forgets every remembered source key (SourceKeyCache.clear). Every admin route that changes a workspace
+   * calls it after the change is committed, so this process's next request reads the new row.
+   */
+  forgetSourceKeys(): void;
 }
 
 type Authenticate = (request: FastifyRequest) => Promise<Caller>;
@@ -89,6 +99,7 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
   const failures = new AuthFailureThrottle(config.AUTH_FAILURES_PER_MINUTE);
   const adminToken = config.ADMIN_TOKEN;
   const isAdmin = (token: string) => adminToken !== undefined && safeEqual(token, adminToken);
+  const sourceKeys = new SourceKeyCache((apiKeyHash) => findSourceByKeyHash(db, apiKeyHash), { ttlMs: config.AUTH_CACHE_TTL_MS });
 
   const admin: Authenticate = async (request) => {
     if (!adminToken) throw unauthorized('admin API is disabled: ADMIN_TOKEN is not set');
@@ -99,7 +110,7 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
   const source: Authenticate = async (request) => {
     const token = bearerToken(request);
     if (!token) throw unauthorized('missing Authorization: Bearer <source API key>');
-    const workspace = await findSourceByKeyHash(db, hashApiKey(token));
+    const workspace = await sourceKeys.find(hashApiKey(token));
     if (!workspace) throw unauthorized('invalid or disabled source API key');
     return { kind: 'source', workspace };
   };
@@ -129,5 +140,5 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
     },
     callerLimit,
   ];
-  return { source: hooks(source), admin: hooks(admin), sourceOrAdmin: hooks(sourceOrAdmin) };
+  return { source: hooks(source), admin: hooks(admin), sourceOrAdmin: hooks(sourceOrAdmin), forgetSourceKeys: () => sourceKeys.clear() };
 }

@@ -130,7 +130,11 @@ describe('workspaces', () => {
     const before = await postLead(stack, source.apiKey!, aLead());
     expect(before.statusCode).toBe(202);
 
-    await stack.db('workspaces').where({ id: source.id }).update({ enabled: false });
+    // Through the admin API: the gateway remembers accepted keys for AUTH_CACHE_TTL_MS, and the admin
+    // route forgets them at once (a change made directly in SQL: test/integration/sourceKeyCache.test.ts).
+    const setEnabled = (enabled: boolean) =>
+      stack.app.inject({ method: 'PATCH', url: `/api/admin/workspaces/${source.id}`, headers: { authorization: `Bearer ${stack.adminToken}` }, payload: { enabled } });
+    expect((await setEnabled(false)).statusCode).toBe(200);
     const leadsBefore = await stack.db('leads').where({ source_workspace_id: source.id }).count<{ count: string }[]>({ count: '*' });
     const res = await postLead(stack, source.apiKey!, aLead());
     expect(res.statusCode).toBe(401);
@@ -143,7 +147,7 @@ describe('workspaces', () => {
     expect(status.statusCode).toBe(401);
 
     // Enabled again, the same key works again.
-    await stack.db('workspaces').where({ id: source.id }).update({ enabled: true });
+    expect((await setEnabled(true)).statusCode).toBe(200);
     expect((await postLead(stack, source.apiKey!, aLead())).statusCode).toBe(202);
   });
 

@@ -37,6 +37,8 @@ describe('loadConfig: valid environments', () => {
       // 6,000/min admits the monitoring spec's 100 leads/s spike from one partner (issue 7, item 9).
       RATE_LIMIT_PER_MINUTE: 6000,
       AUTH_FAILURES_PER_MINUTE: 30,
+      // The gateway's source-key cache (issue 10): 5 s, the longest a change is unseen by another replica.
+      AUTH_CACHE_TTL_MS: 5_000,
       DEDUPE_WINDOW_DAYS: 30,
       DEDUPE_PLACEHOLDER_EMAILS: DEFAULT_PLACEHOLDER_EMAILS,
       DEDUPE_PLACEHOLDER_PHONES: DEFAULT_PLACEHOLDER_PHONES,
@@ -93,6 +95,14 @@ describe('loadConfig: valid environments', () => {
     ['65535', 65535],
   ])('PORT=%s is accepted (boundary)', (value, expected) => {
     expect(loadConfig({ ...VALID, PORT: value }).PORT).toBe(expected);
+  });
+
+  test.each<[string, number]>([
+    ['0', 0],
+    ['300', 300],
+    ['60000', 60_000],
+  ])('AUTH_CACHE_TTL_MS=%s is accepted (0: the source-key cache is off)', (value, expected) => {
+    expect(loadConfig({ ...VALID, AUTH_CACHE_TTL_MS: value }).AUTH_CACHE_TTL_MS).toBe(expected);
   });
 
   test.each<[string, boolean]>([
@@ -198,6 +208,11 @@ describe('loadConfig: bad values name the variable', () => {
     ['LEAD_TTL_DAYS negative', { ...VALID, LEAD_TTL_DAYS: '-30' }, 'LEAD_TTL_DAYS'],
     ['ROUTING_LOCK_STALE_SECONDS not a number', { ...VALID, ROUTING_LOCK_STALE_SECONDS: 'five' }, 'ROUTING_LOCK_STALE_SECONDS'],
     ['RATE_LIMIT_PER_MINUTE fractional', { ...VALID, RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
+    ['AUTH_CACHE_TTL_MS negative', { ...VALID, AUTH_CACHE_TTL_MS: '-1' }, 'AUTH_CACHE_TTL_MS'],
+    ['AUTH_CACHE_TTL_MS fractional', { ...VALID, AUTH_CACHE_TTL_MS: '2.5' }, 'AUTH_CACHE_TTL_MS'],
+    ['AUTH_CACHE_TTL_MS not a number', { ...VALID, AUTH_CACHE_TTL_MS: '5s' }, 'AUTH_CACHE_TTL_MS'],
+    // A disabled source would keep working on the other gateway processes for this long.
+    ['AUTH_CACHE_TTL_MS above a minute', { ...VALID, AUTH_CACHE_TTL_MS: '3600000' }, 'AUTH_CACHE_TTL_MS'],
     ['DD_DOGSTATSD_PORT out of range', { ...VALID, DD_DOGSTATSD_PORT: '70000' }, 'DD_DOGSTATSD_PORT'],
     ['DD_ENV not a tag value', { ...VALID, DD_ENV: 'prod env' }, 'DD_ENV'],
     ['METRICS_ENABLED not a boolean', { ...VALID, METRICS_ENABLED: 'yes' }, 'METRICS_ENABLED'],
@@ -225,6 +240,8 @@ describe('loadConfig: bad values name the variable', () => {
   });
 
   test('the message explains what is expected, not only which variable', () => {
+    expect(configError({ ...VALID, AUTH_CACHE_TTL_MS: '5s' }).problems[0]).toMatch(/^AUTH_CACHE_TTL_MS: must be a whole number of milliseconds/);
+    expect(configError({ ...VALID, AUTH_CACHE_TTL_MS: '600000' }).problems[0]).toContain('at most 60000');
     expect(configError({ ...VALID, ADMIN_TOKEN: 'short' }).problems[0]).toContain('at least 16 characters');
     expect(configError({ ...VALID, TEMPORAL_TLS: 'yes' }).problems[0]).toContain('true or false');
     expect(configError({ ...VALID, DATABASE_URL: 'mysql://x' }).problems[0]).toContain('postgres://');

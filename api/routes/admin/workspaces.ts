@@ -62,7 +62,11 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
     async (request) => ({ workspaces: await listWorkspaces(db, request.query.kind) }),
   );
 
-  /** Changes a workspace (caps, delivery URL, time zone, enabled ...). Keys and secrets are never returned. */
+  /**
+   * Changes a workspace (caps, delivery URL, time zone, enabled ...). Keys and secrets are never returned.
+   * This process's remembered source keys are forgotten once the change is written (api/plugins/sourceKeyCache.ts):
+   * a disabled source gets 401, and a new rate limit applies, from the next request.
+   */
   app.patch<{ Params: { id: string }; Body: WorkspacePatchBody }>(
     '/api/admin/workspaces/:id',
     { onRequest, schema: { ...routeDocs.updateWorkspace, params: idParamsSchema, body: workspacePatchSchema } },
@@ -70,7 +74,12 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
       await checkWorkspace(db, current.kind, request.body);
-      return updateWorkspace(db, current.id, request.body);
+      try {
+        return await updateWorkspace(db, current.id, request.body);
+      } finally {
+        // Also when the answer is an error: the update may have been written before the connection failed.
+        auth.forgetSourceKeys();
+      }
     },
   );
 }
