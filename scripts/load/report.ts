@@ -1,5 +1,6 @@
 import type { ProcessUsage } from './processStats';
 import type { Scenario } from './scenarios';
+import type { StatementReport } from './statementStats';
 import { verdictLine, type Verdict } from './verdicts';
 
 /** Latency percentiles in ms; null when there was nothing to measure. */
@@ -62,9 +63,57 @@ export interface LoadReport {
   /** CPU ms of all measured processes per routed lead. */
   cpuMsPerRoutedLead: number;
   deliveries: number;
+  /** Postgres's own count of the product's statements during the run; absent when the stack had no pg_stat_statements. */
+  postgres?: PostgresStatements;
   /** Every second: leads undecided, retry-ledger depth. */
   samples: Array<{ atSeconds: number; undecided: number; retryQueueDepth: number }>;
   verdicts: Verdict[];
+}
+
+/**
+ * pg_stat_statements of the product's database from the start of the offer to the end of the drain
+ * (scripts/load/statementStats.ts), with the totals divided by the leads routed in the run. "Statements sent"
+ * are top-level ones (one client round trip each); nested ones ran inside SQL functions such as
+ * decide_routing() and their time is already inside their caller's.
+ */
+export interface PostgresStatements extends StatementReport {
+  /** topLevelCalls / routed leads; null when nothing was routed. */
+  statementsPerRoutedLead: number | null;
+  /** nestedCalls / routed leads; null when nothing was routed. */
+  nestedStatementsPerRoutedLead: number | null;
+  /** topLevelMs / routed leads: Postgres execution time (lock waits included) per routed lead, ms; null when nothing was routed. */
+  statementMsPerRoutedLead: number | null;
+}
+
+/** The report's `postgres` part: `statements` as read, plus the per-routed-lead numbers. */
+export function postgresSection(statements: StatementReport, routed: number): PostgresStatements {
+  const per = (n: number) => (routed > 0 ? n / routed : null);
+  return {
+    ...statements,
+    statementsPerRoutedLead: per(statements.topLevelCalls),
+    nestedStatementsPerRoutedLead: per(statements.nestedCalls),
+    statementMsPerRoutedLead: per(statements.topLevelMs),
+  };
+}
+
+/** How many statements the printed report lists (the JSON keeps all it read). */
+export const PRINTED_STATEMENTS = 8;
+
+/**
+ * The printed "postgres top statements" section: calls, total ms, mean ms and the query of the top `limit`
+ * statements (nested ones, run inside a SQL function, marked), then the statements and statement time per
+ * routed lead.
+ */
+export function formatTopStatements(pg: PostgresStatements, limit = PRINTED_STATEMENTS): string {
+  const perLead = (v: number | null, digits: number) => (v === null ? 'n/a' : v.toFixed(digits));
+  const rows = pg.topStatements.slice(0, limit).map((st) =>
+    `    ${String(st.calls).padStart(8)}  ${st.totalMs.toFixed(0).padStart(9)}  ${st.meanMs.toFixed(2).padStart(8)}  ${st.toplevel ? '' : '[nested] '}${st.query}`);
+  return [
+    '  postgres top statements (by total time; from the start of the offer to the end of the drain)',
+    `    ${'calls'.padStart(8)}  ${'total ms'.padStart(9)}  ${'mean ms'.padStart(8)}  query`,
+    ...(rows.length ? rows : ['    (none counted)']),
+    `  per routed lead  ${perLead(pg.statementsPerRoutedLead, 1)} statements sent (+ ${perLead(pg.nestedStatementsPerRoutedLead, 1)} run inside SQL functions), ${perLead(pg.statementMsPerRoutedLead, 2)} ms of statement time`,
+  ].join('\n');
 }
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${Math.round(v)} ms`);
@@ -85,6 +134,6 @@ scenario ${s.name}: ${s.rate} leads/s offered for ${s.durationSeconds} s, ${r.mo
   throughput   ${r.throughput.routedPerSecond.toFixed(1)} leads routed/s (first created -> last routed)
   backlog      max ${r.backlog.maxUndecided} undecided, max retry-ledger depth ${r.backlog.maxRetryQueueDepth}; ${r.backlog.drained ? `drained ${r.backlog.drainSeconds.toFixed(1)} s after the load` : `NOT drained ${r.backlog.drainSeconds.toFixed(0)} s after the load`}
   processes    ${procs}; ${r.cpuMsPerRoutedLead.toFixed(1)} ms CPU per routed lead
-  deliveries   ${r.deliveries} received by the buyers${writtenTo ? `\n  written to   ${writtenTo}` : ''}
+  deliveries   ${r.deliveries} received by the buyers${r.postgres ? `\n${formatTopStatements(r.postgres)}` : ''}${writtenTo ? `\n  written to   ${writtenTo}` : ''}
 ${r.verdicts.map((v) => `  ${verdictLine(v)}`).join('\n')}`;
 }

@@ -12,7 +12,9 @@
  * `--duration` override every scenario run. Each run (scripts/load/runScenario.ts) offers leads open loop,
  * measures the HTTP answer mix, gateway latency, created -> routed latency, throughput, drain time, CPU and
  * peak RSS of the API, worker, Postgres and Temporal, and prints one PASS/FAIL line per expectation of the
- * spec and per target of issue 10 (scripts/load/verdicts.ts). Results: .data/load/<scenario>-<time>.json.
+ * spec and per target of issue 10 (scripts/load/verdicts.ts), and Postgres's top statements by total time with
+ * the statements and statement time per routed lead (pg_stat_statements, counted from the start of the offer:
+ * scripts/load/statementStats.ts). Results: .data/load/<scenario>-<time>.json.
  * The exit code is 0 when every run completed (1 with `--strict` if any verdict failed).
  */
 import fs from 'node:fs';
@@ -54,7 +56,7 @@ function pickScenarios(): Scenario[] {
 async function runOne(scenario: Scenario, mode: ReturnType<typeof checkMode>, built: boolean, drainTimeoutSeconds: number): Promise<LoadReport> {
   const scratch = makeScratchDir(path.join(os.tmpdir(), 'lead-router-load'));
   console.log(`load: scenario ${scenario.name}, ${scenario.rate} leads/s for ${scenario.durationSeconds} s, ${mode} deployment${built ? ' (built)' : ''}; stack in ${scratch}`);
-  const stack = await startLoadStack(scratch, {}, { mode, built });
+  const stack = await startLoadStack(scratch, {}, { mode, built, statementStats: true });
   let ok = false;
   try {
     const report = await runScenario(stack, scenario, { drainTimeoutSeconds, log: (line) => console.log(`load: ${line}`) });

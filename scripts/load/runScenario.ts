@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { offerAtRate } from './openLoop';
 import { sampleProcesses } from './processStats';
-import type { LoadReport } from './report';
+import { postgresSection, type LoadReport } from './report';
 import type { Scenario } from './scenarios';
 import { seedMarketplace, type LoadStack } from './stack';
 import { verdicts } from './verdicts';
@@ -65,7 +65,8 @@ export interface RunOptions {
  * offers `rate` leads/s for `durationSeconds` open loop (every lead a new person), samples the backlog and
  * the retry-ledger depth every second and the product's processes' CPU and memory, waits until every stored
  * lead is decided (or the drain timeout), then reads each lead's outcome and latency from Postgres and
- * checks the scenario's expectations and targets (scripts/load/verdicts.ts).
+ * checks the scenario's expectations and targets (scripts/load/verdicts.ts). When the stack counts statements
+ * (`stack.statements`), they are reset as the offer starts and read after the drain (`report.postgres`).
  */
 export async function runScenario(stack: LoadStack, scenario: Scenario, opts: RunOptions): Promise<LoadReport> {
   const log = opts.log ?? (() => undefined);
@@ -86,6 +87,8 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
   })();
   const processes = sampleProcesses(stack.pids);
 
+  // The statements counted are the offered load's: setup, migrations and seeding are forgotten here.
+  await stack.statements?.reset();
   log(`offering ${scenario.rate} leads/s for ${scenario.durationSeconds} s ...`);
   const http = await offerAtRate({
     rate: scenario.rate,
@@ -115,6 +118,7 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
   sampling = false;
   await sampler;
   const usage = processes.stop();
+  const statements = await stack.statements?.read();
 
   const measured = await outcomes(stack, sourceId);
   const count = (pred: (o: { status: string }) => boolean) => measured.byOutcome.filter(pred).reduce((a, o) => a + o.count, 0);
@@ -159,6 +163,7 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
     processes: usage.usage,
     cpuMsPerRoutedLead: routed ? (cpuSeconds * 1000) / routed : 0,
     deliveries: stack.deliveries(),
+    ...(statements ? { postgres: postgresSection(statements, routed) } : {}),
     samples,
     verdicts: [],
   };

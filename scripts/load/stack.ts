@@ -9,6 +9,7 @@ import { freePort } from '../local/freePort';
 import { ensureDatabase, startLocalPostgres } from '../local/postgres';
 import { startService, stopService, waitForApi, waitForWorker } from '../local/services';
 import { startTemporalDevServer } from '../local/temporal';
+import { openStatementStats, UNTRACKED_CONNECTION_OPTIONS, type StatementStats } from './statementStats';
 
 /**
  * The system under load, production-shaped on one machine: Postgres (durable), the Temporal dev server with
@@ -38,6 +39,11 @@ export interface LoadStack {
   otherDatabaseUrl?: (database: string) => string;
   /** The Temporal server's address (host:port). */
   temporalAddress: string;
+  /**
+   * pg_stat_statements of the product's database, when asked for (`statementStats`) and available; the
+   * runner's own connection (`db`) is not counted in it.
+   */
+  statements?: StatementStats;
   stop(): Promise<void>;
 }
 
@@ -61,10 +67,18 @@ export function checkMode(mode: string): DeploymentMode {
 export interface LoadStackOptions {
   mode?: DeploymentMode;
   /**
-   * Use a Postgres database and a Temporal server that already run (the CI smoke test reuses the test
-   * suite's): the database must be empty or migrated; nothing of theirs is stopped or measured.
+   * Use a Temporal server, and a Postgres database when given, that already run (the CI smoke test reuses the
+   * test suite's Temporal server): the database must be empty or migrated; nothing of theirs is stopped or
+   * measured. Without `databaseUrl` the stack starts its own Postgres.
    */
-  external?: { databaseUrl: string; temporalAddress: string };
+  external?: { databaseUrl?: string; temporalAddress: string };
+  /**
+   * Count the product's statements with pg_stat_statements (`stack.statements`; the load test's report shows
+   * the top ones). Our own Postgres then loads the library; when it is not installed, or an external database's
+   * server did not load it, the stack runs without (one warning). Off by default: benchmarks measure without
+   * its overhead.
+   */
+  statementStats?: boolean;
   /** Run the product's processes from dist/ (`npm run build`) with plain node, as the Docker image does. */
   built?: boolean;
 }
@@ -84,24 +98,40 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     let databaseUrl: string;
     let temporalAddress: string;
     let otherDatabaseUrl: LoadStack['otherDatabaseUrl'];
-    if (opts.external) {
-      ({ databaseUrl, temporalAddress } = opts.external);
-    } else {
-      const [pgPort, temporalPort] = [await freePort(), await freePort()];
-      const [pg, temporal] = await Promise.all([
-        startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: true, logFile: path.join(dir, 'postgres.log') }),
-        startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') }),
-      ]);
-      stoppers.push(pg.stop, temporal.stop);
-      Object.assign(pids, { postgres: pg.pid, temporal: temporal.pid });
+    const [pgPort, temporalPort] = [await freePort(), await freePort()];
+    const externalDb = opts.external?.databaseUrl;
+    const [pg, temporal] = await Promise.all([
+      externalDb ? undefined : startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: true, logFile: path.join(dir, 'postgres.log'), statementStats: opts.statementStats }),
+      opts.external ? undefined : startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') }),
+    ]);
+    if (pg) {
+      stoppers.push(pg.stop);
+      pids.postgres = pg.pid;
       await ensureDatabase(pg.url(), 'lead_router');
       databaseUrl = pg.url('lead_router');
       otherDatabaseUrl = (database) => pg.url(database);
-      temporalAddress = temporal.address;
+    } else {
+      databaseUrl = externalDb!;
     }
-    const db = createDb(databaseUrl, { poolMax: 2, applicationName: 'lead-router-load' });
+    if (temporal) {
+      stoppers.push(temporal.stop);
+      pids.temporal = temporal.pid;
+      temporalAddress = temporal.address;
+    } else {
+      temporalAddress = opts.external!.temporalAddress;
+    }
+    // On our own Postgres the runner is superuser, so its connection can opt out of pg_stat_statements: its
+    // per-second sampling is not the product's work. (Our Postgres already said so if the library is missing.)
+    const untrackedRunner = pg?.statementStats === true;
+    const db = createDb(untrackedRunner ? withConnectionOptions(databaseUrl, UNTRACKED_CONNECTION_OPTIONS) : databaseUrl, { poolMax: 2, applicationName: 'lead-router-load' });
     stoppers.push(() => db.destroy());
     await migrateLatest(db);
+    let statements: StatementStats | undefined;
+    if (opts.statementStats && (untrackedRunner || externalDb)) {
+      const opened = await openStatementStats(db);
+      statements = opened.stats;
+      if (opened.unavailable) console.warn(`load: no Postgres statement statistics in this run's report: ${opened.unavailable}`);
+    }
 
     let received = 0;
     const buyer = http.createServer((req, res) => {
@@ -139,7 +169,7 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     await waitForWorker(temporalAddress, serviceEnv.TEMPORAL_NAMESPACE ?? 'default', serviceEnv.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
     const { port: buyerPort } = buyer.address() as AddressInfo;
     for (const s of services) pids[s.name as 'api' | 'worker' | 'combined'] = s.child.pid;
-    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, mode, built: opts.built ?? false, otherDatabaseUrl, temporalAddress, stop };
+    return { apiUrl, adminToken, db, buyerUrl: `http://127.0.0.1:${buyerPort}/leads`, deliveries: () => received, pids, mode, built: opts.built ?? false, otherDatabaseUrl, temporalAddress, statements, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -167,6 +197,13 @@ export async function seedMarketplace(stack: LoadStack): Promise<{ sourceId: str
     destinations: buyers.map((b, i) => ({ workspaceId: b.id, weight: [50, 30, 20][i] })),
   });
   return { sourceId: source.id, apiKey: source.apiKey! };
+}
+
+/** `url` with a libpq `options` parameter (server settings for each connection, e.g. `-c name=value`). */
+function withConnectionOptions(url: string, options: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', options);
+  return u.toString();
 }
 
 export function makeScratchDir(base: string): string {

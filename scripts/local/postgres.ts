@@ -15,6 +15,8 @@ export interface LocalPostgres {
   pid?: number;
   /** URL of a database on this server (the maintenance db `postgres` unless one is given). */
   url(database?: string): string;
+  /** pg_stat_statements is loaded (asked for with `statementStats` and installed on this machine). */
+  statementStats: boolean;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,13 @@ export interface StartOptions {
   /** Tests trade durability for speed; the dev stack keeps fsync on. */
   durable: boolean;
   logFile?: string;
+  /**
+   * Load pg_stat_statements (`shared_preload_libraries`, `pg_stat_statements.track=all`: statements run inside
+   * SQL functions are counted too), for the load test's top-statements report. Off by default: the tests and
+   * the dev stack run without it. When the library is not installed, the server starts without it and one
+   * warning says so (the result's `statementStats` is then false).
+   */
+  statementStats?: boolean;
 }
 
 export function findPgBinDir(): string {
@@ -87,6 +96,8 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
     shared_buffers: '128MB',
   };
   if (!opts.durable) Object.assign(settings, { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' });
+  const statementStats = opts.statementStats === true && statementStatsInstalled(bin);
+  if (statementStats) Object.assign(settings, { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' });
   const args = ['-D', opts.dataDir, '-p', String(opts.port)];
   for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
 
@@ -123,7 +134,29 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
     await stop();
     throw err;
   }
-  return { port: opts.port, pid: child.pid, url, stop };
+  return { port: opts.port, pid: child.pid, url, statementStats, stop };
+}
+
+let warnedNoStatementStats = false;
+
+/**
+ * Whether pg_stat_statements' library is in the server's library directory (`pg_config --pkglibdir` next to
+ * the binaries, else the Debian layout's ../lib). A missing library must not stop the server from starting
+ * (shared_preload_libraries would), so we look first and warn once per process.
+ */
+export function statementStatsInstalled(bin: string): boolean {
+  let libDir = path.join(bin, '..', 'lib');
+  try {
+    libDir = execFileSync(path.join(bin, 'pg_config'), ['--pkglibdir'], { encoding: 'utf8' }).trim();
+  } catch {
+    // no pg_config next to the server binaries: keep the Debian layout's guess
+  }
+  const found = fs.existsSync(path.join(libDir, 'pg_stat_statements.so'));
+  if (!found && !warnedNoStatementStats) {
+    warnedNoStatementStats = true;
+    console.warn(`postgres: pg_stat_statements is not installed (no pg_stat_statements.so in ${libDir}); starting without statement statistics`);
+  }
+  return found;
 }
 
 /**
