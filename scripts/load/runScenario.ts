@@ -118,7 +118,11 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
   sampling = false;
   await sampler;
   const usage = processes.stop();
-  const statements = await stack.statements?.read();
+  // A diagnostic: if it cannot be read, the run's measurements still make a report (without the section).
+  const statements = await stack.statements?.read().catch((err: unknown) => {
+    log(`no Postgres statement statistics: ${(err as Error).message}`);
+    return undefined;
+  });
 
   const measured = await outcomes(stack, sourceId);
   const count = (pred: (o: { status: string }) => boolean) => measured.byOutcome.filter(pred).reduce((a, o) => a + o.count, 0);
