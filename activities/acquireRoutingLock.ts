@@ -29,42 +29,58 @@ export function makeAcquireRoutingLock(deps: ActivityDeps) {
 
 /**
  * Takes (or re-enters) the lead's routing lock for `owner` on `db` (the pool, or a transaction the caller
- * commits) and marks a waiting retry as started. Answers `not_routable` for a decided lead; throws a
- * retryable `LockHeld` while another run holds it, a non-retryable `LeadNotFound` for no such lead, and the
- * database error for a lock timeout (55P03 after acquire_routing_lock's 5 s lock_timeout). Sends the
- * failure-side metrics itself (sent once: nothing is rolled back behind them); the caller sends the
- * acquisition's with recordLockTaken() once what it took is committed.
+ * commits) and marks a waiting retry as started. Answers `not_routable` for a decided lead; throws as
+ * lockOutcome() does, and the database error for a lock timeout (55P03 after acquire_routing_lock's 5 s
+ * lock_timeout). Sends the failure-side metrics itself (sent once: nothing is rolled back behind them); the
+ * caller sends the acquisition's with recordLockTaken() once what it took is committed.
  */
-export async function takeRoutingLock({ config, log, metrics, db: pool }: ActivityDeps, db: Db, leadId: string, owner: string): Promise<AcquireLockOutput> {
+export async function takeRoutingLock(deps: ActivityDeps, db: Db, leadId: string, owner: string): Promise<AcquireLockOutput> {
   const startedAt = performance.now();
   let lock;
   try {
-    lock = await routing.acquireRoutingLock(db, leadId, owner, config.ROUTING_LOCK_STALE_SECONDS);
+    lock = await routing.acquireRoutingLock(db, leadId, owner, deps.config.ROUTING_LOCK_STALE_SECONDS);
   } catch (err) {
-    const timeout = lockTimeoutCode(err);
-    if (timeout) metrics.increment('routing.lock.timeout_errors', { code: timeout });
-    if (timeout) void recordLockEvent(pool, log, 'timeout', leadId); // for the local alert evaluator; on the pool, not an aborted transaction
+    recordLockError(deps, leadId, err);
     throw err;
   } finally {
-    metrics.distribution('routing.lock.latency', elapsedMs(startedAt));
+    deps.metrics.distribution('routing.lock.latency', elapsedMs(startedAt));
   }
+  const taken = lockOutcome(deps, leadId, lock);
+  if (taken.outcome !== 'not_routable') await routing.markRetryStarted(db, leadId); // a retry that was waiting in the ledger starts now
+  return taken;
+}
+
+/** A lock call that failed: a lock timeout (55P03 / 57014 / the pool's) is counted and recorded for the alert evaluator. */
+export function recordLockError({ log, metrics, db: pool }: ActivityDeps, leadId: string, err: unknown): void {
+  const timeout = lockTimeoutCode(err);
+  if (!timeout) return;
+  metrics.increment('routing.lock.timeout_errors', { code: timeout });
+  void recordLockEvent(pool, log, 'timeout', leadId); // for the local alert evaluator; on the pool, not an aborted transaction
+}
+
+/**
+ * What the activity makes of the lock's answer: the lock taken (acquired, reentered, taken_over_stale) or
+ * `not_routable` (a decided lead) are returned; `held_by_other` throws a retryable `LockHeld` (the retry policy
+ * waits until the holder's lock frees or goes stale), `not_found` a non-retryable `LeadNotFound`, `lock_lost`
+ * (the owner check of a later call failed) a non-retryable `LockLost`.
+ */
+export function lockOutcome({ log, metrics, db: pool }: ActivityDeps, leadId: string, lock: Pick<routing.LockRow, 'outcome' | 'status' | 'attempts'>): AcquireLockOutput {
   switch (lock.outcome) {
     case 'acquired':
     case 'reentered':
     case 'taken_over_stale':
-      await routing.markRetryStarted(db, leadId); // a retry that was waiting in the ledger starts now
-      return { outcome: lock.outcome, status: lock.status, attempts: lock.attempts ?? 0 };
     case 'not_routable':
-      return { outcome: 'not_routable', status: lock.status, attempts: lock.attempts ?? 0 };
+      return { outcome: lock.outcome, status: lock.status, attempts: lock.attempts ?? 0 };
     case 'held_by_other':
       // Once per contended lead: the activity retries with backoff until the holder's lock frees or goes stale.
       if (Context.current().info.attempt === 1) metrics.increment('routing.lock.failed');
       if (Context.current().info.attempt === 1) void recordLockEvent(pool, log, 'held', leadId);
       log.info({ event: 'routing.lock.failed', leadId }, 'routing lock held by another owner');
-      // Retryable: the retry policy waits; once the holder's lock is stale, we take it over.
       throw ApplicationFailure.retryable(`routing lock of lead ${leadId} is held by another owner`, 'LockHeld');
     case 'not_found':
       throw ApplicationFailure.nonRetryable(`lead ${leadId} does not exist`, NonRetryable.LeadNotFound);
+    case 'lock_lost':
+      throw ApplicationFailure.nonRetryable(`lead ${leadId} is no longer locked by this run`, NonRetryable.LockLost);
   }
 }
 

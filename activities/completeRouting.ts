@@ -2,30 +2,22 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as routing from '../lib/store/routing';
 import { NonRetryable, type CompleteRoutingInput, type RouteLeadOutcome } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
-import type { Db } from '../lib/db/createDb';
 import { elapsedMs, type Metrics } from '../lib/telemetry/metrics';
 import { currentLockOwner } from './lockOwner';
 
 /**
  * The completion's metrics: the audit row (routing.logs.*), the lead's final decision (routing.leads_routed),
- * and, for a routed lead, its end-to-end latency routed_at - created_at (routing.latency, the SLO's). One
- * primary-key read, whose facts the routing.complete log line carries too; a metric is never worth failing
- * the completion over, so a failed read sends only what needs no read.
+ * and, for a routed lead, its end-to-end latency routed_at - created_at (routing.latency, the SLO's), from
+ * what complete_routing() returned with the completion.
  */
-async function recordCompletion(db: Db, metrics: Metrics, leadId: string, result: string, destination: string | null) {
+function recordCompletion(metrics: Metrics, result: string, destination: string | null, lead: routing.CompletionResult['completed']) {
   metrics.increment('routing.logs.total', { result });
   if (result === 'failed') metrics.increment('routing.logs.failed');
-  const lead = await db('leads')
-    .select('source_workspace_id', 'routing_attempts', db.raw('extract(epoch from (routed_at - created_at)) * 1000 AS latency_ms'))
-    .where({ id: leadId })
-    .first()
-    .catch(() => undefined);
-  if (!lead) return undefined;
-  const source = lead.source_workspace_id as string;
+  if (!lead) return;
+  const source = lead.sourceWorkspaceId;
   metrics.increment('routing.leads_routed', { workspace_id: source, destination_workspace_id: destination ?? undefined, result });
   if (result === 'duplicate') metrics.increment('routing.duplicates_caught', { workspace_id: source });
-  if (lead.latency_ms !== null) metrics.distribution('routing.latency', Number(lead.latency_ms), { workspace_id: source, result });
-  return { sourceWorkspaceId: source, attempts: lead.routing_attempts as number };
+  if (lead.latencyMs !== null) metrics.distribution('routing.latency', lead.latencyMs, { workspace_id: source, result });
 }
 
 /** Writes the outcome through complete_routing(): lead row, lock release and audit row in one transaction. */
@@ -57,7 +49,8 @@ export function makeCompleteRouting({ db, log, metrics }: ActivityDeps) {
       // failed). The lead was counted and logged then; counting it again would skew every rate.
       return { status: done.status, result: done.result, destinationWorkspaceId: done.destinationWorkspaceId };
     }
-    const lead = await recordCompletion(db, metrics, leadId, done.result ?? outcome.result, done.destinationWorkspaceId);
+    const lead = done.completed;
+    recordCompletion(metrics, done.result ?? outcome.result, done.destinationWorkspaceId, lead);
     const source = { sourceWorkspaceId: lead?.sourceWorkspaceId };
     if (outcome.result === 'duplicate') {
       log.info({ event: 'routing.duplicate_detected', leadId, duplicateOfLeadId: outcome.duplicateOfLeadId, ...source }, 'duplicate lead');

@@ -1,43 +1,103 @@
-import { releaseCapacity, liveReservation } from '../lib/store/capacity';
-import { createRulesCache } from '../lib/store/rulesCache';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Decision } from '../lib/routing/decide';
+import { decide } from '../lib/routing/decide';
+import { lockAndDecideInDatabase, readLeadForDecision, type LockRow } from '../lib/store/routing';
+import { createRulesCache, type RulesLoader } from '../lib/store/rulesCache';
 import { elapsedMs } from '../lib/telemetry/metrics';
 import type { LockAndDecideInput, LockAndDecideOutput } from '../workflows/routeLead.types';
-import { recordLockTaken, takeRoutingLock } from './acquireRoutingLock';
-import { decideForOwner } from './decideRouting';
+import { lockOutcome, recordLockError, recordLockTaken } from './acquireRoutingLock';
 import type { ActivityDeps } from './deps';
 import { currentLockOwner } from './lockOwner';
 
 /**
- * One routing attempt's database half, in ONE transaction (issue 10 §1): take (or re-enter) the routing lock,
- * give back the reservation of a buyer that just rejected the lead, then decide (dedupe, rules,
- * distribution, capacity: lib/routing/decide.ts). Runs as a local activity in the workflow's one task.
+ * One routing attempt's database half (issue 10 §1): take (or re-enter) the routing lock, give back the
+ * reservation of a buyer that just rejected the lead, then decide (dedupe, rules, distribution, capacity:
+ * lib/routing/decide.ts). Runs as a local activity in the workflow's one task.
+ *
+ * Two round trips as a rule: the lead and the rules' fingerprint (no lock), then lock_and_decide(), ONE
+ * autocommit statement (migrations/0016_lock_and_decide.ts), so that a rule's counters and a buyer's capacity
+ * rows, which every lead of that rule / buyer locks, are held for that statement only.
  *
  * Safe to re-run (an LA retry, or a whole workflow task replayed after a worker crash): the owner re-enters
  * its lock, a committed decision is found again through its live reservation, and the release only touches
- * the rejected buyer's reservation. Metrics go out after the commit, so a rolled-back attempt counts nothing:
- * routing.lock.* as acquireRoutingLock sends them, routing.rules.latency for the decision alone.
+ * the rejected buyer's reservation. Metrics go out once the statement has committed: routing.lock.* as
+ * acquireRoutingLock sends them (routing.lock.latency: the lock step's time in Postgres), and
+ * routing.rules.latency for the rest.
  */
 export function makeLockAndDecide(deps: ActivityDeps) {
-  const { db, config, metrics } = deps;
+  const { config, metrics } = deps;
   const loadRules = createRulesCache();
   return async function lockAndDecide({ leadId, excludeDestinations, releaseRejected }: LockAndDecideInput): Promise<LockAndDecideOutput> {
-    const owner = currentLockOwner();
-    let decideMs = 0;
-    const { lock, decision } = await db.transaction(async (trx) => {
-      const lock = await takeRoutingLock(deps, trx, leadId, owner);
-      if (lock.outcome === 'not_routable') return { lock, decision: undefined };
-      if (releaseRejected !== undefined && (await liveReservation(trx, leadId))?.workspaceId === releaseRejected) {
-        await releaseCapacity(trx, leadId, 'rejected_by_buyer');
-      }
-      const startedAt = performance.now();
-      const decision = await decideForOwner(trx, { leadId, owner, excludeDestinations, config, loadRules });
-      decideMs = elapsedMs(startedAt);
-      return { lock, decision };
-    });
+    const startedAt = performance.now();
+    let answer;
+    try {
+      answer = await decideUnderLock(deps, { leadId, owner: currentLockOwner(), takeLock: true, excludeDestinations, releaseRejected, loadRules });
+    } catch (err) {
+      recordLockError(deps, leadId, err);
+      throw err;
+    }
+    metrics.distribution('routing.lock.latency', answer.lockMs);
+    const lock = lockOutcome(deps, leadId, answer.lock);
     recordLockTaken(deps, leadId, lock);
     const deliveryTimeoutMs = config.DELIVERY_TIMEOUT_MS;
-    if (!decision) return { lock, deliveryTimeoutMs, kind: 'not_routable' };
-    metrics.distribution('routing.rules.latency', decideMs, { decision: decision.kind });
-    return { lock, deliveryTimeoutMs, ...decision };
+    if (!answer.decision) return { lock, deliveryTimeoutMs, kind: 'not_routable' };
+    metrics.distribution('routing.rules.latency', Math.max(0, elapsedMs(startedAt) - answer.lockMs), { decision: answer.decision.kind });
+    return { lock, deliveryTimeoutMs, ...answer.decision };
   };
+}
+
+/** A call of lock_and_decide() that found the lock not held: ends decide() early, carrying the lock's answer. */
+class LockNotHeld extends Error {
+  constructor(readonly lock: LockRow) {
+    super(`routing lock not held: ${lock.outcome}`);
+  }
+}
+
+/**
+ * The decision for `leadId` with its routing lock: `takeLock` takes (or re-enters) it in the first call,
+ * otherwise every call checks that `owner` still holds it. Returns the lock's answer (from the first call,
+ * or the later call that found it lost), the lock step's ms in Postgres, and the decision when the lock was
+ * held throughout. Database errors (a 55P03 lock timeout ...) are thrown.
+ */
+export async function decideUnderLock(
+  { db, config }: Pick<ActivityDeps, 'db' | 'config'>,
+  r: { leadId: string; owner: string; takeLock: boolean; excludeDestinations: string[]; releaseRejected?: string; loadRules: RulesLoader },
+): Promise<{ lock: LockRow; lockMs: number; decision?: Decision }> {
+  const { lead, rulesFingerprint } = await readLeadForDecision(db, r.leadId);
+  // An original is usually decided within a second: look again after 2 s (or the retry base, if shorter:
+  // tests run a fast retry clock), backing off like a retry.
+  const originalWait = { baseSeconds: Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2), maxSeconds: config.ROUTING_RETRY_MAX_SECONDS };
+  const lockArgs = (n: number) => ({
+    owner: r.owner,
+    takeLock: r.takeLock && n === 1,
+    staleSeconds: config.ROUTING_LOCK_STALE_SECONDS,
+    releaseRejected: n === 1 ? r.releaseRejected : undefined,
+  });
+  if (!lead) {
+    // No such lead (a lead is never deleted while it is routed): the lock's answer says so.
+    const none = { leadId: r.leadId, keys: [], candidates: [], earlier: [], exclude: [], dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, originalWait };
+    const answer = await lockAndDecideInDatabase(db, { ...none, ...lockArgs(1) });
+    if (answer.outcome) throw ApplicationFailure.retryable(`lead ${r.leadId} appeared while its lock was taken`, 'LeadChanged');
+    return answer;
+  }
+  let first: { lock: LockRow; lockMs: number } | undefined;
+  try {
+    const decision = await decide(db, lead, {
+      excludeDestinations: r.excludeDestinations,
+      dedupeWindowDays: config.DEDUPE_WINDOW_DAYS,
+      loadRules: r.loadRules,
+      rulesFingerprint,
+      originalWait,
+      call: async (conn, args, n) => {
+        const answer = await lockAndDecideInDatabase(conn, { ...args, ...lockArgs(n) });
+        first ??= answer;
+        if (!answer.outcome) throw new LockNotHeld(answer.lock);
+        return answer.outcome;
+      },
+    });
+    return { ...first!, decision };
+  } catch (err) {
+    if (err instanceof LockNotHeld) return { lock: err.lock, lockMs: first?.lockMs ?? 0 };
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { applicableRules, checkRule } from '../rules/evaluate';
 import type { RoutingRule, RuleTrace } from '../rules/types';
-import { decideRoutingInDatabase, type DecisionCandidate } from '../store/routing';
+import { decideRoutingInDatabase, type DecideRoutingArgs, type DecisionCandidate, type DecisionOutcome } from '../store/routing';
 import { activeRules } from '../store/rules';
 import type { RulesLoader } from '../store/rulesCache';
 
@@ -35,6 +35,13 @@ export interface DecideOptions {
   dedupeWindowDays: number;
   /** Where the rules come from: the worker's cache (lib/store/rulesCache.ts) or, by default, the table. */
   loadRules?: RulesLoader;
+  /** The rules' fingerprint if the caller read it already (passed to `loadRules`: no query of its own). */
+  rulesFingerprint?: string;
+  /**
+   * How each call reaches the database (`callNumber` from 1): by default decide_routing() in `trx`; the routing
+   * activities take or check the routing lock in the same statement (lock_and_decide(), lib/store/routing.ts).
+   */
+  call?: (db: Knex, args: DecideRoutingArgs, callNumber: number) => Promise<DecisionOutcome>;
   /**
    * How soon to look again when the person's original lead is still being routed: `baseSeconds` (default
    * 2: an original is usually decided within a second), doubling with each look up to `maxSeconds`, and
@@ -44,12 +51,13 @@ export interface DecideOptions {
 }
 
 /**
- * The routing decision for one lead, made in ONE transaction so that the dedupe claim, the capacity
- * reservation and the distribution counters commit together or not at all (DESIGN §5 invariants 1, 3, 4).
- * Writes nothing but those; the lead row is updated later by complete_routing().
+ * The routing decision for one lead. Each database call is one statement (decide_routing() in `trx`, or
+ * `opts.call`), so that the dedupe claim, the capacity reservation and the distribution counters commit
+ * together or not at all (DESIGN §5 invariants 1, 3, 4). Writes nothing but those; the lead row is updated
+ * later by complete_routing().
  *
- * Two round trips as a rule (issue 10: decide p95 < 2 ms with 1,000 rules): the rules come from
- * `loadRules` (the worker's cache: one fingerprint query) and are evaluated here, in order, up to the first
+ * One call as a rule (issue 10: decide p95 < 2 ms with 1,000 rules): the rules come from `loadRules` (the
+ * worker's cache, checked against `rulesFingerprint`) and are evaluated here, in order, up to the first
  * that matches; decide_routing() (migrations/0013_decide_function.ts) then does the rest in one call: a
  * decision an earlier attempt committed is returned; dedupe claims; the rule's counters, the destination
  * order of ./distribution.ts, exclusions and capacity. Only if that rule had no eligible destination are
@@ -57,8 +65,9 @@ export interface DecideOptions {
  * capped or no_match decision leaves nothing written. The trace lists the rules up to the one that
  * assigned the lead (all of them otherwise).
  */
-export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {
-  const rules = applicableRules(await (opts.loadRules ?? activeRules)(trx), lead.sourceWorkspaceId);
+export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {
+  const rules = applicableRules(await (opts.loadRules ?? activeRules)(trx, opts.rulesFingerprint), lead.sourceWorkspaceId);
+  const callDatabase = opts.call ?? ((db: Knex, args: DecideRoutingArgs) => decideRoutingInDatabase(db, args));
   const keys: Array<{ kind: 'email' | 'phone'; hash: string }> = [];
   if (lead.emailHash) keys.push({ kind: 'email', hash: lead.emailHash });
   if (lead.phoneHash) keys.push({ kind: 'phone', hash: lead.phoneHash });
@@ -81,7 +90,7 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
     // The first call is made even without a candidate: a duplicate wins over no_match.
     if (call > 1 && candidates.length === 0) break;
 
-    const outcome = await decideRoutingInDatabase(trx, {
+    const outcome = await callDatabase(trx, {
       leadId: lead.id,
       keys,
       candidates: candidates.map(({ index: _index, ...c }) => c),
@@ -89,7 +98,7 @@ export async function decide(trx: Knex.Transaction, lead: LeadToDecide, opts: De
       exclude: opts.excludeDestinations,
       dedupeWindowDays: opts.dedupeWindowDays,
       originalWait: opts.originalWait ?? { baseSeconds: 2, maxSeconds: 3600 },
-    });
+    }, call); // `call`: this call's number
     if ('decision' in outcome) return withUnmatchedRules(outcome.decision as RecordedDecision, rules, lead.payload);
     if ('dedupe' in outcome) {
       const { originalLeadId, matchedOn, retryAt } = outcome.dedupe;

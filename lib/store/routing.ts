@@ -1,6 +1,7 @@
 import type { Db } from '../db/createDb';
 import type { DestinationTrace, Distribution, RuleDestination, RuleTrace } from '../rules/types';
 import type { RoutingResult, RoutingStatus } from './leads';
+import { RULES_FINGERPRINT_SQL } from './rulesCache';
 
 /** Thin, typed calls of the SQL functions in migrations/0002_routing_functions.ts. */
 
@@ -42,6 +43,8 @@ export interface CompletionResult {
   status: RoutingStatus | null;
   result: RoutingResult | null;
   destinationWorkspaceId: string | null;
+  /** For the completion's metrics, set when `outcome` is 'completed' (migrations/0016_lock_and_decide.ts). */
+  completed?: { sourceWorkspaceId: string; attempts: number; latencyMs: number | null };
 }
 
 export async function completeRouting(db: Db, c: Completion): Promise<CompletionResult> {
@@ -53,25 +56,49 @@ export async function completeRouting(db: Db, c: Completion): Promise<Completion
     ],
   );
   const r = rows[0];
-  return { outcome: r.outcome, status: r.routing_status, result: r.routing_result, destinationWorkspaceId: r.destination_workspace_id };
+  return {
+    outcome: r.outcome, status: r.routing_status, result: r.routing_result, destinationWorkspaceId: r.destination_workspace_id,
+    ...(r.outcome === 'completed' && r.source_workspace_id
+      ? { completed: { sourceWorkspaceId: r.source_workspace_id, attempts: r.routing_attempts, latencyMs: r.latency_ms === null ? null : Number(r.latency_ms) } }
+      : {}),
+  };
 }
 
-/** The lead as the decision needs it, locked, provided `owner` still holds its routing lock. */
-export async function lockLeadForDecision(trx: Db, leadId: string, owner: string) {
-  const row = await trx('leads')
-    .select('id', 'source_workspace_id', 'payload', 'email_hash', 'phone_hash', 'expires_at', 'routing_status', 'routing_lock_owner')
-    .where({ id: leadId })
-    .forUpdate()
-    .first();
-  if (!row || row.routing_status !== 'routing' || row.routing_lock_owner !== owner) return undefined;
-  return {
-    id: row.id as string,
-    sourceWorkspaceId: row.source_workspace_id as string,
-    payload: row.payload as Record<string, unknown>,
-    emailHash: row.email_hash as string | null,
-    phoneHash: row.phone_hash as string | null,
-    expiresAt: new Date(row.expires_at).toISOString(),
-  };
+/** The lead as the decision reads it (before its routing lock is taken: these columns never change once stored). */
+export interface LeadForDecision {
+  id: string;
+  sourceWorkspaceId: string;
+  payload: Record<string, unknown>;
+  emailHash: string | null;
+  phoneHash: string | null;
+  expiresAt: string;
+  routingStatus: RoutingStatus;
+}
+
+/**
+ * The lead's decision inputs and the rules' fingerprint (lib/store/rulesCache.ts) in one round trip, without
+ * a lock: payload, identity hashes, source and TTL are written once, when the lead is stored. `lead` is
+ * undefined when there is no such lead.
+ */
+export async function readLeadForDecision(db: Db, leadId: string): Promise<{ lead?: LeadForDecision; rulesFingerprint: string }> {
+  const { rows } = await db.raw(
+    `SELECT l.id, l.source_workspace_id, l.payload, l.email_hash, l.phone_hash, l.expires_at, l.routing_status, f.fingerprint
+       FROM (${RULES_FINGERPRINT_SQL}) f LEFT JOIN leads l ON l.id = ?::uuid`,
+    [leadId],
+  );
+  const row = rows[0];
+  const lead = row.id
+    ? {
+        id: row.id as string,
+        sourceWorkspaceId: row.source_workspace_id as string,
+        payload: row.payload as Record<string, unknown>,
+        emailHash: row.email_hash as string | null,
+        phoneHash: row.phone_hash as string | null,
+        expiresAt: new Date(row.expires_at).toISOString(),
+        routingStatus: row.routing_status as RoutingStatus,
+      }
+    : undefined;
+  return { lead, rulesFingerprint: row.fingerprint as string };
 }
 
 /** One rule that matched the lead, as decide_routing() tries it, with its own trace entry. */
@@ -99,29 +126,74 @@ export type DecisionOutcome =
    */
   | { tried: DestinationTrace[][]; assigned: string | null; nextResetAt: string | null };
 
+/** decide_routing()'s arguments. */
+export interface DecideRoutingArgs {
+  leadId: string;
+  keys: Array<{ kind: 'email' | 'phone'; hash: string }>;
+  candidates: DecisionCandidate[];
+  /** The trace entries of the matched rules an earlier call for this decision tried in vain. */
+  earlier: RuleTrace[];
+  exclude: string[];
+  dedupeWindowDays: number;
+  originalWait: { baseSeconds: number; maxSeconds: number };
+}
+
+const decideArgs = (r: DecideRoutingArgs) => [
+  JSON.stringify(r.keys), JSON.stringify(r.candidates), JSON.stringify(r.earlier), r.exclude,
+  r.dedupeWindowDays, r.originalWait.baseSeconds, r.originalWait.maxSeconds,
+];
+
 /**
  * The decision's database half in one round trip (decide_routing(), migrations/0013_decide_function.ts):
  * the committed-decision lookup, the identity claims (`keys` in claim order), then each candidate rule's
  * counters, destination order, exclusion and capacity, in `trx` (the lead's row locked by the caller).
  */
-export async function decideRoutingInDatabase(
-  trx: Db,
-  r: {
-    leadId: string;
-    keys: Array<{ kind: 'email' | 'phone'; hash: string }>;
-    candidates: DecisionCandidate[];
-    /** The trace entries of the matched rules an earlier call for this decision tried in vain. */
-    earlier: RuleTrace[];
-    exclude: string[];
-    dedupeWindowDays: number;
-    originalWait: { baseSeconds: number; maxSeconds: number };
-  },
-): Promise<DecisionOutcome> {
+export async function decideRoutingInDatabase(trx: Db, r: DecideRoutingArgs): Promise<DecisionOutcome> {
   const { rows } = await trx.raw('SELECT decide_routing(?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8) AS outcome', [
-    r.leadId, JSON.stringify(r.keys), JSON.stringify(r.candidates), JSON.stringify(r.earlier), r.exclude,
-    r.dedupeWindowDays, r.originalWait.baseSeconds, r.originalWait.maxSeconds,
+    r.leadId, ...decideArgs(r),
   ]);
   return rows[0].outcome as DecisionOutcome;
+}
+
+/** The routing lock as lock_and_decide() reports it (acquire_routing_lock()'s row, or the owner check's). */
+export interface LockRow {
+  acquired: boolean;
+  outcome: LockOutcome | 'lock_lost';
+  status: RoutingStatus | null;
+  lockOwner: string | null;
+  attempts: number | null;
+}
+
+/**
+ * Lock and decision as ONE autocommit statement (lock_and_decide(), migrations/0016_lock_and_decide.ts): so
+ * that the hot rows a decision locks (a rule's counters, a buyer's capacity) are held only for the statement,
+ * never across round trips. `takeLock`: acquire_routing_lock() first (re-entry, stale takeover, the attempt
+ * count) and mark a waiting ledger retry as started; otherwise check that `owner` still holds the lock.
+ * `releaseRejected`: the buyer that just rejected the lead gets its reservation back first. `outcome` is
+ * absent when the lock is not held (`lock.outcome`: not_routable, held_by_other, not_found, lock_lost).
+ * `lockMs`: the lock step's time inside Postgres. Errors: 55P03 when the lead's row stays locked 5 s.
+ */
+export async function lockAndDecideInDatabase(
+  db: Db,
+  r: DecideRoutingArgs & { owner: string; takeLock: boolean; staleSeconds: number; releaseRejected?: string },
+): Promise<{ lock: LockRow; lockMs: number; outcome?: DecisionOutcome }> {
+  const { rows } = await db.raw(
+    'SELECT lock_and_decide(?::uuid, ?, ?, ?::integer, ?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8) AS answer',
+    [r.leadId, r.owner, r.takeLock, r.staleSeconds, r.releaseRejected ?? null, ...decideArgs(r)],
+  );
+  const answer = rows[0].answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome };
+  const l = answer.lock;
+  return {
+    lock: {
+      acquired: l.acquired === true,
+      outcome: l.outcome as LockRow['outcome'],
+      status: (l.routing_status ?? null) as RoutingStatus | null,
+      lockOwner: (l.lock_owner ?? null) as string | null,
+      attempts: (l.routing_attempts ?? null) as number | null,
+    },
+    lockMs: Number(answer.lockMs),
+    ...(answer.outcome ? { outcome: answer.outcome } : {}),
+  };
 }
 
 export interface RetryPlan {
