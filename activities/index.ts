@@ -3,6 +3,7 @@ import { makeCompleteRouting } from './completeRouting';
 import { makeDecideRouting } from './decideRouting';
 import { makeDeliverToBuyer } from './deliverToBuyer';
 import { makeLockAndDecide } from './lockAndDecide';
+import { makeRouteAttempt } from './routeAttempt';
 import type { ActivityDeps } from './deps';
 import { makeMaintenanceActivities } from './maintenance';
 import { makeRoutingStateActivities } from './routingState';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     acquireRoutingLock: makeAcquireRoutingLock(deps),
     decideRouting: makeDecideRouting(deps),
     lockAndDecide: makeLockAndDecide(deps),
+    routeAttempt: makeRouteAttempt(deps),
     deliverToBuyer: makeDeliverToBuyer(deps),
     completeRouting: makeCompleteRouting(deps),
     ...makeRoutingStateActivities(deps),

@@ -18,12 +18,14 @@ import type { createActivities } from '../activities';
 import { DestinationWorkspaceId, RoutingAttempts, RoutingStatus, SourceWorkspaceId } from '../lib/temporal/searchAttributes';
 import {
   NonRetryable,
+  ONE_ACTIVITY_PER_ATTEMPT,
   ONE_WORKFLOW_TASK,
   RETRY_NOW_SIGNAL,
   type DecisionTrace,
   type Decision,
   type DeliveryRecord,
   type LockAndDecideOutput,
+  type RouteAttemptOutput,
   type RouteLeadInput,
   type RouteLeadOutcome,
   type RoutingOutcome,
@@ -94,6 +96,21 @@ const deliverLocally = (buyerTimeoutMs: number) =>
     retry: { maximumAttempts: 1 },
   }).deliverToBuyer;
 
+/**
+ * Runs started with ONE_ACTIVITY_PER_ATTEMPT: the whole attempt (lock + decide, deliver, complete) is one local
+ * activity, bounded by the buyer timeout plus a margin for its database steps. The worker's buyer timeout
+ * (DELIVERY_TIMEOUT_MS) comes back with each attempt; the first attempt assumes the largest one allowed.
+ * Retried like the lock (its retryable failures are the lock's and the database's): a lock held by a run that
+ * crashed is taken over once stale (5 min default).
+ */
+const ATTEMPT_DATABASE_MARGIN_MS = 30_000;
+const routeAttemptWithin = (buyerTimeoutMs: number) =>
+  proxyLocalActivities<Activities>({
+    startToCloseTimeout: (Number.isFinite(buyerTimeoutMs) && buyerTimeoutMs > 0 ? buyerTimeoutMs : DELIVERY_TIMEOUT_FALLBACK_MS) + ATTEMPT_DATABASE_MARGIN_MS,
+    scheduleToCloseTimeout: '15 minutes',
+    retry: { ...retry, maximumInterval: '30 s' },
+  }).routeAttempt;
+
 /** What one routing attempt leads to. */
 type Next =
   | { kind: 'done'; outcome: RouteLeadOutcome }
@@ -109,6 +126,8 @@ interface Attempt {
   rejectedBy: string[];
   /** One-task runs: the buyer that just rejected the lead, whose reservation the next decision gives back. */
   releaseRejected?: string;
+  /** One-activity runs: the worker's buyer timeout, as the last attempt reported it. */
+  deliveryTimeoutMs?: number;
   deliveries: DeliveryRecord[];
   trace: DecisionTrace;
 }
@@ -119,8 +138,9 @@ interface Attempt {
  *  - a failed attempt (buyer 5xx / timeout, every destination full, an outage) gives the lock back, is
  *    written to the retry ledger and waits on a durable timer; ROUTING_MAX_ATTEMPTS ends it `failed`, the
  *    lead's TTL ends it `expired`.
- * A new run does each attempt in ONE workflow task, all steps local activities (ONE_WORKFLOW_TASK); runs
- * started before it deliver as a regular activity (a second workflow task per attempt).
+ * A new run does each attempt as ONE local activity (ONE_ACTIVITY_PER_ATTEMPT: activities/routeAttempt.ts);
+ * runs started before it do it in one workflow task of three local activities (ONE_WORKFLOW_TASK), or older
+ * ones deliver as a regular activity (a second workflow task per attempt).
  * Workflow id `route-lead-<leadId>`; the Postgres lock and complete_routing() make the decision
  * exactly-once even if two runs ever raced. Search attributes follow the lead for the Web UI.
  * No PII passes through here: activities read the lead from Postgres.
@@ -130,7 +150,9 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
   // Runs in flight at a deploy replay the commands they recorded: a run whose history has no ONE_WORKFLOW_TASK
   // marker keeps the older shape. New runs record that one marker only (it implies search attributes on
   // change); runs from before SEARCH_ATTRIBUTES_ON_CHANGE (an upsert first, then one per step) replay those.
-  const oneTask = patched(ONE_WORKFLOW_TASK);
+  // Newest first: a run records only the marker of the shape it takes (each implies the ones before it).
+  const oneActivity = patched(ONE_ACTIVITY_PER_ATTEMPT);
+  const oneTask = oneActivity || patched(ONE_WORKFLOW_TASK);
   const legacySearchAttributes = !oneTask && !patched(SEARCH_ATTRIBUTES_ON_CHANGE);
   if (legacySearchAttributes) upsertSearchAttributes([{ key: RoutingStatus, value: 'routing' }, { key: SourceWorkspaceId, value: input.sourceWorkspaceId }]);
   const state: Attempt = { legacySearchAttributes, leadId, sourceWorkspaceId: input.sourceWorkspaceId, startedAtMs: Date.now(), rejectedBy: [], deliveries: [], trace: { rules: [] } };
@@ -144,7 +166,7 @@ export async function routeLead(input: RouteLeadInput): Promise<RouteLeadOutcome
     retryNow = false; // a retryNow from here on shortens the wait after this attempt, if there is one
     let next: Next;
     try {
-      next = await (oneTask ? attemptInOneTask(state) : attemptRouting(state));
+      next = await (oneActivity ? attemptInOneActivity(state) : oneTask ? attemptInOneTask(state) : attemptRouting(state));
     } catch (err) {
       const failed = failureType(err, oneTask);
       if (failed === NonRetryable.LockLost) continue; // someone else holds the lock now: wait for it
@@ -214,6 +236,45 @@ async function attemptInOneTask(state: Attempt): Promise<Next> {
       state.releaseRejected = destination;
     },
   });
+}
+
+/** One routing attempt as one local activity (ONE_ACTIVITY_PER_ATTEMPT): the steps run in activities/routeAttempt.ts. */
+async function attemptInOneActivity(state: Attempt): Promise<Next> {
+  const { leadId } = state;
+  const out: RouteAttemptOutput = await routeAttemptWithin(state.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_FALLBACK_MS)({
+    leadId, excludeDestinations: state.rejectedBy, releaseRejected: state.releaseRejected, deliveries: state.deliveries, attemptStartedAtMs: state.startedAtMs,
+  });
+  state.releaseRejected = undefined; // given back in that attempt's decision
+  state.deliveryTimeoutMs = out.deliveryTimeoutMs;
+  if (out.delivery) state.deliveries.push(out.delivery);
+  let next: Next;
+  switch (out.kind) {
+    case 'done':
+      next = { kind: 'done', outcome: out.outcome };
+      break;
+    case 'complete': {
+      // The buyer answered but the outcome could not be written: completeRouting retries it on its own.
+      const done = await completeRouting(out.completion);
+      next = { kind: 'done', outcome: { leadId, ...done } };
+      break;
+    }
+    case 'again':
+      state.rejectedBy.push(out.rejectedBy);
+      state.releaseRejected = out.rejectedBy;
+      next = { kind: 'again' };
+      break;
+    case 'retry':
+      next = { kind: 'retry', at: out.at, reason: out.reason };
+      break;
+  }
+  // One upsert per attempt: the source is set when the run starts (lib/temporal/startRouteLead.ts).
+  const finished = next.kind === 'done' ? next.outcome : undefined;
+  show(state, [
+    { key: RoutingStatus, value: (finished ? finished.status : out.lock.status) ?? 'unknown' },
+    { key: RoutingAttempts, value: out.lock.attempts },
+    ...(finished?.destinationWorkspaceId ? [{ key: DestinationWorkspaceId, value: finished.destinationWorkspaceId }] : []),
+  ]);
+  return next;
 }
 
 /** The lock's state in the search attributes. The first attempt's lock is taken inside the run's first workflow task, so the source shows from the start. */

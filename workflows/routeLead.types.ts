@@ -69,6 +69,39 @@ export interface CompleteRoutingInput {
  */
 export const ONE_WORKFLOW_TASK = 'one-workflow-task-per-attempt';
 
+/**
+ * Patch id (issue 10): a routing attempt in ONE local activity (routeAttempt: lock + decide, deliver, complete),
+ * so the worker runs one activity and two workflow activations per attempt instead of three and four, and the
+ * run's history has one marker per attempt and one search-attribute upsert. Runs started before it keep their
+ * path (ONE_WORKFLOW_TASK or older; test/integration/replay.test.ts).
+ */
+export const ONE_ACTIVITY_PER_ATTEMPT = 'one-local-activity-per-attempt';
+
+export interface RouteAttemptInput extends LockAndDecideInput {
+  /** This run's earlier delivery attempts (buyers that rejected the lead), for the completion's trace. */
+  deliveries: DeliveryRecord[];
+  /** Workflow time at which this attempt started (the audit row's duration). */
+  attemptStartedAtMs: number;
+}
+
+/**
+ * What one routing attempt came to. `lock`: the routing lock's state (search attributes); `deliveryTimeoutMs`:
+ * the worker's DELIVERY_TIMEOUT_MS (the workflow sizes the next attempt's timeout from it); `delivery`: this
+ * attempt's delivery, if one was made.
+ *  - done:  the lead is decided (routed, duplicate, failed) or was already (`outcome.result` null);
+ *  - again: the buyer rejected the lead: try the next destination now (its reservation is given back then);
+ *  - retry: wait until `at` (a cap reset, the original's next look) or a backoff (`at` null), then try again;
+ *  - complete: the decision (and the buyer's answer) stand but writing the outcome failed (the database was
+ *    unreachable): the workflow completes with `completion` through completeRouting, retried on its own, so
+ *    the buyer is not asked again.
+ */
+export type RouteAttemptOutput = { lock: AcquireLockOutput; deliveryTimeoutMs: number; delivery?: DeliveryRecord; destinationWorkspaceId?: string } & (
+  | { kind: 'done'; outcome: RouteLeadOutcome }
+  | { kind: 'again'; rejectedBy: string }
+  | { kind: 'retry'; at: string | null; reason: string }
+  | { kind: 'complete'; completion: CompleteRoutingInput; error: string }
+);
+
 export const ROUTE_LEAD_WORKFLOW_ID_PREFIX = 'route-lead-';
 /**
  * Signal that cuts a waiting lead's timer short: the next attempt starts now (an operator raised a full

@@ -127,6 +127,23 @@ function traced<I extends { readonly headers: Headers; readonly workflowType: st
   return inSpan(span, () => next({ ...input, headers }));
 }
 
+/**
+ * A step of an activity that does several (activities/routeAttempt.ts: lockAndDecide, deliverToBuyer,
+ * completeRouting) as a `routing.step` span with the step's name as its resource, under the active span (the
+ * activity's), so the trace still shows each step with its SQL and HTTP calls beneath it. Tagged with the id
+ * fields of `args` and of the result (idTags); a failure is recorded as on the activity's span.
+ */
+export function traceStep<T>(step: string, args: unknown, fn: () => Promise<T>): Promise<T> {
+  const active = tracer.scope().active();
+  const span = tracer.startSpan('routing.step', {
+    ...(active ? { childOf: active } : {}),
+    tags: { 'resource.name': step, component: 'lead-router', 'routing.step': step, ...idTags(args) },
+  });
+  return inSpan(span, fn, (result) => {
+    for (const [k, v] of Object.entries(idTags(result))) span.setTag(k, v);
+  });
+}
+
 /** Client outbound: workflow starts (and signal-with-start) carry the caller's trace. */
 export const tracingClientInterceptor: WorkflowClientInterceptor = {
   startWithDetails: (input, next) => traced('temporal.start_workflow', input, next),

@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ONE_WORKFLOW_TASK } from '../../workflows/routeLead.types';
+import { ONE_ACTIVITY_PER_ATTEMPT, ONE_WORKFLOW_TASK } from '../../workflows/routeLead.types';
 import { sharedEnv } from '../support/env';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -14,11 +14,11 @@ const EventType = temporal.api.enums.v1.EventType;
  * which must issue the same commands in the same order or the run is stuck. The lint rule keeps workflow
  * code deterministic; this keeps it compatible: histories recorded from earlier versions
  * (test/fixtures/histories/<version>-<case>.json: v1 = before the search-attribute and dedupe changes of
- * 2026-11-29, v2 = after, v3 = one workflow task per routing attempt, issue 10 §1) are replayed by the
- * current workflow bundle.
+ * 2026-11-29, v2 = after, v3 = one workflow task per routing attempt, issue 10 §1, v4 = one local activity
+ * per attempt) are replayed by the current workflow bundle.
  * A change that fails here needs `patched()` (see ONE_WORKFLOW_TASK in workflows/routeLead.ts), and a new
  * version of the histories, recorded by the current code on the real stack:
- *   RECORD_HISTORIES=v4 npx jest --selectProjects record   (test/record/routeLeadHistories.record.ts)
+ *   RECORD_HISTORIES=v5 npx jest --selectProjects record   (test/record/routeLeadHistories.record.ts)
  */
 const dir = path.resolve(__dirname, '../fixtures/histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -27,6 +27,7 @@ test('there are recorded histories of every version', () => {
   expect(files.filter((f) => f.startsWith('v1-')).length).toBeGreaterThanOrEqual(5);
   expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
   expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(6);
+  expect(files.filter((f) => f.startsWith('v4-')).length).toBeGreaterThanOrEqual(6);
 });
 
 /** The activities a recorded history scheduled, in order, and the patches it marked. */
@@ -64,6 +65,27 @@ test('the v3 histories are of the one-task shape: its patch marker, no regular a
     expect({ file, tasks }).toEqual({ file, tasks: expected });
     if (file === 'v3-slow-buyer.json') expect(tasks).toBeGreaterThan(1);
   }
+});
+
+test('the v4 histories are of the one-activity shape: its patch marker only, every attempt one routeAttempt local activity', () => {
+  const attempts: Record<string, number> = {};
+  for (const file of files.filter((f) => f.startsWith('v4-'))) {
+    const { events } = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    const markers = (events ?? []).map((e) => e.markerRecordedEventAttributes).filter((m) => !!m);
+    const patches = markers
+      .filter((m) => m!.markerName === 'core_patch')
+      .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads![0]!.data!).toString('utf8')) as { id: string }).id);
+    expect({ file, patches }).toEqual({ file, patches: [ONE_ACTIVITY_PER_ATTEMPT] });
+    expect({ file, activities: (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes) }).toEqual({ file, activities: [] });
+    const local = markers.filter((m) => m!.markerName === 'core_local_activity').map((m) => {
+      const data = JSON.parse(Buffer.from(m!.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type?: string };
+      return data.activity_type;
+    });
+    // The attempts, and a retry's ledger entry (scheduleRetry) between two of them.
+    expect({ file, local: local.filter((t) => t !== 'scheduleRetry') }).toEqual({ file, local: local.filter((t) => t !== 'scheduleRetry').map(() => 'routeAttempt') });
+    attempts[file] = local.filter((t) => t === 'routeAttempt').length;
+  }
+  expect(attempts).toMatchObject({ 'v4-routed.json': 1, 'v4-rejected-then-next-buyer.json': 2, 'v4-retried-then-routed.json': 2 });
 });
 
 test.each(files)('%s replays with the current workflow code', async (file) => {

@@ -58,9 +58,10 @@ test('a POSTed lead is routed to the destination of the first matching rule, thr
   expect(lead.routedAt).toEqual(expect.any(String));
   expect(lead.decision.rules[0]).toMatchObject({ ruleName: 'Texas mortgages', matched: true });
 
-  // The workflow's history shows the three steps, in order, all local activities of ONE workflow task
-  // (issue 10 §1: a second task, or an activity task, costs the Temporal server as much as a whole lead).
-  // The lead row is committed by completeRouting before the workflow records that local activity's marker,
+  // The workflow's history shows the attempt as ONE local activity (lock + decide, deliver, complete:
+  // activities/routeAttempt.ts) of ONE workflow task (issue 10: a second task, or an activity task, costs the
+  // Temporal server as much as a whole lead), and one search-attribute upsert.
+  // The lead row is committed by the completion before the workflow records that local activity's marker,
   // so wait for the run to close before reading its history.
   const handle = stack.client.workflow.getHandle(routeLeadWorkflowId(leadId));
   await handle.result();
@@ -68,7 +69,12 @@ test('a POSTed lead is routed to the destination of the first matching rule, thr
   const activities = (history.events ?? [])
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? localActivityName(e.markerRecordedEventAttributes))
     .filter(Boolean);
-  expect(activities).toEqual(['lockAndDecide', 'deliverToBuyer', 'completeRouting']);
+  expect(activities).toEqual(['routeAttempt']);
+  // One upsert of ours (the SDK's own TemporalChangeVersion upsert, with the patch marker, aside).
+  const upserts = (history.events ?? [])
+    .map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).sort())
+    .filter((keys) => keys.length > 0 && !keys.includes('TemporalChangeVersion'));
+  expect(upserts).toEqual([['DestinationWorkspaceId', 'RoutingAttempts', 'RoutingStatus'].sort()]);
   expect((history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
   expect((history.events ?? []).filter((e) => e.workflowTaskScheduledEventAttributes)).toHaveLength(1);
 

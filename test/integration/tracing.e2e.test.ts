@@ -114,7 +114,7 @@ function tree(spans: AgentSpan[]): string {
   return lines.join('\n');
 }
 
-test('a routed lead is one trace: HTTP request -> workflow start -> each activity -> its SQL and HTTP calls, no PII', async () => {
+test('a routed lead is one trace: HTTP request -> workflow start -> the attempt\'s activity -> each step -> its SQL and HTTP calls, no PII', async () => {
   const source = await call('POST', '/api/admin/workspaces', adminToken, { name: 'Traced source', kind: 'source' });
   const { port } = buyer.address() as AddressInfo;
   const partner = await call('POST', '/api/admin/workspaces', adminToken, { name: 'Traced buyer', kind: 'partner', deliveryUrl: `http://127.0.0.1:${port}${BUYER_PATH}` });
@@ -130,14 +130,15 @@ test('a routed lead is one trace: HTTP request -> workflow start -> each activit
   expect(routed).toMatchObject({ status: 200, body: { status: 'routed', result: 'success', destinationWorkspaceId: partner.body.id } });
   const leadId = routed.body.leadId as string;
 
-  const ACTIVITIES = ['lockAndDecide', 'deliverToBuyer', 'completeRouting'];
+  // One local activity per attempt (activities/routeAttempt.ts), its three steps as `routing.step` spans under it.
+  const STEPS = ['lockAndDecide', 'deliverToBuyer', 'completeRouting'];
   // The API and the worker flush on their own (every 100 ms here); wait until both halves have arrived.
   const { spans, http: httpSpan } = await waitFor('the lead\'s trace at the agent', async () => {
     const all = (await agent.traces()).flat();
     const request = all.find((s) => s.meta['span.kind'] === 'server' && s.resource === 'POST /api/leads/route' && s.meta['lead.id'] === leadId);
     if (!request) return undefined;
     const trace = all.filter((s) => String(s.trace_id) === String(request.trace_id));
-    const done = ACTIVITIES.every((a) => trace.some((s) => s.name === 'temporal.activity' && s.resource === a));
+    const done = trace.some((s) => s.name === 'temporal.activity' && s.resource === 'routeAttempt') && STEPS.every((a) => trace.some((s) => s.name === 'routing.step' && s.resource === a));
     return done ? { spans: trace, http: request } : undefined;
   }, { timeoutMs: 30_000, intervalMs: 250 });
   const index = byId(spans);
@@ -158,15 +159,21 @@ test('a routed lead is one trace: HTTP request -> workflow start -> each activit
   expect(start).toMatchObject({ service: 'lead-router-api', resource: 'routeLead' });
   expect(start.meta).toMatchObject({ 'lead.id': leadId, source_workspace_id: source.body.id, 'temporal.workflow_id': `route-lead-${leadId}` });
 
-  // Each activity, in the worker, a child of the start (the header the workflow copied), with its SQL under it.
-  for (const type of ACTIVITIES) {
-    const activity = spans.find((s) => s.name === 'temporal.activity' && s.resource === type);
-    expect({ type, found: describeSpan(activity!), tree: shown }).toEqual({ type, found: `lead-router-worker temporal.activity [${type}]`, tree: shown });
-    expect({ type, parent: String(activity!.parent_id) }).toEqual({ type, parent: String(start.span_id) });
-    expect(activity!.meta).toMatchObject({ 'lead.id': leadId, source_workspace_id: source.body.id, 'temporal.workflow_id': `route-lead-${leadId}`, 'temporal.local': 'true' });
-    expect(activity!.metrics['temporal.attempt']).toBe(1);
-    expect(activity!.meta.destination_workspace_id).toBe(partner.body.id);
-    const below = spans.filter((s) => ancestors(s, index).includes(activity!));
+  // The attempt's activity, in the worker, a child of the start (the header the workflow copied).
+  const activity = spans.find((s) => s.name === 'temporal.activity' && s.resource === 'routeAttempt')!;
+  expect({ found: describeSpan(activity), tree: shown }).toEqual({ found: 'lead-router-worker temporal.activity [routeAttempt]', tree: shown });
+  expect(String(activity.parent_id)).toBe(String(start.span_id));
+  expect(activity.meta).toMatchObject({ 'lead.id': leadId, source_workspace_id: source.body.id, 'temporal.workflow_id': `route-lead-${leadId}`, 'temporal.local': 'true' });
+  expect(activity.metrics['temporal.attempt']).toBe(1);
+  expect(activity.meta.destination_workspace_id).toBe(partner.body.id);
+  // Each step a child of it, tagged with the lead (the chosen buyer once known), with its SQL under it.
+  for (const type of STEPS) {
+    const step = spans.find((s) => s.name === 'routing.step' && s.resource === type);
+    expect({ type, found: describeSpan(step!), tree: shown }).toEqual({ type, found: `lead-router-worker routing.step [${type}]`, tree: shown });
+    expect({ type, parent: String(step!.parent_id) }).toEqual({ type, parent: String(activity.span_id) });
+    expect(step!.meta).toMatchObject({ 'lead.id': leadId });
+    if (type !== 'completeRouting') expect({ type, destination: step!.meta.destination_workspace_id }).toEqual({ type, destination: partner.body.id });
+    const below = spans.filter((s) => ancestors(s, index).includes(step!));
     expect({ type, sql: below.some((s) => s.name === 'pg.query' && s.meta['db.type'] === 'postgres') }).toEqual({ type, sql: true });
     if (type === 'deliverToBuyer') {
       // The signed POST to the buyer, as an HTTP client span whose URL is the buyer's origin only.
@@ -185,8 +192,8 @@ test('a routed lead is one trace: HTTP request -> workflow start -> each activit
   for (const headers of buyerHeaders) expect(Object.keys(headers).filter((h) => /^(x-datadog-|traceparent|tracestate)/.test(h))).toEqual([]);
 
   // Log lines written inside a span carry its ids: the worker's routing.complete line names the trace and
-  // the completeRouting activity's span.
-  const complete = spans.find((s) => s.resource === 'completeRouting')!;
+  // the completeRouting step's span.
+  const complete = spans.find((s) => s.name === 'routing.step' && s.resource === 'completeRouting')!;
   const lines = await waitFor('the worker\'s routing.complete log line', async () => {
     const found = fs.readFileSync(path.join(dir, 'worker.log'), 'utf8').split('\n').filter((l) => l.includes('"routing.complete"') && l.includes(leadId));
     return found.length > 0 ? found : undefined;

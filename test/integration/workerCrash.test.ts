@@ -46,14 +46,14 @@ test('a worker killed with SIGKILL while holding the lock: after a restart the l
   expect(buyer.acceptedKeys('/slow')).toEqual([leadId]); // delivered (accepted) exactly once
   expect(buyer.received.filter((r) => r.path === '/slow').map((r) => r.idempotencyKey)).toEqual([leadId, leadId]);
 
-  // The delivery is a local activity of the run's workflow task (issue 10 §1): the crash was noticed at the
-  // task's timeout, the next worker ran the task again (same run: it re-entered its own lock and found its
-  // decision), and only the attempt that finished is in the history.
+  // The delivery is inside the attempt's local activity (routeAttempt), in the run's workflow task (issue 10):
+  // the crash was noticed at the task's timeout, the next worker ran the task again (same run: it re-entered
+  // its own lock and found its decision), and only the attempt that finished is in the history.
   const handle = stack.client.workflow.getHandle(`route-lead-${leadId}`);
   await handle.result();
   const events = (await handle.fetchHistory()).events ?? [];
   expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
   expect(events.some((e) => e.workflowTaskTimedOutEventAttributes)).toBe(true);
-  const localDeliveries = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && Buffer.from(e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data ?? []).toString('utf8').includes('"deliverToBuyer"'));
+  const localDeliveries = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && Buffer.from(e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data ?? []).toString('utf8').includes('"routeAttempt"'));
   expect(localDeliveries).toHaveLength(1);
 }, 150_000);

@@ -1,0 +1,101 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Decision } from '../lib/routing/decide';
+import { traceStep } from '../lib/telemetry/temporalTracing';
+import { NonRetryable, type DeliveryRecord, type RouteAttemptInput, type RouteAttemptOutput, type RoutingOutcome } from '../workflows/routeLead.types';
+import { makeCompleteRouting } from './completeRouting';
+import { makeDeliverToBuyer } from './deliverToBuyer';
+import type { ActivityDeps } from './deps';
+import { makeLockAndDecide } from './lockAndDecide';
+
+/**
+ * One routing attempt as ONE local activity (issue 10; workflows/routeLead.ts ONE_ACTIVITY_PER_ATTEMPT): lock
+ * + decide (lockAndDecide.ts), deliver to the chosen buyer (deliverToBuyer.ts), complete (completeRouting.ts),
+ * the same steps and rules the workflow used to sequence as three local activities. Per lead the worker then
+ * runs one activity and two workflow activations instead of three and four, and the history records one marker.
+ *
+ * A buyer's answer is an outcome, never an error: a rejection (4xx, or a misconfigured buyer) answers `again`
+ * (the workflow tries the next destination, giving the reservation back in that decision); a retryable failure
+ * (5xx, timeout, network, an error reading what to deliver) answers `retry`. A completion that fails (the
+ * database went away while the buyer answered) answers `complete`: the workflow writes it through the
+ * completeRouting activity, retried on its own, and the buyer is not asked again. Errors are the lock's and
+ * the decision's: a retryable LockHeld or database error is retried by the activity's retry policy (the whole
+ * attempt: the owner re-enters its lock and finds its committed decision; nothing was delivered yet);
+ * LockLost and LeadNotFound are non-retryable.
+ */
+export function makeRouteAttempt(deps: ActivityDeps) {
+  // Each step in a span of its own (traceStep), as when they were activities: the trace shows which one took the time.
+  const step = <A, R>(name: string, fn: (args: A) => Promise<R>) => (args: A) => traceStep(name, args, () => fn(args));
+  const lockAndDecide = step('lockAndDecide', makeLockAndDecide(deps));
+  const deliverToBuyer = step('deliverToBuyer', makeDeliverToBuyer(deps));
+  const completeRouting = step('completeRouting', makeCompleteRouting(deps));
+  return async function routeAttempt(input: RouteAttemptInput): Promise<RouteAttemptOutput> {
+    const { leadId } = input;
+    const decided = await lockAndDecide({ leadId, excludeDestinations: input.excludeDestinations, releaseRejected: input.releaseRejected });
+    const { lock, deliveryTimeoutMs } = decided;
+    if (decided.kind === 'not_routable') {
+      // Already decided (a re-drive of a finished lead): report the state, change nothing.
+      return { lock, deliveryTimeoutMs, kind: 'done', outcome: { leadId, status: lock.status, result: null, destinationWorkspaceId: null } };
+    }
+    const complete = async (outcome: RoutingOutcome, delivery?: DeliveryRecord): Promise<RouteAttemptOutput> => {
+      const deliveries = delivery ? [...input.deliveries, delivery] : input.deliveries;
+      const trace = { ...decided.trace, ...(deliveries.length ? { deliveries } : {}) };
+      const completion = { leadId, outcome, trace, attemptStartedAtMs: input.attemptStartedAtMs };
+      let done;
+      try {
+        done = await completeRouting(completion);
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.nonRetryable) throw err; // LockLost: another run owns the lead now
+        // Retried by the workflow on its own (completeRouting's retry policy): re-running this whole attempt
+        // would ask the buyer again.
+        return { lock, deliveryTimeoutMs, kind: 'complete', completion, error: err instanceof Error ? err.message : String(err), ...(delivery ? { delivery } : {}) };
+      }
+      return {
+        lock, deliveryTimeoutMs, kind: 'done', outcome: { leadId, ...done }, ...(delivery ? { delivery } : {}),
+        ...(done.destinationWorkspaceId ? { destinationWorkspaceId: done.destinationWorkspaceId } : {}),
+      };
+    };
+    const decision: Decision = decided;
+    switch (decision.kind) {
+      case 'duplicate':
+        return complete({ result: 'duplicate', duplicateOfLeadId: decision.duplicateOfLeadId });
+      case 'no_match':
+        return complete(
+          input.excludeDestinations.length > 0
+            ? { result: 'failed', errorCode: 'no_eligible_destination', errorMessage: 'every eligible destination rejected the lead' }
+            : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: 'no enabled rule matched the lead with an eligible destination' },
+        );
+      case 'capped':
+        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.nextResetAt, reason: 'all_destinations_capped' };
+      case 'original_in_flight':
+        // The same person's lead from another partner holds the claim and is not decided yet: if it is
+        // routed this lead is its duplicate, if it fails this one takes the person. Look again shortly.
+        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.retryAt, reason: 'original_in_flight' };
+      case 'assigned': {
+        const destination = decision.destinationWorkspaceId;
+        const delivery = await deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }), destination);
+        const tags = { lock, deliveryTimeoutMs, delivery, destinationWorkspaceId: destination };
+        if (delivery.outcome === 'accepted' || delivery.outcome === 'not_pushed') {
+          return complete({ result: 'success', destinationWorkspaceId: destination, ruleId: decision.ruleId, ruleVersion: decision.ruleVersion }, delivery);
+        }
+        if (delivery.outcome === 'failed') return { ...tags, kind: 'retry', at: null, reason: `delivery_failed: ${delivery.reason ?? 'unknown'}` };
+        return { ...tags, kind: 'again', rejectedBy: destination };
+      }
+    }
+  };
+}
+
+/**
+ * One delivery attempt as an outcome: a misconfigured buyer (no signing secret, a URL fetch refuses, not a
+ * partner) counts as a rejection; any other failure (5xx, 408/429, timeout, network, a database error reading
+ * what to deliver) as `failed`, retried later. A lead that does not exist is thrown (the run ends).
+ */
+async function deliver(attempt: () => Promise<DeliveryRecord>, destinationWorkspaceId: string): Promise<DeliveryRecord> {
+  try {
+    return await attempt();
+  } catch (err) {
+    const type = err instanceof ApplicationFailure ? err.type : undefined;
+    if (type === NonRetryable.LeadNotFound) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    return { workspaceId: destinationWorkspaceId, outcome: type === NonRetryable.InvalidConfiguration ? 'rejected' : 'failed', reason };
+  }
+}
