@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { deliverLead } from '../lib/delivery/deliverLead';
-import { deliveryContext } from '../lib/store/delivery';
+import { deliveryContext, type DeliveryContext } from '../lib/store/delivery';
 import { NonRetryable, type DeliveryRecord } from '../workflows/routeLead.types';
 import type { ActivityDeps } from './deps';
 
@@ -23,9 +23,20 @@ function statusClass(outcome: { status?: number; reason?: string }): string {
  * ledger, and the buyer sees the same Idempotency-Key each time (also when a crashed worker's workflow task
  * runs this local activity again). Runs as a local activity for new runs, a regular one for older runs.
  */
-export function makeDeliverToBuyer({ db, config, log, metrics }: ActivityDeps) {
-  return async function deliverToBuyer({ leadId, destinationWorkspaceId }: { leadId: string; destinationWorkspaceId: string }): Promise<DeliveryRecord> {
-    const { target, payload } = await deliveryContext(db, destinationWorkspaceId, leadId);
+export function makeDeliverToBuyer(deps: ActivityDeps) {
+  const step = makeDeliveryStep(deps);
+  return async function deliverToBuyer(input: { leadId: string; destinationWorkspaceId: string }): Promise<DeliveryRecord> {
+    return step(input);
+  };
+}
+
+/**
+ * deliverToBuyer's work; `known`: the target and payload the caller read already (activities/routeAttempt.ts
+ * gets them with the decision), else they are read here (lib/store/delivery.ts deliveryContext).
+ */
+export function makeDeliveryStep({ db, config, log, metrics }: ActivityDeps) {
+  return async function deliveryStep({ leadId, destinationWorkspaceId }: { leadId: string; destinationWorkspaceId: string }, known?: DeliveryContext): Promise<DeliveryRecord> {
+    const { target, payload } = known ?? (await deliveryContext(db, destinationWorkspaceId, leadId));
     if (!target) throw ApplicationFailure.nonRetryable(`destination ${destinationWorkspaceId} is not a partner`, NonRetryable.InvalidConfiguration);
     if (!target.url) return { workspaceId: destinationWorkspaceId, outcome: 'not_pushed' };
     if (!target.secret) throw ApplicationFailure.nonRetryable(`partner ${destinationWorkspaceId} has no signing secret`, NonRetryable.InvalidConfiguration);

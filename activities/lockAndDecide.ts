@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Decision } from '../lib/routing/decide';
 import { decide } from '../lib/routing/decide';
-import { lockAndDecideInDatabase, readLeadForDecision, type LockRow } from '../lib/store/routing';
+import type { DeliveryContext, DeliveryTarget } from '../lib/store/delivery';
+import { lockAndDecideInDatabase, readLeadForDecision, type LeadForDecision, type LockRow } from '../lib/store/routing';
 import { createRulesCache, type RulesLoader } from '../lib/store/rulesCache';
 import { elapsedMs } from '../lib/telemetry/metrics';
 import type { LockAndDecideInput, LockAndDecideOutput } from '../workflows/routeLead.types';
@@ -25,9 +26,28 @@ import { currentLockOwner } from './lockOwner';
  * routing.rules.latency for the rest.
  */
 export function makeLockAndDecide(deps: ActivityDeps) {
+  const step = makeLockAndDecideStep(deps);
+  return async function lockAndDecide(input: LockAndDecideInput): Promise<LockAndDecideOutput> {
+    return (await step(input)).output;
+  };
+}
+
+/**
+ * The activity's answer, and for an assigned lead what its delivery needs (the buyer's target from the same
+ * statement, the lead's payload from the read before it), so that the delivery reads nothing. `delivery`
+ * holds the buyer's signing secret and the lead's PII: for activities/routeAttempt.ts to use in the same
+ * activity, never to return.
+ */
+export interface DecidedAttempt {
+  output: LockAndDecideOutput;
+  delivery?: DeliveryContext;
+}
+
+/** lockAndDecide's work, with the delivery context of an assigned lead (DecidedAttempt). */
+export function makeLockAndDecideStep(deps: ActivityDeps) {
   const { config, metrics } = deps;
   const loadRules = createRulesCache();
-  return async function lockAndDecide({ leadId, excludeDestinations, releaseRejected }: LockAndDecideInput): Promise<LockAndDecideOutput> {
+  return async function lockAndDecideStep({ leadId, excludeDestinations, releaseRejected }: LockAndDecideInput): Promise<DecidedAttempt> {
     const startedAt = performance.now();
     let answer;
     try {
@@ -40,9 +60,16 @@ export function makeLockAndDecide(deps: ActivityDeps) {
     const lock = lockOutcome(deps, leadId, answer.lock);
     recordLockTaken(deps, leadId, lock);
     const deliveryTimeoutMs = config.DELIVERY_TIMEOUT_MS;
-    if (!answer.decision) return { lock, deliveryTimeoutMs, kind: 'not_routable' };
+    if (!answer.decision) return { output: { lock, deliveryTimeoutMs, kind: 'not_routable' } };
     metrics.distribution('routing.rules.latency', Math.max(0, elapsedMs(startedAt) - answer.lockMs), { decision: answer.decision.kind });
-    return { lock, deliveryTimeoutMs, ...answer.decision };
+    const { lead } = answer;
+    const delivery: DeliveryContext | undefined = answer.decision.kind === 'assigned' && lead
+      ? {
+          ...(answer.target ? { target: answer.target } : {}),
+          payload: { leadId: lead.id, sourceWorkspaceId: lead.sourceWorkspaceId, externalId: lead.externalId, createdAt: lead.createdAt, lead: lead.payload },
+        }
+      : undefined;
+    return { output: { lock, deliveryTimeoutMs, ...answer.decision }, ...(delivery ? { delivery } : {}) };
   };
 }
 
@@ -57,12 +84,13 @@ class LockNotHeld extends Error {
  * The decision for `leadId` with its routing lock: `takeLock` takes (or re-enters) it in the first call,
  * otherwise every call checks that `owner` still holds it. Returns the lock's answer (from the first call,
  * or the later call that found it lost), the lock step's ms in Postgres, and the decision when the lock was
- * held throughout. Database errors (a 55P03 lock timeout ...) are thrown.
+ * held throughout, with the lead as read and the assigned partner's delivery target. Database errors (a 55P03
+ * lock timeout ...) are thrown.
  */
 export async function decideUnderLock(
   { db, config }: Pick<ActivityDeps, 'db' | 'config'>,
   r: { leadId: string; owner: string; takeLock: boolean; excludeDestinations: string[]; releaseRejected?: string; loadRules: RulesLoader },
-): Promise<{ lock: LockRow; lockMs: number; decision?: Decision }> {
+): Promise<{ lock: LockRow; lockMs: number; decision?: Decision; lead?: LeadForDecision; target?: DeliveryTarget }> {
   const { lead, rulesFingerprint } = await readLeadForDecision(db, r.leadId);
   // An original is usually decided within a second: look again after 2 s (or the retry base, if shorter:
   // tests run a fast retry clock), backing off like a retry.
@@ -81,6 +109,7 @@ export async function decideUnderLock(
     return answer;
   }
   let first: { lock: LockRow; lockMs: number } | undefined;
+  let target: DeliveryTarget | undefined;
   try {
     const decision = await decide(db, lead, {
       excludeDestinations: r.excludeDestinations,
@@ -92,10 +121,11 @@ export async function decideUnderLock(
         const answer = await lockAndDecideInDatabase(conn, { ...args, ...lockArgs(n) });
         first ??= answer;
         if (!answer.outcome) throw new LockNotHeld(answer.lock);
+        target = answer.target; // the last call's: the one that assigned, if any did
         return answer.outcome;
       },
     });
-    return { ...first!, decision };
+    return { lock: first!.lock, lockMs: first!.lockMs, decision, lead, ...(target ? { target } : {}) };
   } catch (err) {
     if (err instanceof LockNotHeld) return { lock: err.lock, lockMs: first?.lockMs ?? 0 };
     throw err;

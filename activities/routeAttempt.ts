@@ -3,9 +3,9 @@ import type { Decision } from '../lib/routing/decide';
 import { traceStep } from '../lib/telemetry/temporalTracing';
 import { NonRetryable, type DeliveryRecord, type RouteAttemptInput, type RouteAttemptOutput, type RoutingOutcome } from '../workflows/routeLead.types';
 import { makeCompleteRouting } from './completeRouting';
-import { makeDeliverToBuyer } from './deliverToBuyer';
+import { makeDeliveryStep } from './deliverToBuyer';
 import type { ActivityDeps } from './deps';
-import { makeLockAndDecide } from './lockAndDecide';
+import { makeLockAndDecideStep } from './lockAndDecide';
 
 /**
  * One routing attempt as ONE local activity (issue 10; workflows/routeLead.ts ONE_ACTIVITY_PER_ATTEMPT): lock
@@ -24,13 +24,15 @@ import { makeLockAndDecide } from './lockAndDecide';
  */
 export function makeRouteAttempt(deps: ActivityDeps) {
   // Each step in a span of its own (traceStep), as when they were activities: the trace shows which one took the time.
-  const step = <A, R>(name: string, fn: (args: A) => Promise<R>) => (args: A) => traceStep(name, args, () => fn(args));
-  const lockAndDecide = step('lockAndDecide', makeLockAndDecide(deps));
-  const deliverToBuyer = step('deliverToBuyer', makeDeliverToBuyer(deps));
+  const step = <A, R, K>(name: string, fn: (args: A, known?: K) => Promise<R>, tagged?: (result: R) => unknown) =>
+    (args: A, known?: K) => traceStep(name, args, () => fn(args, known), tagged);
+  const lockAndDecide = step('lockAndDecide', makeLockAndDecideStep(deps), (r) => r.output); // never `delivery`: a secret
+  const deliverToBuyer = step('deliverToBuyer', makeDeliveryStep(deps));
   const completeRouting = step('completeRouting', makeCompleteRouting(deps));
   return async function routeAttempt(input: RouteAttemptInput): Promise<RouteAttemptOutput> {
     const { leadId } = input;
-    const decided = await lockAndDecide({ leadId, excludeDestinations: input.excludeDestinations, releaseRejected: input.releaseRejected });
+    // `delivery`: the chosen buyer's target and the lead's payload, read with the decision (never returned).
+    const { output: decided, delivery: known } = await lockAndDecide({ leadId, excludeDestinations: input.excludeDestinations, releaseRejected: input.releaseRejected });
     const { lock, deliveryTimeoutMs } = decided;
     if (decided.kind === 'not_routable') {
       // Already decided (a re-drive of a finished lead): report the state, change nothing.
@@ -72,7 +74,7 @@ export function makeRouteAttempt(deps: ActivityDeps) {
         return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.retryAt, reason: 'original_in_flight' };
       case 'assigned': {
         const destination = decision.destinationWorkspaceId;
-        const delivery = await deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }), destination);
+        const delivery = await deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }, known), destination);
         const tags = { lock, deliveryTimeoutMs, delivery, destinationWorkspaceId: destination };
         if (delivery.outcome === 'accepted' || delivery.outcome === 'not_pushed') {
           return complete({ result: 'success', destinationWorkspaceId: destination, ruleId: decision.ruleId, ruleVersion: decision.ruleVersion }, delivery);

@@ -21,7 +21,9 @@ import type { Knex } from 'knex';
  * lead, and answers outcome 'lock_lost' (no decision) if not. A lock that is not held (not_routable,
  * held_by_other, not_found, lock_lost) returns without `outcome`. Then the reservation of a buyer that just
  * rejected the lead (p_release_rejected) is given back, and decide_routing() (migration 0013) decides;
- * its answer is `outcome`. lockMs: the lock step's time inside Postgres (routing.lock.latency).
+ * its answer is `outcome`. lockMs: the lock step's time inside Postgres (routing.lock.latency). `target`:
+ * the chosen buyer's {url, secret} (delivery URL and signing secret) when a decision assigns the lead to a
+ * partner, so that the delivery reads nothing more (it never leaves the worker: routeAttempt's own use).
  *
  * complete_routing() also returns what the completion's metrics need (source, attempts, routed_at -
  * created_at in ms), which took a second round trip after it. Same arguments, same first four columns:
@@ -39,6 +41,9 @@ export async function up(knex: Knex): Promise<void> {
       v_lock jsonb;
       v_lock_ms double precision;
       v_row record;
+      v_outcome jsonb;
+      v_assigned uuid;
+      v_target jsonb;
     BEGIN
       IF p_take_lock THEN
         SELECT * INTO v_row FROM acquire_routing_lock(p_lead_id, p_owner, p_stale_seconds);
@@ -69,8 +74,17 @@ export async function up(knex: Knex): Promise<void> {
         PERFORM release_capacity(p_lead_id, 'rejected_by_buyer');
       END IF;
 
-      RETURN jsonb_build_object('lock', v_lock, 'lockMs', v_lock_ms, 'outcome', decide_routing(
-        p_lead_id, p_keys, p_candidates, p_earlier, p_exclude, p_dedupe_window_days, p_original_wait_base, p_original_wait_max));
+      v_outcome := decide_routing(
+        p_lead_id, p_keys, p_candidates, p_earlier, p_exclude, p_dedupe_window_days, p_original_wait_base, p_original_wait_max);
+      -- The chosen buyer's delivery target, so the delivery need not read it (new, or committed by an earlier attempt).
+      v_assigned := coalesce(v_outcome->>'assigned',
+                             CASE WHEN v_outcome->'decision'->>'kind' = 'assigned' THEN v_outcome->'decision'->>'destinationWorkspaceId' END)::uuid;
+      IF v_assigned IS NOT NULL THEN
+        SELECT jsonb_build_object('url', w.delivery_url, 'secret', w.signing_secret) INTO v_target
+          FROM workspaces w WHERE w.id = v_assigned AND w.kind = 'partner';
+      END IF;
+      RETURN jsonb_build_object('lock', v_lock, 'lockMs', v_lock_ms, 'outcome', v_outcome)
+             || CASE WHEN v_target IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('target', v_target) END;
     END $$;
   `);
   await knex.raw(DROP_COMPLETE_ROUTING);

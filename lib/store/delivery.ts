@@ -10,9 +10,15 @@ export interface DeliveryPayload {
   lead: Record<string, unknown>;
 }
 
+/** A partner's delivery URL and signing secret. A null url means "assign without a push". */
+export interface DeliveryTarget {
+  url: string | null;
+  secret: string | null;
+}
+
 export interface DeliveryContext {
-  /** The partner's delivery URL and signing secret; undefined when `workspaceId` is not a partner. A null url means "assign without a push". */
-  target?: { url: string | null; secret: string | null };
+  /** The partner's delivery target; undefined when `workspaceId` is not a partner. */
+  target?: DeliveryTarget;
   /** undefined when the lead does not exist. */
   payload?: DeliveryPayload;
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/createDb';
 import type { DestinationTrace, Distribution, RuleDestination, RuleTrace } from '../rules/types';
 import type { RoutingResult, RoutingStatus } from './leads';
+import type { DeliveryTarget } from './delivery';
 import { RULES_FINGERPRINT_SQL } from './rulesCache';
 
 /** Thin, typed calls of the SQL functions in migrations/0002_routing_functions.ts. */
@@ -73,6 +74,10 @@ export interface LeadForDecision {
   phoneHash: string | null;
   expiresAt: string;
   routingStatus: RoutingStatus;
+  /** For the delivery's payload (lib/store/delivery.ts DeliveryPayload). */
+  externalId: string;
+  /** ISO 8601. */
+  createdAt: string;
 }
 
 /**
@@ -82,7 +87,7 @@ export interface LeadForDecision {
  */
 export async function readLeadForDecision(db: Db, leadId: string): Promise<{ lead?: LeadForDecision; rulesFingerprint: string }> {
   const { rows } = await db.raw(
-    `SELECT l.id, l.source_workspace_id, l.payload, l.email_hash, l.phone_hash, l.expires_at, l.routing_status, f.fingerprint
+    `SELECT l.id, l.source_workspace_id, l.payload, l.email_hash, l.phone_hash, l.expires_at, l.routing_status, l.external_id, l.created_at, f.fingerprint
        FROM (${RULES_FINGERPRINT_SQL}) f LEFT JOIN leads l ON l.id = ?::uuid`,
     [leadId],
   );
@@ -96,6 +101,8 @@ export async function readLeadForDecision(db: Db, leadId: string): Promise<{ lea
         phoneHash: row.phone_hash as string | null,
         expiresAt: new Date(row.expires_at).toISOString(),
         routingStatus: row.routing_status as RoutingStatus,
+        externalId: row.external_id as string,
+        createdAt: new Date(row.created_at).toISOString(),
       }
     : undefined;
   return { lead, rulesFingerprint: row.fingerprint as string };
@@ -171,17 +178,19 @@ export interface LockRow {
  * count) and mark a waiting ledger retry as started; otherwise check that `owner` still holds the lock.
  * `releaseRejected`: the buyer that just rejected the lead gets its reservation back first. `outcome` is
  * absent when the lock is not held (`lock.outcome`: not_routable, held_by_other, not_found, lock_lost).
- * `lockMs`: the lock step's time inside Postgres. Errors: 55P03 when the lead's row stays locked 5 s.
+ * `lockMs`: the lock step's time inside Postgres. `target`: the assigned partner's delivery URL and signing
+ * secret (a secret: keep it out of logs, spans and activity results). Errors: 55P03 when the lead's row stays
+ * locked 5 s.
  */
 export async function lockAndDecideInDatabase(
   db: Db,
   r: DecideRoutingArgs & { owner: string; takeLock: boolean; staleSeconds: number; releaseRejected?: string },
-): Promise<{ lock: LockRow; lockMs: number; outcome?: DecisionOutcome }> {
+): Promise<{ lock: LockRow; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget }> {
   const { rows } = await db.raw(
     'SELECT lock_and_decide(?::uuid, ?, ?, ?::integer, ?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8) AS answer',
     [r.leadId, r.owner, r.takeLock, r.staleSeconds, r.releaseRejected ?? null, ...decideArgs(r)],
   );
-  const answer = rows[0].answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome };
+  const answer = rows[0].answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget };
   const l = answer.lock;
   return {
     lock: {
@@ -193,6 +202,7 @@ export async function lockAndDecideInDatabase(
     },
     lockMs: Number(answer.lockMs),
     ...(answer.outcome ? { outcome: answer.outcome } : {}),
+    ...(answer.target ? { target: { url: answer.target.url ?? null, secret: answer.target.secret ?? null } } : {}),
   };
 }
 

@@ -131,16 +131,17 @@ function traced<I extends { readonly headers: Headers; readonly workflowType: st
  * A step of an activity that does several (activities/routeAttempt.ts: lockAndDecide, deliverToBuyer,
  * completeRouting) as a `routing.step` span with the step's name as its resource, under the active span (the
  * activity's), so the trace still shows each step with its SQL and HTTP calls beneath it. Tagged with the id
- * fields of `args` and of the result (idTags); a failure is recorded as on the activity's span.
+ * fields of `args` and of the result (idTags; `tagged` picks the part of the result that has them); a failure is
+ * recorded as on the activity's span.
  */
-export function traceStep<T>(step: string, args: unknown, fn: () => Promise<T>): Promise<T> {
+export function traceStep<T>(step: string, args: unknown, fn: () => Promise<T>, tagged: (result: T) => unknown = (r) => r): Promise<T> {
   const active = tracer.scope().active();
   const span = tracer.startSpan('routing.step', {
     ...(active ? { childOf: active } : {}),
     tags: { 'resource.name': step, component: 'lead-router', 'routing.step': step, ...idTags(args) },
   });
   return inSpan(span, fn, (result) => {
-    for (const [k, v] of Object.entries(idTags(result))) span.setTag(k, v);
+    for (const [k, v] of Object.entries(idTags(tagged(result)))) span.setTag(k, v);
   });
 }
 
