@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { getLeadState, insertLeadOnce } from '../../lib/store/leads';
+import { getLeadState, storeLead } from '../../lib/store/leads';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import type { RouteDeps } from '../app';
 import { notFound } from '../errors';
@@ -27,20 +27,21 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (request.caller?.kind !== 'source') throw new Error('auth.source did not set a source caller');
       const source = request.caller.workspace;
       const hashes = leadIdentityHashes(request.body, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
-      const { lead, created } = await insertLeadOnce(db, {
+      // Stored and offered to admission in one statement (issue 10: a round trip less per lead).
+      const { lead, created, claim } = await storeLead(db, {
         sourceWorkspaceId: source.id,
         externalId: request.body.externalId,
         ...hashes,
         payload: request.body as unknown as Record<string, unknown>,
         ttlDays: config.LEAD_TTL_DAYS,
-      });
+      }, admission.claimWithInsert());
 
       let current = lead;
       if (!isFinished(lead)) {
         // Also on a repeat: a lead still in the backlog is offered the fast path again (claimed only once).
         // Without ?wait= the start need not be on the partner's clock: claimed, then started in the background.
         const deadline = request.query.wait ? AbortSignal.timeout(request.query.wait) : undefined; // the start counts too
-        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id }, { awaitStart: Boolean(deadline), signal: deadline });
+        const admitted = await admission.admitNow({ id: lead.id, sourceWorkspaceId: source.id }, { awaitStart: Boolean(deadline), signal: deadline, claimed: claim });
         if (deadline) {
           // Wait for the outcome, at most `wait` ms (the long poll is cancelled then, so a lead that waits
           // hours for a retry leaves nothing running); answer from Postgres either way. A queued lead is

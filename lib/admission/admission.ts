@@ -6,7 +6,7 @@ import { coerceError } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../telemetry/metrics';
 import { startRouteLead, type StartedRouteLead } from '../temporal/startRouteLead';
-import { claimLead, releaseClaim, type AdmissionLimits, type ClaimedLead } from './claims';
+import { claimLead, releaseClaim, type AdmissionLimits, type ClaimedLead, type LeadClaim } from './claims';
 
 export interface AdmissionOptions extends AdmissionLimits {
   db: Db;
@@ -100,17 +100,22 @@ export class Admission {
    * `signal` (with awaitStart, behind a starter loop): once it aborts, stop waiting for the start (it goes on in
    * the background) and return `starting`, so a `?wait=` deadline shorter than the start's timeout holds.
    *
+   * `claimed`: the claim already made with the lead's insert (claimWithInsert); else it is made here.
+   *
    * `awaitStart: false` (a request that does not wait for the outcome, behind a starter loop): returns once
    * the lead is claimed and starts it in the background, so the start's round trip is not on the partner's
    * clock. A process that dies in between leaves an admitted lead without a workflow: the retry-queue
    * processor's orphan pass re-drives it. Without a bound (no starter loop) the start is always awaited.
    */
-  async admitNow(lead: ClaimedLead, { awaitStart = true, signal }: { awaitStart?: boolean; signal?: AbortSignal } = {}): Promise<AdmitOutcome> {
+  async admitNow(
+    lead: ClaimedLead,
+    { awaitStart = true, signal, claimed }: { awaitStart?: boolean; signal?: AbortSignal; claimed?: LeadClaim } = {},
+  ): Promise<AdmitOutcome> {
     const bounded = this.opts.bounded ?? true;
-    if (bounded && this.temporalUnavailable) {
+    if (claimed === undefined && bounded && this.temporalUnavailable) {
       return { kind: 'queued', reason: 'temporal_unavailable' };
     }
-    const claim = await claimLead(this.opts.db, lead.id, this.limits, { bounded });
+    const claim = claimed ?? (await claimLead(this.opts.db, lead.id, this.limits, { bounded }));
     if (claim === 'not_waiting') return { kind: 'not_waiting' };
     if (claim !== 'claimed') {
       // An idle starter (empty backlog until now) looks at once; a busy one is already polling for room.
@@ -139,6 +144,16 @@ export class Admission {
     }
     const handle = await starting;
     return handle ? { kind: 'started', handle } : { kind: 'queued', reason: 'start_failed' };
+  }
+
+  /**
+   * The claim to make with the lead's insert (lib/store/leads.ts storeLead: one statement), then passed to
+   * admitNow as `claimed`; undefined while Temporal seems unreachable (admitNow queues the lead unclaimed).
+   */
+  claimWithInsert(): { maxInFlight: number | null; inFlightSeconds: number } | undefined {
+    const bounded = this.opts.bounded ?? true;
+    if (bounded && this.temporalUnavailable) return undefined;
+    return { maxInFlight: bounded ? this.limits.maxInFlight : null, inFlightSeconds: this.limits.inFlightSeconds };
   }
 
   /** Tracks a start that outlives its request, so idle() (a clean shutdown) waits for it. */

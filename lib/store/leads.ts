@@ -1,3 +1,4 @@
+import type { LeadClaim } from '../admission/claims';
 import type { Db } from '../db/createDb';
 
 export type RoutingStatus = 'pending' | 'routing' | 'routed' | 'failed' | 'expired';
@@ -69,20 +70,29 @@ export function toLeadState(r: Row): LeadState {
  * concurrent inserts of one externalId wait for the first to commit, then do nothing, and read it.
  */
 export async function insertLeadOnce(db: Db, lead: NewLead): Promise<{ lead: LeadState; created: boolean }> {
-  const inserted = await db.raw(
-    `INSERT INTO leads (source_workspace_id, external_id, email_hash, phone_hash, payload, expires_at)
-     VALUES (?, ?, ?, ?, ?::jsonb, now() + make_interval(days => ?))
-     ON CONFLICT (source_workspace_id, external_id) DO NOTHING
-     RETURNING ${LEAD_STATE_COLUMNS.join(', ')}`,
-    [lead.sourceWorkspaceId, lead.externalId, lead.emailHash, lead.phoneHash, JSON.stringify(lead.payload), lead.ttlDays],
+  const { lead: stored, created } = await storeLead(db, lead);
+  return { lead: stored, created };
+}
+
+/**
+ * insertLeadOnce and, with `claim`, the lead's admission claim (lib/admission/claims.ts claimLead: `maxInFlight`
+ * null claims without a bound), in ONE statement (store_lead(), migrations/0017_store_lead.ts). `claim` in the
+ * answer: the claim's outcome, undefined when none was asked for.
+ */
+export async function storeLead(
+  db: Db,
+  lead: NewLead,
+  claim?: { maxInFlight: number | null; inFlightSeconds: number },
+): Promise<{ lead: LeadState; created: boolean; claim?: LeadClaim }> {
+  const { rows } = await db.raw(
+    'SELECT store_lead(?::uuid, ?, ?, ?, ?::jsonb, ?::integer, ?, ?::integer, ?::float8) AS stored',
+    [
+      lead.sourceWorkspaceId, lead.externalId, lead.emailHash, lead.phoneHash, JSON.stringify(lead.payload), lead.ttlDays,
+      claim !== undefined, claim?.maxInFlight ?? null, claim?.inFlightSeconds ?? null,
+    ],
   );
-  if (inserted.rows.length === 1) return { lead: toLeadState(inserted.rows[0]), created: true };
-  const existing = await db('leads')
-    .select(LEAD_STATE_COLUMNS)
-    .where({ source_workspace_id: lead.sourceWorkspaceId, external_id: lead.externalId })
-    .first();
-  if (!existing) throw new Error('lead vanished between insert conflict and read');
-  return { lead: toLeadState(existing), created: false };
+  const stored = rows[0].stored as { created: boolean; claim: LeadClaim | null; lead: Row };
+  return { lead: toLeadState(stored.lead), created: stored.created, ...(stored.claim ? { claim: stored.claim } : {}) };
 }
 
 export async function getLeadState(db: Db, id: string): Promise<LeadState | undefined> {
