@@ -84,17 +84,20 @@ describe('acquire_routing_lock / complete_routing (invariant 5 and 1, in SQL)', 
 });
 
 describe('through Temporal', () => {
-  test('a retried lock activity of the same workflow re-acquires its own lock and the lead is routed once', async () => {
+  test('a retried attempt of the same workflow re-acquires its own lock and the lead is routed once', async () => {
     let calls = 0;
     await stack.startWorker({
       activities: (base) => ({
         ...base,
-        // The first attempt takes the lock (and decides), then "crashes" before reporting back; Temporal retries it.
-        lockAndDecide: async (input: { leadId: string }) => {
+        // The attempt's first try takes the lock and decides (committed), then "crashes" before delivering;
+        // Temporal retries the attempt, which re-enters its lock and finds its decision.
+        routeAttempt: async (input: { leadId: string; excludeDestinations: string[] }) => {
           calls += 1;
-          const result = await (base.lockAndDecide as (i: typeof input) => Promise<unknown>)(input);
-          if (Context.current().info.attempt === 1) throw ApplicationFailure.retryable('simulated crash after taking the lock');
-          return result;
+          if (Context.current().info.attempt === 1) {
+            await (base.lockAndDecide as (i: typeof input) => Promise<unknown>)(input);
+            throw ApplicationFailure.retryable('simulated crash after taking the lock');
+          }
+          return (base.routeAttempt as (i: typeof input) => Promise<unknown>)(input);
         },
       }),
     });
