@@ -18,7 +18,7 @@ export function lockTimeoutCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** The lock activity of runs started before the one-workflow-task shape (lockAndDecide.ts is the new one). */
+/** The lock activity of runs started before the one-workflow-task shape (routeAttempt.ts is the current one). */
 export function makeAcquireRoutingLock(deps: ActivityDeps) {
   return async function acquireRoutingLock({ leadId }: { leadId: string }): Promise<AcquireLockOutput> {
     const lock = await takeRoutingLock(deps, deps.db, leadId, currentLockOwner());

@@ -8,7 +8,7 @@ import { decideUnderLock } from './lockAndDecide';
 import { currentLockOwner } from './lockOwner';
 
 /**
- * The decide activity of runs started before the one-workflow-task shape (lockAndDecide.ts is the new one):
+ * The decide activity of runs started before the one-workflow-task shape (routeAttempt.ts is the current one):
  * dedupe, rules, distribution and capacity (lib/routing/decide.ts), for the lock owner only (checked in the
  * same statement: else a non-retryable LockLost). Retrying it is safe: a decision that committed is found
  * again through its live reservation.

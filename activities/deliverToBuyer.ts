@@ -36,7 +36,8 @@ export function makeDeliverToBuyer(deps: ActivityDeps) {
  */
 export function makeDeliveryStep({ db, config, log, metrics }: ActivityDeps) {
   return async function deliveryStep({ leadId, destinationWorkspaceId }: { leadId: string; destinationWorkspaceId: string }, known?: DeliveryContext): Promise<DeliveryRecord> {
-    const { target, payload } = known ?? (await deliveryContext(db, destinationWorkspaceId, leadId));
+    // Read here unless the decision brought the buyer's target (it does not for a non-partner: read to say so).
+    const { target, payload } = known?.target ? known : await deliveryContext(db, destinationWorkspaceId, leadId);
     if (!target) throw ApplicationFailure.nonRetryable(`destination ${destinationWorkspaceId} is not a partner`, NonRetryable.InvalidConfiguration);
     if (!target.url) return { workspaceId: destinationWorkspaceId, outcome: 'not_pushed' };
     if (!target.secret) throw ApplicationFailure.nonRetryable(`partner ${destinationWorkspaceId} has no signing secret`, NonRetryable.InvalidConfiguration);

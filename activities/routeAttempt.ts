@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Decision } from '../lib/routing/decide';
+import { serializeError } from '../lib/logger';
 import { traceStep } from '../lib/telemetry/temporalTracing';
 import { NonRetryable, type DeliveryRecord, type RouteAttemptInput, type RouteAttemptOutput, type RoutingOutcome } from '../workflows/routeLead.types';
 import { makeCompleteRouting } from './completeRouting';
@@ -17,7 +18,8 @@ import { makeLockAndDecideStep } from './lockAndDecide';
  * (the workflow tries the next destination, giving the reservation back in that decision); a retryable failure
  * (5xx, timeout, network, an error reading what to deliver) answers `retry`. A completion that fails (the
  * database went away while the buyer answered) answers `complete`: the workflow writes it through the
- * completeRouting activity, retried on its own, and the buyer is not asked again. Errors are the lock's and
+ * completeRouting activity, retried on its own (for up to 10 minutes: an outage longer than that makes the
+ * attempt a failed one, and the next attempt delivers again, with the same Idempotency-Key). Errors are the lock's and
  * the decision's: a retryable LockHeld or database error is retried by the activity's retry policy (the whole
  * attempt: the owner re-enters its lock and finds its committed decision; nothing was delivered yet);
  * LockLost and LeadNotFound are non-retryable.
@@ -49,7 +51,10 @@ export function makeRouteAttempt(deps: ActivityDeps) {
         if (err instanceof ApplicationFailure && err.nonRetryable) throw err; // LockLost: another run owns the lead now
         // Retried by the workflow on its own (completeRouting's retry policy): re-running this whole attempt
         // would ask the buyer again.
-        return { lock, deliveryTimeoutMs, kind: 'complete', completion, error: err instanceof Error ? err.message : String(err), ...(delivery ? { delivery } : {}) };
+        // What failed, as the logs show a database error (its SQLSTATE, never its text: that quotes the statement's values).
+        const shown = serializeError(err) as { message?: unknown; code?: unknown } | undefined;
+        const error = typeof shown?.message === 'string' ? shown.message : typeof shown?.code === 'string' ? shown.code : 'completion failed';
+        return { lock, deliveryTimeoutMs, kind: 'complete', completion, error, ...(delivery ? { delivery } : {}) };
       }
       return {
         lock, deliveryTimeoutMs, kind: 'done', outcome: { leadId, ...done }, ...(delivery ? { delivery } : {}),
@@ -67,15 +72,15 @@ export function makeRouteAttempt(deps: ActivityDeps) {
             : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: 'no enabled rule matched the lead with an eligible destination' },
         );
       case 'capped':
-        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.nextResetAt, reason: 'all_destinations_capped' };
+        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.nextResetAt, reason: 'all_destinations_capped', trace: decision.trace };
       case 'original_in_flight':
         // The same person's lead from another partner holds the claim and is not decided yet: if it is
         // routed this lead is its duplicate, if it fails this one takes the person. Look again shortly.
-        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.retryAt, reason: 'original_in_flight' };
+        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.retryAt, reason: 'original_in_flight', trace: decision.trace };
       case 'assigned': {
         const destination = decision.destinationWorkspaceId;
         const delivery = await deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }, known), destination);
-        const tags = { lock, deliveryTimeoutMs, delivery, destinationWorkspaceId: destination };
+        const tags = { lock, deliveryTimeoutMs, delivery, destinationWorkspaceId: destination, trace: decision.trace };
         if (delivery.outcome === 'accepted' || delivery.outcome === 'not_pushed') {
           return complete({ result: 'success', destinationWorkspaceId: destination, ruleId: decision.ruleId, ruleVersion: decision.ruleVersion }, delivery);
         }

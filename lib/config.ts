@@ -124,7 +124,7 @@ const configObject = z.object({
    * as room frees. 32: the dev server on 2 cores peaks at 20-40 workflows in flight (issue 10: 103/s with 20
    * in flight, 63/s with 200).
    */
-  ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+  ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(48),
   /** An admitted lead stops counting as in flight after this long (a stuck or lost workflow never closes admission). */
   ADMISSION_IN_FLIGHT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** How often the starter loop looks at an empty backlog (ms); five times as often while leads wait for room. */

@@ -61,7 +61,7 @@ const { decideRouting, completeRouting, releaseReservation, scheduleRetry, expir
   retry,
 });
 
-// Lock + decision in one transaction. The lock may be held by a run that crashed: keep retrying past the
+// Lock + decision (runs started with ONE_WORKFLOW_TASK; lock_and_decide(): one statement). The lock may be held by a run that crashed: keep retrying past the
 // stale threshold (5 min default), as acquireRoutingLock did.
 const { lockAndDecide } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 s',
@@ -217,7 +217,7 @@ async function attemptRouting(state: Attempt): Promise<Next> {
 }
 
 /**
- * One routing attempt in one workflow task: lock + decide (one local activity, one transaction), deliver
+ * One routing attempt of a run started with ONE_WORKFLOW_TASK: lock + decide (one local activity), deliver
  * (local activity), complete (local activity). A rejection's capacity goes back in the next decision.
  */
 async function attemptInOneTask(state: Attempt): Promise<Next> {
@@ -259,11 +259,13 @@ async function attemptInOneActivity(state: Attempt): Promise<Next> {
       break;
     }
     case 'again':
+      state.trace = out.trace;
       state.rejectedBy.push(out.rejectedBy);
       state.releaseRejected = out.rejectedBy;
       next = { kind: 'again' };
       break;
     case 'retry':
+      state.trace = out.trace; // the run may end on it: retries exhausted
       next = { kind: 'retry', at: out.at, reason: out.reason };
       break;
   }

@@ -97,8 +97,9 @@ export interface RouteAttemptInput extends LockAndDecideInput {
  */
 export type RouteAttemptOutput = { lock: AcquireLockOutput; deliveryTimeoutMs: number; delivery?: DeliveryRecord; destinationWorkspaceId?: string } & (
   | { kind: 'done'; outcome: RouteLeadOutcome }
-  | { kind: 'again'; rejectedBy: string }
-  | { kind: 'retry'; at: string | null; reason: string }
+  /** `trace`: the decision's, for the run's final outcome if it ends without another decision (retries exhausted). */
+  | { kind: 'again'; rejectedBy: string; trace: DecisionTrace }
+  | { kind: 'retry'; at: string | null; reason: string; trace: DecisionTrace }
   | { kind: 'complete'; completion: CompleteRoutingInput; error: string }
 );
 

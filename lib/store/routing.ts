@@ -153,7 +153,8 @@ const decideArgs = (r: DecideRoutingArgs) => [
 /**
  * The decision's database half in one round trip (decide_routing(), migrations/0013_decide_function.ts):
  * the committed-decision lookup, the identity claims (`keys` in claim order), then each candidate rule's
- * counters, destination order, exclusion and capacity, in `trx` (the lead's row locked by the caller).
+ * counters, destination order, exclusion and capacity, in `trx` (no routing lock: the simulation's; the
+ * routing activities call it through lockAndDecideInDatabase, which takes or checks the lock first).
  */
 export async function decideRoutingInDatabase(trx: Db, r: DecideRoutingArgs): Promise<DecisionOutcome> {
   const { rows } = await trx.raw('SELECT decide_routing(?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8) AS outcome', [

@@ -6,7 +6,7 @@
  *
  * On one production-shaped stack (scripts/load/stack.ts: durable Postgres, the Temporal dev server with its
  * SQLite file, the product's processes, buyers answering 200):
- *  1. lock, decide (1,000 rules), lock+decide in one transaction (lockAndDecide, what new runs call) and
+ *  1. lock, decide (1,000 rules), lock+decide (lockAndDecide: the read and lock_and_decide(), what each attempt's routeAttempt runs first) and
  *     complete: p50/p95/p99 ms per step, one lead at a time, through the activities' code straight against
  *     Postgres (scripts/bench/routingSteps.ts), in a database of its own;
  *  2. (b) the database's ceiling: the same steps as new runs take them for new leads, `--concurrency` closed

@@ -64,8 +64,8 @@ export async function seedRoutingData(db: Db, rules: number, seed = 42): Promise
 
 /**
  * The routing activities bound to `db`, as the worker builds them (same code, same rules cache). The separate
- * lock and decide activities serve runs started before issue 10's one-task shape; lockAndDecide (both in one
- * transaction) is what new runs call, when the product has it.
+ * lock and decide activities serve runs started before issue 10's one-task shape; lockAndDecide (the lead read,
+ * then lock and decision in one statement) is the first step of every routeAttempt, when the product has it.
  */
 export function routingActivities(db: Db) {
   const config = loadConfig({
@@ -136,7 +136,7 @@ export interface StepLatencies {
   lock: LatencySummary;
   /** decideRouting alone (its transaction: lead row lock, dedupe, rules, distribution, capacity). */
   decide: LatencySummary;
-  /** lockAndDecide (lock + decide in one transaction), the current shape; absent if the product has none. */
+  /** lockAndDecide (the lead read, then lock + decide in one statement), the current shape; absent if the product has none. */
   lockAndDecide?: LatencySummary;
   complete: LatencySummary;
 }
@@ -172,7 +172,7 @@ export async function measureSteps(db: Db, data: RoutingData, leads: number, war
 }
 
 /**
- * The database's ceiling: `concurrency` closed loops each routing new leads the way new runs do (lockAndDecide
+ * The database's ceiling: `concurrency` closed loops each routing new leads the way routeAttempt does (lockAndDecide
  * if the product has it, else lock then decide; then complete) for `durationSeconds`, no Temporal and no
  * delivery. `poolMax` of `db` should be at least `concurrency`.
  */

@@ -192,6 +192,10 @@ test('a buyer that never recovers: the lead ends failed after ROUTING_MAX_ATTEMP
   expect(buyer.received.filter((r) => r.path === '/down')).toHaveLength(stack.config.ROUTING_MAX_ATTEMPTS);
   const [log] = await stack.db('lead_routing_logs').where({ lead_id: row!.id });
   expect(log.error_message).toContain('502');
+  // Still explainable: the last decision's rules and every failed delivery (DESIGN §6).
+  expect(log.decision.rules.at(-1)).toMatchObject({ ruleName: 'down', matched: true, chosen: { workspaceId: down.id } });
+  expect(log.decision.deliveries).toHaveLength(stack.config.ROUTING_MAX_ATTEMPTS);
+  expect(log.decision.deliveries[0]).toMatchObject({ workspaceId: down.id, outcome: 'failed', reason: expect.stringContaining('502') });
   const [{ used }] = await stack.db('capacity_counters').where({ workspace_id: down.id, period: 'daily' }).select('used');
   expect(used).toBe(0);
 }, 120_000);

@@ -43,8 +43,8 @@ describe('loadConfig: valid environments', () => {
       DEDUPE_PLACEHOLDER_EMAILS: DEFAULT_PLACEHOLDER_EMAILS,
       DEDUPE_PLACEHOLDER_PHONES: DEFAULT_PLACEHOLDER_PHONES,
       DELIVERY_TIMEOUT_MS: 10_000,
-      // Admission control (issue 10): 32 in flight, sized from the dev server's measured sweet spot.
-      ADMISSION_MAX_IN_FLIGHT: 32,
+      // Admission control (issue 10): 48 in flight, the load test's sweet spot at 50 leads/s (README "Load test").
+      ADMISSION_MAX_IN_FLIGHT: 48,
       ADMISSION_IN_FLIGHT_SECONDS: 60,
       ADMISSION_POLL_MS: 250,
       ADMISSION_START_TIMEOUT_MS: 3_000,
