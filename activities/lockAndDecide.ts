@@ -49,13 +49,10 @@ export function makeLockAndDecideStep(deps: ActivityDeps) {
   const loadRules = createRulesCache();
   return async function lockAndDecideStep({ leadId, excludeDestinations, releaseRejected }: LockAndDecideInput): Promise<DecidedAttempt> {
     const startedAt = performance.now();
-    let answer;
-    try {
-      answer = await decideUnderLock(deps, { leadId, owner: currentLockOwner(), takeLock: true, excludeDestinations, releaseRejected, loadRules });
-    } catch (err) {
-      recordLockError(deps, leadId, err);
-      throw err;
-    }
+    const answer = await decideUnderLock(deps, {
+      leadId, owner: currentLockOwner(), takeLock: true, excludeDestinations, releaseRejected, loadRules,
+      onLockError: (err) => recordLockError(deps, leadId, err),
+    });
     metrics.distribution('routing.lock.latency', answer.lockMs);
     const lock = lockOutcome(deps, leadId, answer.lock);
     recordLockTaken(deps, leadId, lock);
@@ -89,7 +86,16 @@ class LockNotHeld extends Error {
  */
 export async function decideUnderLock(
   { db, config }: Pick<ActivityDeps, 'db' | 'config'>,
-  r: { leadId: string; owner: string; takeLock: boolean; excludeDestinations: string[]; releaseRejected?: string; loadRules: RulesLoader },
+  r: {
+    leadId: string;
+    owner: string;
+    takeLock: boolean;
+    excludeDestinations: string[];
+    releaseRejected?: string;
+    loadRules: RulesLoader;
+    /** Called with an error of a lock_and_decide() call (not of the unlocked read): a lock timeout is counted there. */
+    onLockError?: (err: unknown) => void;
+  },
 ): Promise<{ lock: LockRow; lockMs: number; decision?: Decision; lead?: LeadForDecision; target?: DeliveryTarget }> {
   const { lead, rulesFingerprint } = await readLeadForDecision(db, r.leadId);
   // An original is usually decided within a second: look again after 2 s (or the retry base, if shorter:
@@ -101,10 +107,18 @@ export async function decideUnderLock(
     staleSeconds: config.ROUTING_LOCK_STALE_SECONDS,
     releaseRejected: n === 1 ? r.releaseRejected : undefined,
   });
+  const locked = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      r.onLockError?.(err);
+      throw err;
+    }
+  };
   if (!lead) {
     // No such lead (a lead is never deleted while it is routed): the lock's answer says so.
     const none = { leadId: r.leadId, keys: [], candidates: [], earlier: [], exclude: [], dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, originalWait };
-    const answer = await lockAndDecideInDatabase(db, { ...none, ...lockArgs(1) });
+    const answer = await locked(() => lockAndDecideInDatabase(db, { ...none, ...lockArgs(1) }));
     if (answer.outcome) throw ApplicationFailure.retryable(`lead ${r.leadId} appeared while its lock was taken`, 'LeadChanged');
     return answer;
   }
@@ -118,7 +132,7 @@ export async function decideUnderLock(
       rulesFingerprint,
       originalWait,
       call: async (conn, args, n) => {
-        const answer = await lockAndDecideInDatabase(conn, { ...args, ...lockArgs(n) });
+        const answer = await locked(() => lockAndDecideInDatabase(conn, { ...args, ...lockArgs(n) }));
         first ??= answer;
         if (!answer.outcome) throw new LockNotHeld(answer.lock);
         target = answer.target; // the last call's: the one that assigned, if any did

@@ -1,4 +1,5 @@
 import type { Db } from '../db/createDb';
+import type { LeadToDecide } from '../routing/decide';
 import type { DestinationTrace, Distribution, RuleDestination, RuleTrace } from '../rules/types';
 import type { RoutingResult, RoutingStatus } from './leads';
 import type { DeliveryTarget } from './delivery';
@@ -65,14 +66,11 @@ export async function completeRouting(db: Db, c: Completion): Promise<Completion
   };
 }
 
-/** The lead as the decision reads it (before its routing lock is taken: these columns never change once stored). */
-export interface LeadForDecision {
-  id: string;
-  sourceWorkspaceId: string;
-  payload: Record<string, unknown>;
-  emailHash: string | null;
-  phoneHash: string | null;
-  expiresAt: string;
+/**
+ * The lead as the decision reads it (before its routing lock is taken: the decision's columns never change
+ * once stored), with its status and what the delivery's payload needs.
+ */
+export interface LeadForDecision extends LeadToDecide {
   routingStatus: RoutingStatus;
   /** For the delivery's payload (lib/store/delivery.ts DeliveryPayload). */
   externalId: string;

@@ -5,7 +5,7 @@ import { makeDecideRouting } from '../../activities/decideRouting';
 import { makeLockAndDecide } from '../../activities/lockAndDecide';
 import { createDb, type Db } from '../../lib/db/createDb';
 import { acquireRoutingLock } from '../../lib/store/routing';
-import { createMetrics } from '../../lib/telemetry/metrics';
+import { createMetrics, type Metrics } from '../../lib/telemetry/metrics';
 import { routeLeadWorkflowId, type LockAndDecideOutput } from '../../workflows/routeLead.types';
 import { createRule, createWorkspace } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -105,3 +105,22 @@ test('the legacy decide activity checks the owner in the same statement: a run w
   await expect(asRun(leadId, runA).run(decideRouting, { leadId, excludeDestinations: [] })).rejects.toMatchObject({ type: 'LockLost' });
   expect(await stack.db('capacity_reservations').where({ lead_id: leadId }).count('* as n')).toEqual([{ n: '0' }]);
 });
+
+test('a lead row locked elsewhere: lockAndDecide fails with the 5 s lock timeout, counted once as routing.lock.timeout_errors', async () => {
+  const leadId = await pendingLead('blocked');
+  const sent: Array<{ name: string; tags?: Record<string, string | undefined> }> = [];
+  const metrics: Metrics = {
+    increment: (name, tags) => void sent.push({ name, tags }),
+    gauge: (name, _v, tags) => void sent.push({ name, tags }),
+    distribution: (name, _v, tags) => void sent.push({ name, tags }),
+    close: async () => undefined,
+  };
+  const blocker = await stack.db.transaction();
+  await blocker('leads').where({ id: leadId }).forUpdate().first();
+  try {
+    await expect(asRun(leadId).run(makeLockAndDecide({ ...deps(stack.db), metrics }), { leadId, excludeDestinations: [] })).rejects.toMatchObject({ code: '55P03' });
+  } finally {
+    await blocker.rollback();
+  }
+  expect(sent.filter((s) => s.name === 'routing.lock.timeout_errors').map((s) => s.tags?.code)).toEqual(['55P03']);
+}, 30_000);
