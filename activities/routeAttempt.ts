@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Decision } from '../lib/routing/decide';
 import { serializeError } from '../lib/logger';
 import { traceStep } from '../lib/telemetry/temporalTracing';
-import { NonRetryable, type DeliveryRecord, type RouteAttemptInput, type RouteAttemptOutput, type RoutingOutcome } from '../workflows/routeLead.types';
+import { NonRetryable, noDestinationOutcome, waitOf, type DeliveryRecord, type RouteAttemptInput, type RouteAttemptOutput, type RoutingOutcome } from '../workflows/routeLead.types';
 import { makeCompleteRouting } from './completeRouting';
 import { makeDeliveryStep } from './deliverToBuyer';
 import type { ActivityDeps } from './deps';
@@ -66,17 +66,10 @@ export function makeRouteAttempt(deps: ActivityDeps) {
       case 'duplicate':
         return complete({ result: 'duplicate', duplicateOfLeadId: decision.duplicateOfLeadId });
       case 'no_match':
-        return complete(
-          input.excludeDestinations.length > 0
-            ? { result: 'failed', errorCode: 'no_eligible_destination', errorMessage: 'every eligible destination rejected the lead' }
-            : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: 'no enabled rule matched the lead with an eligible destination' },
-        );
+        return complete(noDestinationOutcome(input.excludeDestinations.length > 0));
       case 'capped':
-        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.nextResetAt, reason: 'all_destinations_capped', trace: decision.trace };
       case 'original_in_flight':
-        // The same person's lead from another partner holds the claim and is not decided yet: if it is
-        // routed this lead is its duplicate, if it fails this one takes the person. Look again shortly.
-        return { lock, deliveryTimeoutMs, kind: 'retry', at: decision.retryAt, reason: 'original_in_flight', trace: decision.trace };
+        return { lock, deliveryTimeoutMs, kind: 'retry', ...waitOf(decision), trace: decision.trace };
       case 'assigned': {
         const destination = decision.destinationWorkspaceId;
         const delivery = await deliver(() => deliverToBuyer({ leadId, destinationWorkspaceId: destination }, known), destination);

@@ -18,6 +18,8 @@ import type { createActivities } from '../activities';
 import { DestinationWorkspaceId, RoutingAttempts, RoutingStatus, SourceWorkspaceId } from '../lib/temporal/searchAttributes';
 import {
   NonRetryable,
+  noDestinationOutcome,
+  waitOf,
   ONE_ACTIVITY_PER_ATTEMPT,
   ONE_WORKFLOW_TASK,
   RETRY_NOW_SIGNAL,
@@ -299,21 +301,10 @@ async function afterDecision(
     case 'duplicate':
       return { kind: 'done', outcome: await complete(state, { result: 'duplicate', duplicateOfLeadId: decision.duplicateOfLeadId }) };
     case 'no_match':
-      return {
-        kind: 'done',
-        outcome: await complete(
-          state,
-          state.rejectedBy.length > 0
-            ? { result: 'failed', errorCode: 'no_eligible_destination', errorMessage: 'every eligible destination rejected the lead' }
-            : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: 'no enabled rule matched the lead with an eligible destination' },
-        ),
-      };
+      return { kind: 'done', outcome: await complete(state, noDestinationOutcome(state.rejectedBy.length > 0)) };
     case 'capped':
-      return { kind: 'retry', at: decision.nextResetAt, reason: 'all_destinations_capped' };
     case 'original_in_flight':
-      // The same person's lead from another partner holds the claim and is not decided yet: if it is
-      // routed this lead is its duplicate, if it fails this one takes the person. Look again shortly.
-      return { kind: 'retry', at: decision.retryAt, reason: 'original_in_flight' };
+      return { kind: 'retry', ...waitOf(decision) };
     case 'assigned': {
       const delivery = await steps.deliver(decision.destinationWorkspaceId);
       state.deliveries.push(delivery);

@@ -46,6 +46,22 @@ export type RoutingOutcome =
   | { result: 'duplicate'; duplicateOfLeadId: string }
   | { result: 'failed'; errorCode: string; errorMessage: string };
 
+/**
+ * What the decisions that are not an assignment lead to, the same for every run's shape (the workflow's older
+ * paths and activities/routeAttempt.ts): no destination is a final failure (`rejectedBefore`: every eligible
+ * buyer rejected the lead in this run); capped and original_in_flight wait until `at`. For original_in_flight,
+ * the same person's lead from another partner holds the claim and is not decided yet: if it is routed this lead
+ * is its duplicate, if it fails this one takes the person.
+ */
+export function noDestinationOutcome(rejectedBefore: boolean): RoutingOutcome {
+  return rejectedBefore
+    ? { result: 'failed', errorCode: 'no_eligible_destination', errorMessage: 'every eligible destination rejected the lead' }
+    : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: 'no enabled rule matched the lead with an eligible destination' };
+}
+export function waitOf(decision: Extract<Decision, { kind: 'capped' | 'original_in_flight' }>): { at: string; reason: string } {
+  return decision.kind === 'capped' ? { at: decision.nextResetAt, reason: 'all_destinations_capped' } : { at: decision.retryAt, reason: 'original_in_flight' };
+}
+
 /** One delivery attempt's outcome as kept in the decision trace (never the payload). */
 export interface DeliveryRecord {
   workspaceId: string;

@@ -66,16 +66,9 @@ export function toLeadState(r: Row): LeadState {
 }
 
 /**
- * Inserts a lead unless its source already sent this externalId. Race-safe by the unique constraint:
- * concurrent inserts of one externalId wait for the first to commit, then do nothing, and read it.
- */
-export async function insertLeadOnce(db: Db, lead: NewLead): Promise<{ lead: LeadState; created: boolean }> {
-  const { lead: stored, created } = await storeLead(db, lead);
-  return { lead: stored, created };
-}
-
-/**
- * insertLeadOnce and, with `claim`, the lead's admission claim (lib/admission/claims.ts claimLead: `maxInFlight`
+ * Inserts a lead unless its source already sent this externalId (race-safe by the unique constraint:
+ * concurrent inserts of one externalId wait for the first to commit, then do nothing, and read it) and, with
+ * `claim`, the lead's admission claim (lib/admission/claims.ts claimLead: `maxInFlight`
  * null claims without a bound), in ONE statement (store_lead(), migrations/0017_store_lead.ts). `claim` in the
  * answer: the claim's outcome, undefined when none was asked for.
  */

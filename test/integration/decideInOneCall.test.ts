@@ -37,7 +37,7 @@ async function rule(source: string, r: { name: string; priority: number; product
   });
 }
 
-/** A lead locked for routing, as lockLeadForDecision hands it to decide(). */
+/** A lead locked for routing, as the routing activities hand it to decide() (lib/store/routing.ts readLeadForDecision). */
 async function lead(source: string, fields: { product: string; emailHash?: string | null; phoneHash?: string | null; status?: string }) {
   const emailHash = fields.emailHash === undefined ? hash() : fields.emailHash;
   const phoneHash = fields.phoneHash ?? null;
