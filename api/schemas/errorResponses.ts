@@ -1,0 +1,57 @@
+// The one error shape and the error answers each route documents, per status.
+import { ref } from './responseParts';
+
+/** The one error shape (DESIGN §8): {"error": {"code", "message", "details"?}}. */
+export const errorSchema = {
+  $id: 'Error',
+  title: 'Error',
+  description: 'Every 4xx/5xx answer. `code` is stable (e.g. invalid_request, unauthorized, not_found, rate_limited); `details` names each bad field of a 400.',
+  type: 'object',
+  required: ['error'],
+  additionalProperties: false,
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      additionalProperties: false,
+      properties: {
+        code: { type: 'string', examples: ['invalid_request'] },
+        message: { type: 'string' },
+        details: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['field', 'message'],
+            additionalProperties: false,
+            properties: {
+              field: { type: 'string', description: 'dotted path of the field, e.g. `attributes.loanAmount`, or `(root)`' },
+              message: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const ERROR_DESCRIPTIONS = {
+  400: 'Invalid request: bad JSON, or a body / query / path parameter that fails validation (`details` names each field)',
+  401: 'Missing or invalid credentials',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'Body larger than 64 KiB',
+  415: 'Content-Type is not application/json (or its charset is not UTF-8)',
+  429: 'Over the rate limit; retry after the `retry-after` seconds',
+  503: 'The database (Postgres) is unreachable: nothing was changed; retry the same request after `retry-after` seconds',
+} as const;
+export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+/** Error answers with the shared shape; `descriptions` overrides the generic text of a status. */
+export function errors(statuses: ErrorStatus[], descriptions: Partial<Record<ErrorStatus, string>> = {}) {
+  return Object.fromEntries(statuses.map((s) => [s, ref('Error', descriptions[s] ?? ERROR_DESCRIPTIONS[s])]));
+}
+
+/** What every authenticated route may answer before its handler runs. */
+export const AUTHED: ErrorStatus[] = [401, 429, 503];
+/** ...and a route that reads a JSON body (any POST/PUT/PATCH/DELETE: a body is parsed when one is sent). */
+export const WITH_BODY: ErrorStatus[] = [400, 401, 413, 415, 429, 503];

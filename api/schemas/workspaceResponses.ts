@@ -1,0 +1,75 @@
+// Workspace answers: the Workspace shape, its creation answer with the secret, and the workspace routes' docs.
+import { AUTHED, WITH_BODY, errors } from './errorResponses';
+import { ADMIN, dateTime, nullableInt, ref, uuid } from './responseParts';
+
+const workspaceProperties = {
+  id: uuid,
+  name: { type: 'string' },
+  kind: { type: 'string', enum: ['source', 'partner'] },
+  apiKeyPrefix: { type: ['string', 'null'], description: 'sources: enough of the key to recognise it, never to use it' },
+  deliveryUrl: { type: ['string', 'null'] },
+  timezone: { type: 'string' },
+  caps: {
+    type: 'object',
+    required: ['hourly', 'daily', 'monthly'],
+    additionalProperties: false,
+    properties: { hourly: nullableInt, daily: nullableInt, monthly: nullableInt },
+  },
+  rateLimitPerMinute: { type: ['integer', 'null'], description: 'sources: requests per minute; null means the service default' },
+  enabled: { type: 'boolean' },
+  createdAt: dateTime,
+  updatedAt: dateTime,
+} as const;
+const workspaceRequired = ['id', 'name', 'kind', 'apiKeyPrefix', 'deliveryUrl', 'timezone', 'caps', 'rateLimitPerMinute', 'enabled', 'createdAt', 'updatedAt'];
+
+/** lib/store/workspaces.ts Workspace: no key hash, no signing secret. */
+export const workspaceSchema = {
+  $id: 'Workspace',
+  title: 'Workspace',
+  type: 'object',
+  required: workspaceRequired,
+  additionalProperties: false,
+  properties: workspaceProperties,
+} as const;
+
+export const workspaceCreatedSchema = {
+  $id: 'WorkspaceCreated',
+  title: 'WorkspaceCreated',
+  description: 'The new workspace with its secret, shown only in this answer: `apiKey` for a source, `signingSecret` for a partner.',
+  type: 'object',
+  required: workspaceRequired,
+  additionalProperties: false,
+  properties: {
+    ...workspaceProperties,
+    apiKey: { type: 'string', description: 'source only: send as `Authorization: Bearer <apiKey>`' },
+    signingSecret: { type: 'string', description: 'partner only: verifies the signature of our deliveries' },
+  },
+} as const;
+
+/** routeDocs entries of the admin workspace routes (api/routes/admin/workspaces.ts). */
+export const workspaceRouteDocs = {
+  createWorkspace: {
+    operationId: 'createWorkspace',
+    summary: 'Create a source (gets an API key) or a partner (gets a signing secret)',
+    tags: ['admin: workspaces'],
+    security: ADMIN,
+    response: { 201: ref('WorkspaceCreated', 'Created; the secret is shown only here'), ...errors(WITH_BODY) },
+  },
+  listWorkspaces: {
+    operationId: 'listWorkspaces',
+    summary: 'Workspaces, oldest first',
+    tags: ['admin: workspaces'],
+    security: ADMIN,
+    response: {
+      200: { description: 'The workspaces', type: 'object', required: ['workspaces'], additionalProperties: false, properties: { workspaces: { type: 'array', items: { $ref: 'Workspace#' } } } },
+      ...errors([400, ...AUTHED]),
+    },
+  },
+  updateWorkspace: {
+    operationId: 'updateWorkspace',
+    summary: 'Change a workspace (only the fields sent; null clears a delivery URL, a cap or a rate limit)',
+    tags: ['admin: workspaces'],
+    security: ADMIN,
+    response: { 200: ref('Workspace', 'The updated workspace'), ...errors([...WITH_BODY, 404]) },
+  },
+} as const;
