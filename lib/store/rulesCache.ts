@@ -3,16 +3,17 @@ import type { RoutingRule } from '../rules/types';
 import { activeRules } from './rules';
 
 /**
- * The active rules, kept in memory between decisions and reloaded only when they change. Every insert
- * adds a row and every update (the trigger bumps `version`, soft deletes included) raises sum(version),
- * so `count(*), sum(version)` is a complete, cheap fingerprint. Keeping the same rule objects also lets
- * the rule compiler's cache hit by identity (scripts/bench/rules.ts: p95 0.8 ms per lead for 1,000 rules
- * with reused objects, 3.2 ms when every decision parsed fresh ones).
+ * The active rules, kept in memory between decisions and reloaded only when they change. Every statement
+ * that writes routing_rules raises routing_rules_revision (migrations/0018_rules_revision.ts, in the
+ * writer's transaction), so the revision is a complete fingerprint that costs one row read whatever the
+ * number of rules (issue 10; the count(*), sum(version) it replaces scanned every rule for every lead).
+ * Keeping the same rule objects also lets the rule compiler's cache hit by identity (scripts/bench/rules.ts:
+ * p95 0.8 ms per lead for 1,000 rules with reused objects, 3.2 ms when every decision parsed fresh ones).
  */
 export type RulesLoader = (db: Db, fingerprint?: string) => Promise<RoutingRule[]>;
 
-/** The fingerprint as one column `fingerprint` ('<count>:<sum of versions>'), for a query to read along with other data. */
-export const RULES_FINGERPRINT_SQL = "SELECT count(*)::text || ':' || coalesce(sum(version), 0)::text AS fingerprint FROM routing_rules";
+/** The fingerprint as one column `fingerprint` ('r<revision>'), for a query to read along with other data. */
+export const RULES_FINGERPRINT_SQL = "SELECT 'r' || revision::text AS fingerprint FROM routing_rules_revision";
 
 /** `fingerprint`: one the caller read in its own query (lib/store/routing.ts readLeadForDecision); else read here. */
 export function createRulesCache(): RulesLoader {
