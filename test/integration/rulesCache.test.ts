@@ -48,7 +48,7 @@ test('the rules are reloaded after every kind of write to routing_rules, and onl
   const buyer = await workspace('partner');
   const newRule = (name: string, priority: number) => insertRule(db, {
     name, priority, sourceWorkspaceId: source, enabled: true, distribution: 'priority',
-    conditions: { all: [{ field: 'product', op: 'eq', value: 'solar' }] }, destinations: [{ workspaceId: buyer, priority: 1 }],
+    conditions: { all: [{ field: 'product', op: 'eq', value: 'solar' }] }, destinations: [{ workspaceId: buyer }],
   });
   const cache = createRulesCache();
   const names = async () => (await cache(db)).filter((r) => r.sourceWorkspaceId === source).map((r) => r.name);
@@ -84,7 +84,7 @@ test('a rule written in a transaction that has not committed is not seen, and is
   try {
     await insertRule(trx, {
       name: 'pending', priority: 1, sourceWorkspaceId: source, enabled: true, distribution: 'priority',
-      conditions: { all: [{ field: 'product', op: 'eq', value: 'solar' }] }, destinations: [{ workspaceId: buyer, priority: 1 }],
+      conditions: { all: [{ field: 'product', op: 'eq', value: 'solar' }] }, destinations: [{ workspaceId: buyer }],
     });
     const unseen = await statementsOf(() => names());
     expect(readsRules(unseen)).toBe(false); // the revision a reader sees moves only at the commit
@@ -105,7 +105,7 @@ test('the lead read carries the revision, so a decision needs no query of its ow
   const buyer = await workspace('partner');
   await insertRule(db, {
     name: 'global', priority: 1, sourceWorkspaceId: null, enabled: true, distribution: 'priority',
-    conditions: { all: [{ field: 'product', op: 'eq', value: 'solar' }] }, destinations: [{ workspaceId: buyer, priority: 1 }],
+    conditions: { all: [{ field: 'product', op: 'eq', value: 'solar' }] }, destinations: [{ workspaceId: buyer }],
   });
   const { rulesFingerprint: b } = await readLeadForDecision(db, crypto.randomUUID());
   expect(b).not.toBe(a);
