@@ -30,7 +30,10 @@ export function startService(name: string, entry: string, env: NodeJS.ProcessEnv
   // Compiled = as the Docker image runs it, with the production heap limit of its role (lib/heapLimits.ts).
   const heapRole = role ?? (name in HEAP_LIMIT_MB ? (name as ProcessRole) : undefined);
   const heap = heapRole ? heapLimitFlags(heapRole) : [];
-  const args = runtime === 'compiled' ? [...heap, compiled] : ['--import', 'tsx', path.join(root, entry)];
+  // SERVICE_NODE_FLAGS: extra node flags for the product's processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+  // profile a load run (node refuses --cpu-prof in NODE_OPTIONS).
+  const extra = (process.env.SERVICE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const args = runtime === 'compiled' ? [...heap, ...extra, compiled] : [...extra, '--import', 'tsx', path.join(root, entry)];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
   const out = fs.createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(out);
