@@ -111,25 +111,42 @@ export interface ProcessUsage {
   peakRootRssMb: number;
 }
 
+/** Each named process tree's cumulative CPU at one sample (to see how the cost per lead moves through a run). */
+export interface CpuSample {
+  /** Seconds since an origin: the sampler's start in what stop() returns (scripts/load/loadWindows.ts shifts it to the offer's start). */
+  atSeconds: number;
+  /** User + system CPU seconds since each process tree started; undefined when it could not be read (pid gone or unknown). */
+  cpuSeconds: Record<string, number | undefined>;
+}
+
 /**
  * Samples the named process trees every `intervalMs` until stop(), which returns each one's usage between
  * start and stop: CPU spent, and the largest resident set seen in any sample (not VmHWM, which would include
- * start-up, e.g. the worker bundling its workflow code).
+ * start-up, e.g. the worker bundling its workflow code); and `history`, every sample's cumulative CPU seconds
+ * per process (one entry a second: 1,800 entries for a 30-minute run), with `startedAtEpochMs`, the wall-clock
+ * time (Date.now()) its `atSeconds` count from.
  */
 export function sampleProcesses(pids: Record<string, number | undefined>, intervalMs = 1_000) {
-  const first = readProcesses(pids);
+  const startedAtEpochMs = Date.now();
   const startedAt = performance.now();
+  const history: CpuSample[] = [];
   const peaks: Record<string, number> = {};
   const take = () => {
+    const atSeconds = (performance.now() - startedAt) / 1000;
     const now = readProcesses(pids);
-    for (const [name, r] of Object.entries(now)) if (r) peaks[name] = Math.max(peaks[name] ?? 0, r.rssMb);
+    const cpuSeconds: Record<string, number | undefined> = {};
+    for (const [name, r] of Object.entries(now)) {
+      cpuSeconds[name] = r?.cpuSeconds;
+      if (r) peaks[name] = Math.max(peaks[name] ?? 0, r.rssMb);
+    }
+    history.push({ atSeconds, cpuSeconds });
     return now;
   };
-  take();
+  const first = take();
   const timer = setInterval(take, intervalMs);
   timer.unref();
   return {
-    stop(): { wallSeconds: number; usage: Record<string, ProcessUsage | undefined> } {
+    stop(): { wallSeconds: number; usage: Record<string, ProcessUsage | undefined>; history: CpuSample[]; startedAtEpochMs: number } {
       clearInterval(timer);
       const last = take();
       const wallSeconds = (performance.now() - startedAt) / 1000;
@@ -141,7 +158,7 @@ export function sampleProcesses(pids: Record<string, number | undefined>, interv
           ? { cpuSeconds: b.cpuSeconds - a.cpuSeconds, cores: (b.cpuSeconds - a.cpuSeconds) / wallSeconds, peakRssMb: peaks[name] ?? b.rssMb, peakRootRssMb: b.peakRootRssMb }
           : undefined;
       }
-      return { wallSeconds, usage };
+      return { wallSeconds, usage, history, startedAtEpochMs };
     },
   };
 }

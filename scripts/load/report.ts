@@ -1,3 +1,4 @@
+import type { LoadWindow } from './loadWindows';
 import type { ProcessUsage } from './processStats';
 import type { Scenario } from './scenarios';
 import type { StatementReport } from './statementStats';
@@ -62,6 +63,9 @@ export interface LoadReport {
   processes: Record<string, ProcessUsage | undefined>;
   /** CPU ms of all measured processes per routed lead. */
   cpuMsPerRoutedLead: number;
+  /** The offer in consecutive windows (300 s in runs of 15 min or more), each with its routed leads and every
+   *  process's CPU ms per routed lead: how the cost per lead moves during the run. The drain is in none. */
+  windows: LoadWindow[];
   deliveries: number;
   /** Postgres's own count of the product's statements during the run; absent when the stack had no pg_stat_statements. */
   postgres?: PostgresStatements;
@@ -116,6 +120,24 @@ export function formatTopStatements(pg: PostgresStatements, limit = PRINTED_STAT
   ].join('\n');
 }
 
+/**
+ * One printed line per window, e.g. `  window 0-300 s  50.0 routed/s; CPU ms per routed lead: temporal 13.1,
+ * combined 11.9, postgres 3.8` (edges in whole seconds; n/a where the report has null). The processes come in
+ * the same order on every line, the one that spent most CPU over all windows first, so columns compare down.
+ */
+export function formatWindows(windows: readonly LoadWindow[]): string[] {
+  const spent = new Map<string, number>();
+  for (const w of windows) for (const [name, v] of Object.entries(w.cpuMsPerRoutedLead)) spent.set(name, (spent.get(name) ?? 0) + (v ?? 0) * w.routed);
+  const names = [...spent.keys()].sort((a, b) => spent.get(b)! - spent.get(a)!);
+  return windows.map((w) => {
+    const perLead = names.map((name) => {
+      const v = w.cpuMsPerRoutedLead[name];
+      return `${name} ${v === null || v === undefined ? 'n/a' : v.toFixed(1)}`;
+    }).join(', ');
+    return `  window ${Math.round(w.fromSeconds)}-${Math.round(w.toSeconds)} s  ${w.routedPerSecond.toFixed(1)} routed/s; CPU ms per routed lead: ${perLead || 'no process measured'}`;
+  });
+}
+
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${Math.round(v)} ms`);
 
 /** The human-readable summary of one run (the verdict lines last). */
@@ -133,7 +155,7 @@ scenario ${s.name}: ${s.rate} leads/s offered for ${s.durationSeconds} s, ${r.mo
   attempt      p50 ${ms(r.attemptDurationMs.p50)}, p95 ${ms(r.attemptDurationMs.p95)} (one routing attempt, as complete_routing() records it)
   throughput   ${r.throughput.routedPerSecond.toFixed(1)} leads routed/s (first created -> last routed)
   backlog      max ${r.backlog.maxUndecided} undecided, max retry-ledger depth ${r.backlog.maxRetryQueueDepth}; ${r.backlog.drained ? `drained ${r.backlog.drainSeconds.toFixed(1)} s after the load` : `NOT drained ${r.backlog.drainSeconds.toFixed(0)} s after the load`}
-  processes    ${procs}; ${r.cpuMsPerRoutedLead.toFixed(1)} ms CPU per routed lead
+  processes    ${procs}; ${r.cpuMsPerRoutedLead.toFixed(1)} ms CPU per routed lead${formatWindows(r.windows).map((line) => `\n${line}`).join('')}
   deliveries   ${r.deliveries} received by the buyers${r.postgres ? `\n${formatTopStatements(r.postgres)}` : ''}${writtenTo ? `\n  written to   ${writtenTo}` : ''}
 ${r.verdicts.map((v) => `  ${verdictLine(v)}`).join('\n')}`;
 }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { loadWindows, windowLengthSeconds } from './loadWindows';
 import { offerAtRate } from './openLoop';
 import { sampleProcesses } from './processStats';
 import { postgresSection, type LoadReport } from './report';
@@ -51,6 +52,24 @@ async function outcomes(stack: LoadStack, sourceId: string) {
   };
 }
 
+/**
+ * This run's leads routed during the offer, counted per window: bucket k holds those with routed_at in
+ * [offer start + k * windowSeconds, offer start + (k + 1) * windowSeconds), for routed_at before the offer's end
+ * (the leads routed during the drain are in no window: the windows measure the offered load, and the drain's
+ * CPU is that of catching up, not of a steady rate). One query after the drain; Postgres's now() and Date.now()
+ * read the same clock (everything runs on this machine).
+ */
+async function routedByWindow(stack: LoadStack, sourceId: string, offerStartedAt: number, offerEndedAt: number, windowSeconds: number): Promise<Map<number, number>> {
+  const { rows } = await stack.db.raw<{ rows: Array<{ bucket: number; n: string }> }>(
+    `SELECT floor(extract(epoch FROM routed_at - to_timestamp(?::double precision)) / ?::double precision)::int AS bucket, count(*) AS n
+       FROM leads
+      WHERE source_workspace_id = ? AND routed_at >= to_timestamp(?::double precision) AND routed_at < to_timestamp(?::double precision)
+      GROUP BY 1`,
+    [offerStartedAt / 1000, windowSeconds, sourceId, offerStartedAt / 1000, offerEndedAt / 1000],
+  );
+  return new Map(rows.map((r) => [Number(r.bucket), Number(r.n)]));
+}
+
 export interface RunOptions {
   /** Give up waiting for the backlog to drain after this long, s. */
   drainTimeoutSeconds: number;
@@ -67,6 +86,8 @@ export interface RunOptions {
  * lead is decided (or the drain timeout), then reads each lead's outcome and latency from Postgres and
  * checks the scenario's expectations and targets (scripts/load/verdicts.ts). When the stack counts statements
  * (`stack.statements`), they are reset as the offer starts and read after the drain (`report.postgres`).
+ * `report.windows` cuts the offer into windows (scripts/load/loadWindows.ts) with the leads routed and each
+ * process's CPU per routed lead in each, to show a cost per lead that moves during the run.
  */
 export async function runScenario(stack: LoadStack, scenario: Scenario, opts: RunOptions): Promise<LoadReport> {
   const log = opts.log ?? (() => undefined);
@@ -90,6 +111,7 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
   // The statements counted are the offered load's: setup, migrations and seeding are forgotten here.
   await stack.statements?.reset();
   log(`offering ${scenario.rate} leads/s for ${scenario.durationSeconds} s ...`);
+  const offerStartedAt = Date.now();
   const http = await offerAtRate({
     rate: scenario.rate,
     durationSeconds: scenario.durationSeconds,
@@ -125,6 +147,15 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
   });
 
   const measured = await outcomes(stack, sourceId);
+  const windowSeconds = windowLengthSeconds(scenario.durationSeconds);
+  const windows = loadWindows({
+    offerSeconds: (loadEndedAt - offerStartedAt) / 1000,
+    windowSeconds,
+    routedByBucket: await routedByWindow(stack, sourceId, offerStartedAt, loadEndedAt, windowSeconds),
+    // The sampler counts from its own start, a moment before the offer's.
+    history: usage.history.map((h) => ({ ...h, atSeconds: h.atSeconds + (usage.startedAtEpochMs - offerStartedAt) / 1000 })),
+    processes: Object.keys(usage.usage),
+  });
   const count = (pred: (o: { status: string }) => boolean) => measured.byOutcome.filter(pred).reduce((a, o) => a + o.count, 0);
   const answers = Object.fromEntries([...http.statuses.entries()].map(([k, v]) => [String(k), v]));
   const known = ['202', '200', '429', '503'] as const;
@@ -166,6 +197,7 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
     },
     processes: usage.usage,
     cpuMsPerRoutedLead: routed ? (cpuSeconds * 1000) / routed : 0,
+    windows,
     deliveries: stack.deliveries(),
     ...(statements ? { postgres: postgresSection(statements, routed) } : {}),
     samples,
