@@ -2,7 +2,45 @@
 import { leadBodySchema, VISIBLE_AT_BOTH_ENDS, type LeadBody } from './lead';
 import { DISTRIBUTIONS, type Condition, type Distribution, type RuleDestination } from '../../lib/rules/types';
 
+/**
+ * Leads per hour/day/month for one partner: a whole number 1 .. 10,000,000 (no coercion: -1, 2.5, "5" and
+ * 1e12 are 400s). Postgres stores caps as `integer` and compares them with bigint counters, so nothing in
+ * the cap arithmetic can overflow; 10 million a period is far past what one buyer takes.
+ */
 const cap = { type: 'integer', minimum: 1, maximum: 10_000_000 } as const;
+
+/**
+ * A buyer's delivery URL: http or https, a host name or IP address (loopback and private addresses are
+ * allowed: local buyers and the tests use 127.0.0.1), an optional port 1-65535, then a path/query. No
+ * user name or password (`https://user:pass@host/`): a URL is printed in logs and traces, a credential
+ * must not be; buyers authenticate us by the signing secret. Non-ASCII host names are written in
+ * punycode (xn--...). At most 2,000 characters. `deliveryUrlProblem` (below) is the last word, with the
+ * WHATWG URL parser that delivery uses as well; this pattern also documents the rule in the OpenAPI contract.
+ */
+const DELIVERY_URL_PATTERN =
+  '^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?|\\[[0-9A-Fa-f:.]+\\])' +
+  '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(?:[/?#][^\\s]*)?$';
+const DELIVERY_URL = new RegExp(DELIVERY_URL_PATTERN, 'u');
+const DELIVERY_URL_MESSAGE = 'must be an http:// or https:// URL with a host, no user name or password, at most 2000 characters';
+const deliveryUrl = { type: 'string', format: 'uri', pattern: DELIVERY_URL_PATTERN, maxLength: 2000, 'x-error-message': DELIVERY_URL_MESSAGE } as const;
+
+/**
+ * What is wrong with a delivery URL, or undefined: the schema's pattern, then a parse as delivery
+ * does (WHATWG URL, which fetch uses), so a URL stored is one delivery can send to: the schema's pattern
+ * cannot see e.g. an IPv4 address with an octet over 255 (`http://999.1.1.1/`), which fetch refuses and
+ * would turn every lead for the buyer into `rejected_by_buyer`.
+ */
+export function deliveryUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return DELIVERY_URL_MESSAGE;
+  }
+  // The pattern too: the parser reads `http:///path` as http://path/ and forgives other slips.
+  const ok = DELIVERY_URL.test(url) && (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '' && parsed.username === '' && parsed.password === '';
+  return ok && url.length <= 2000 ? undefined : DELIVERY_URL_MESSAGE;
+}
 
 export interface WorkspaceBody {
   name: string;
@@ -24,7 +62,7 @@ export const workspaceBodySchema = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200, pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
     kind: { type: 'string', enum: ['source', 'partner'] },
-    deliveryUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
+    deliveryUrl,
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
     caps: { type: 'object', additionalProperties: false, properties: { hourly: cap, daily: cap, monthly: cap } },
     rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] }, // null: the service default
@@ -50,7 +88,7 @@ export const workspacePatchSchema = {
   minProperties: 1,
   properties: {
     name: workspaceBodySchema.properties.name,
-    deliveryUrl: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 },
+    deliveryUrl: { ...deliveryUrl, type: ['string', 'null'] },
     timezone: workspaceBodySchema.properties.timezone,
     caps: { type: 'object', additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
     rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] },
@@ -74,6 +112,20 @@ export interface RuleBody {
   enabled?: boolean;
 }
 
+/**
+ * A destination's share in a weighted rule, relative to the others: 0.001 .. 1,000,000 (default 1).
+ * decide_routing (migrations/0013) orders destinations by (assigned + 1) / weight in double precision;
+ * an unbounded small weight overflows there (5e-324 gives 1/5e-324 = infinity: SQLSTATE 22003, and every
+ * matching lead stays pending while the activity retries). With these bounds the quotient is at most
+ * 9.2e18 (bigint counter) / 0.001 ≈ 1e22, far from double's 1.8e308, and the largest ratio between two
+ * weights (1e9) leaves double's 15-16 significant digits to tell the quotients apart. No limit on
+ * decimals: only the ratio matters, and 0.0015 is as safe as 0.002. Migration 0019 holds the database to
+ * the same bounds (CHECK on routing_rules.destinations) and clamped any rule stored before them.
+ */
+export const MIN_WEIGHT = 0.001;
+export const MAX_WEIGHT = 1_000_000;
+const weight = { type: 'number', minimum: MIN_WEIGHT, maximum: MAX_WEIGHT, 'x-error-message': `must be a number from ${MIN_WEIGHT} to ${MAX_WEIGHT} (a share relative to the other destinations)` } as const;
+
 export const ruleBodySchema = {
   type: 'object',
   required: ['name', 'priority', 'destinations'],
@@ -92,7 +144,7 @@ export const ruleBodySchema = {
         type: 'object',
         required: ['workspaceId'],
         additionalProperties: false,
-        properties: { workspaceId: { type: 'string', format: 'uuid' }, weight: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 } },
+        properties: { workspaceId: { type: 'string', format: 'uuid' }, weight },
       },
     },
     distribution: { type: 'string', enum: [...DISTRIBUTIONS] },

@@ -16,6 +16,15 @@ const MAX_LIST_ITEMS = 1_000;
 const MAX_STRING_LENGTH = 500;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * The largest magnitude of a number in a condition: Number.MAX_SAFE_INTEGER (2^53 - 1 ≈ 9.007e15).
+ * Conditions only compare numbers (no arithmetic), but beyond it a JSON number is rounded to a
+ * neighbouring double when parsed: `gt 9007199254740993` would be stored, shown and applied as
+ * `gt 9007199254740992`, a rule other than the one written. Every value within it is the number written
+ * (integers exactly; decimals to double's 15-16 digits), and real amounts and scores are far inside it.
+ */
+export const MAX_CONDITION_NUMBER = Number.MAX_SAFE_INTEGER;
+
 export function validateConditions(input: unknown, path = 'conditions'): RuleProblem[] {
   const problems: RuleProblem[] = [];
   let nodes = 0;
@@ -59,6 +68,7 @@ export function validateConditions(input: unknown, path = 'conditions'): RulePro
     }
     const problem = valueProblem(c.op as Operator, c.value);
     if (problem) problems.push({ path: `${p}.value`, message: problem });
+    else problems.push(...numberBoundProblems(c.value, `${p}.value`));
   };
   visit(input, path, 0);
   return problems;
@@ -103,6 +113,38 @@ function valueProblem(op: Operator, value: unknown): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** A number beyond ±MAX_CONDITION_NUMBER in a value or a list item (`conditions.all[0].value[2]`). */
+function numberBoundProblems(value: unknown, path: string): RuleProblem[] {
+  const tooLarge = (v: unknown) => typeof v === 'number' && Math.abs(v) > MAX_CONDITION_NUMBER;
+  const message = `must be between -${MAX_CONDITION_NUMBER} and ${MAX_CONDITION_NUMBER} (larger numbers are not stored exactly)`;
+  if (Array.isArray(value)) return value.flatMap((v, i) => (tooLarge(v) ? [{ path: `${path}[${i}]`, message }] : []));
+  return tooLarge(value) ? [{ path, message }] : [];
+}
+
+/**
+ * `eq` / `in` values no lead can ever equal: the empty string on a top-level lead field (state, product,
+ * email, ...). The lead schema asks for at least one character there, and an optional field sent empty
+ * is dropped as absent (api/leadInput.ts), so `state eq "   "` (trimmed to "" on write) is a rule that
+ * silently never matches. Nested attributes keep "" (a form field sent blank), so `attributes.x eq ""`
+ * is allowed. Run on a tree validateConditions accepted, after values are normalized (trimmed); each
+ * problem names the value or list item (`conditions.all[0].value[2]`).
+ */
+export function unmatchableValueProblems(input: unknown, path = 'conditions'): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const message = 'is empty (after trimming), which a top-level lead field never is (one sent empty is stored as absent); use "not_exists" to match leads without it';
+  const visit = (c: unknown, p: string) => {
+    if (!isObject(c)) return;
+    if (Array.isArray(c.all)) return c.all.forEach((child, i) => visit(child, `${p}.all[${i}]`));
+    if (Array.isArray(c.any)) return c.any.forEach((child, i) => visit(child, `${p}.any[${i}]`));
+    if ('not' in c) return visit(c.not, `${p}.not`);
+    if (typeof c.field !== 'string' || c.field.includes('.')) return;
+    if (c.op === 'eq' && c.value === '') problems.push({ path: `${p}.value`, message });
+    if (c.op === 'in' && Array.isArray(c.value)) c.value.forEach((v, i) => { if (v === '') problems.push({ path: `${p}.value[${i}]`, message }); });
+  };
+  visit(input, path);
+  return problems;
 }
 
 export function isCondition(input: unknown): input is Condition {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { simulateRouting } from '../../../lib/routing/simulate';
 import { normalizeConditionValues } from '../../../lib/rules/normalize';
 import type { Condition } from '../../../lib/rules/types';
-import { validateConditions } from '../../../lib/rules/validate';
+import { unmatchableValueProblems, validateConditions } from '../../../lib/rules/validate';
 import { deleteRule, getRule, insertRule, listRules, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
 import type { RouteDeps } from '../../app';
@@ -14,13 +14,14 @@ import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 
 /**
- * Checks what the JSON schema cannot: the condition tree (errors name its path), destinations that are
- * partners, a source scope that is a source. Returns the rule to store or throws a 400 naming each field.
+ * Checks what the JSON schema cannot: the condition tree (errors name its path), eq/in values no lead can
+ * equal, destinations that are partners, a source scope that is a source. Returns the rule to store or throws a 400 naming each field.
  */
 async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
   // No conditions: a catch-all rule. Values are compared in the form lead values are stored in.
   const conditions = normalizeConditionValues(body.conditions ?? { all: [] }) as Condition;
-  const problems: FieldProblem[] = validateConditions(conditions).map((p) => ({ field: p.path, message: p.message }));
+  const treeProblems = validateConditions(conditions);
+  const problems: FieldProblem[] = (treeProblems.length ? treeProblems : unmatchableValueProblems(conditions)).map((p) => ({ field: p.path, message: p.message }));
   const workspaces = new Map((await listWorkspaces(deps.db)).map((w) => [w.id, w]));
   const seen = new Set<string>();
   body.destinations.forEach((d, i) => {

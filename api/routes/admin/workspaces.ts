@@ -4,7 +4,7 @@ import { getWorkspace, insertWorkspace, listWorkspaces, updateWorkspace, type Wo
 import type { Db } from '../../../lib/db/createDb';
 import type { RouteDeps } from '../../app';
 import { badRequest, notFound, type FieldProblem } from '../../errors';
-import { workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
+import { deliveryUrlProblem, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 
@@ -24,10 +24,12 @@ async function isTimeZone(db: Db, tz: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** What the JSON schema cannot check: a real time zone, and delivery settings only on partners. */
+/** What the JSON schema cannot check: a real time zone, a delivery URL fetch can send to, and delivery settings only on partners. */
 async function checkWorkspace(db: Db, kind: WorkspaceKind, body: { timezone?: string; deliveryUrl?: string | null; caps?: object; rateLimitPerMinute?: number | null }): Promise<void> {
   const problems: FieldProblem[] = [];
   if (body.timezone !== undefined && !(await isTimeZone(db, body.timezone))) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
+  const urlProblem = body.deliveryUrl ? deliveryUrlProblem(body.deliveryUrl) : undefined;
+  if (urlProblem) problems.push({ field: 'deliveryUrl', message: urlProblem });
   if (kind === 'source' && (body.deliveryUrl || body.caps)) {
     problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
   }
