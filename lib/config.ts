@@ -1,3 +1,5 @@
+import net from 'node:net';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { resolvePlaceholderEmails, resolvePlaceholderPhones } from './identity';
 import { DEFAULT_RUNBOOK_BASE_URL } from '../monitors/runbooks';
@@ -10,7 +12,87 @@ const bool = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
 
-const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+/**
+ * A whole number written as plain decimal digits, within [min, max]. Not a coercing number schema: that also
+ * takes `0x50`, `1e2`, `0b1` or ` 8 `, values nobody means in an env file and that then surprise later.
+ */
+function int(min: number, max = Number.MAX_SAFE_INTEGER, messages: { type?: string; min?: string; max?: string } = {}) {
+  return z
+    .string()
+    .regex(/^-?\d+$/, messages.type ?? 'must be a whole number in decimal digits (no hex, exponent or fraction)')
+    .transform(Number)
+    .pipe(z.number().min(min, messages.min ?? `must be at least ${min}`).max(max, messages.max ?? `must be at most ${max}`));
+}
+
+const positiveInt = (def: number) => int(1).default(def);
+
+const WEEK_SECONDS = 7 * 86_400;
+/** Seconds in decimal digits, fractions allowed (tests retry after 0.2 s): more than 0, at most a week. */
+const seconds = () =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of seconds in decimal digits, such as 30 or 0.5')
+    .transform(Number)
+    .pipe(z.number().positive('must be more than 0').max(WEEK_SECONDS, `must be at most ${WEEK_SECONDS} (a week)`));
+
+const HOST_LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const HOSTNAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*\\.?$`);
+
+/** An IP address or a DNS name; dotted digits must be a real IPv4 address (`999.1.1.1` is neither). */
+function isHost(host: string): boolean {
+  if (net.isIP(host)) return true;
+  return !/^[\d.]+$/.test(host) && HOSTNAME.test(host);
+}
+
+/** `host:port`, `[ipv6]:port`, or (portOptional) the host alone; the port 1-65535 in decimal digits. */
+function parseHostPort(value: string, portOptional: boolean): { host: string; port?: number } | undefined {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value) ?? /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!m) return undefined;
+  const host = m[1]!;
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (value.startsWith('[') ? !net.isIPv6(host) : !isHost(host)) return undefined;
+  if (port === undefined ? !portOptional : port < 1 || port > 65_535) return undefined;
+  return { host, ...(port === undefined ? {} : { port }) };
+}
+
+/** A TRUST_PROXY entry: an IP address, a CIDR, or one of proxy-addr's names (loopback, linklocal, uniquelocal). */
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry) || net.isIP(entry)) return true;
+  const [address, prefix, extra] = entry.split('/');
+  const family = net.isIP(address ?? '');
+  return extra === undefined && family !== 0 && /^\d{1,3}$/.test(prefix ?? '') && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * A zone name as Temporal's schedules need it (Go's time.LoadLocation: an IANA name such as
+ * America/New_York, Etc/GMT+5 or UTC). Intl alone also accepts offsets (`+05:30`), which the schedule
+ * then refuses at worker start, after config looked fine.
+ */
+function isIanaZone(zone: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * postgres:// or postgresql://, parsable, with a host (in the authority or `?host=` for a socket directory):
+ * without one, pg silently connects to 127.0.0.1:5432. The message never repeats the value (a password).
+ */
+function databaseUrlProblem(value: string): string | undefined {
+  if (!/^postgres(ql)?:\/\//.test(value)) return 'must be a postgres:// URL';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a valid postgres:// URL (check the port and the percent-encoding of the password)';
+  }
+  if (!url.hostname && !url.searchParams.get('host')) return 'must name a host (postgres://user:pass@host:port/db)';
+  return undefined;
+}
 
 /** A placeholder list setting: the effective entries, or one issue naming every bad entry. */
 const placeholders = (resolve: (setting: string | undefined) => { entries: string[] } | { problem: string }) =>
@@ -29,16 +111,29 @@ const placeholders = (resolve: (setting: string | undefined) => { entries: strin
 const configObject = z.object({
   DATABASE_URL: z
     .string({ message: 'is required (postgres://user:pass@host:port/db)' })
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    .superRefine((value, ctx) => {
+      const problem = databaseUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   DATABASE_POOL_MAX: positiveInt(10),
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  /** host:port of the Temporal frontend (the port defaults to 7233); IPv6 in brackets. */
+  TEMPORAL_ADDRESS: z
+    .string()
+    .refine((v) => parseHostPort(v, true) !== undefined, 'must be host:port (e.g. localhost:7233; IPv6 as [::1]:7233)')
+    .default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('lead-routing'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: bool.optional(),
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65_535).default(3000),
+  HOST: z.string().refine(isHost, 'must be an IP address or a host name, e.g. 0.0.0.0 or ::').default('0.0.0.0'),
+  /**
+   * The longest an HTTP request may take to arrive, headers and body, ms (Node's `requestTimeout`): a client
+   * whose body stops arriving (a stalled partner, a slow-body attack) is answered 408 and disconnected
+   * instead of holding a connection for good. 30 s: a 64 KB lead body over the slowest link takes a second.
+   */
+  HTTP_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   IDENTITY_HMAC_KEY: z.string().min(16, 'must be at least 16 characters'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -46,7 +141,11 @@ const configObject = z.object({
   LEAD_TTL_DAYS: positiveInt(90),
   DEFAULT_PHONE_COUNTRY: z
     .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code such as US')
+    .superRefine((code, ctx) => {
+      // Any two capitals pass the shape; the phone parser only knows the regions it has a numbering plan for.
+      if (!/^[A-Z]{2}$/.test(code)) ctx.addIssue({ code: 'custom', message: 'must be an ISO 3166 alpha-2 country code such as US' });
+      else if (!isSupportedCountry(code)) ctx.addIssue({ code: 'custom', message: 'must be a country libphonenumber has a numbering plan for, such as US or GB' });
+    })
     .default('US'),
   /**
    * Requests per minute per caller (a source, unless an operator set the source's own limit, or the admin
@@ -61,12 +160,11 @@ const configObject = z.object({
    * the process that made it; other gateway processes (and direct SQL changes) see it within this long.
    * At most a minute: a disabled source or a rotated key must not keep working for long.
    */
-  AUTH_CACHE_TTL_MS: z.coerce
-    .number({ message: 'must be a whole number of milliseconds' })
-    .int('must be a whole number of milliseconds')
-    .min(0, 'must be 0 (off) or more')
-    .max(60_000, 'must be at most 60000 (a minute): a disabled source keeps working this long on other gateway processes')
-    .default(5_000),
+  AUTH_CACHE_TTL_MS: int(0, 60_000, {
+    type: 'must be a whole number of milliseconds',
+    min: 'must be 0 (off) or more',
+    max: 'must be at most 60000 (a minute): a disabled source keeps working this long on other gateway processes',
+  }).default(5_000),
   /**
    * Which proxies to believe for the client address (Fastify `trustProxy`): `true` (any), a hop count, or
    * comma-separated addresses / CIDRs. Unset behind a load balancer, every client has the balancer's
@@ -74,7 +172,17 @@ const configObject = z.object({
    */
   TRUST_PROXY: z
     .string()
-    .transform((v): boolean | number | string[] => (v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v.split(',').map((x) => x.trim())))
+    .transform((v, ctx): boolean | number | string[] => {
+      if (v === 'true' || v === 'false') return v === 'true';
+      if (/^\d+$/.test(v)) return Number(v);
+      const entries = v.split(',').map((x) => x.trim());
+      const bad = entries.filter((e) => !isProxyEntry(e));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `must be true, false, a hop count, or comma-separated IP addresses / CIDRs (not: ${bad.map((e) => JSON.stringify(e)).join(', ')})` });
+        return z.NEVER;
+      }
+      return entries;
+    })
     .optional(),
   DEDUPE_WINDOW_DAYS: positiveInt(30),
   /**
@@ -86,18 +194,18 @@ const configObject = z.object({
   DEDUPE_PLACEHOLDER_EMAILS: placeholders(resolvePlaceholderEmails),
   DEDUPE_PLACEHOLDER_PHONES: placeholders(resolvePlaceholderPhones),
   ROUTING_MAX_ATTEMPTS: positiveInt(10),
-  ROUTING_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
-  ROUTING_RETRY_MAX_SECONDS: z.coerce.number().positive().default(3600),
+  ROUTING_RETRY_BASE_SECONDS: seconds().default(30),
+  ROUTING_RETRY_MAX_SECONDS: seconds().default(3600),
   RETRY_QUEUE_BATCH_SIZE: positiveInt(500),
   /** Whether this worker creates/updates the maintenance schedules at start (tests switch it off). */
   MAINTENANCE_SCHEDULES: bool.default(true),
   MAINTENANCE_TIMEZONE: z
     .string()
-    .refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, 'must be an IANA time zone such as America/New_York')
+    .refine(isIanaZone, 'must be an IANA time zone name such as America/New_York or UTC (not an offset such as +05:30)')
     .default('UTC'),
   /** DogStatsD (lib/telemetry/metrics.ts): where the Datadog Agent listens; the Agent's own defaults. */
-  DD_AGENT_HOST: z.string().min(1).default('localhost'),
-  DD_DOGSTATSD_PORT: z.coerce.number().int().min(1).max(65535).default(8125),
+  DD_AGENT_HOST: z.string().refine(isHost, 'must be an IP address or a host name').default('localhost'),
+  DD_DOGSTATSD_PORT: int(1, 65_535).default(8125),
   /** Unified service tagging, added to every metric (and read by dd-trace for spans). */
   DD_ENV: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
   DD_VERSION: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
@@ -116,21 +224,25 @@ const configObject = z.object({
   /** Where alert messages link runbooks (monitors/runbooks.ts): `<base>/<name>.md`. */
   RUNBOOK_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).default(DEFAULT_RUNBOOK_BASE_URL),
   /** host:port for the Temporal SDK's Prometheus metrics endpoint on the worker (lib/telemetry/temporalRuntime.ts); unset: off. */
-  TEMPORAL_PROMETHEUS_BIND_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
-  DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  TEMPORAL_PROMETHEUS_BIND_ADDRESS: z
+    .string()
+    // The SDK's core binds a socket address: an IP, not a host name.
+    .refine((v) => { const a = parseHostPort(v, false); return a !== undefined && net.isIP(a.host) !== 0; }, 'must be ip:port with a port 1-65535, e.g. 0.0.0.0:9464')
+    .optional(),
+  DELIVERY_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /**
    * Admission control (lib/admission): at most this many lead workflows in flight (started, not yet through
    * their first routing attempt) across the deployment; the surplus waits in Postgres and is started in order
    * as room frees. 32: the dev server on 2 cores peaks at 20-40 workflows in flight (issue 10: 103/s with 20
    * in flight, 63/s with 200).
    */
-  ADMISSION_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(48),
+  ADMISSION_MAX_IN_FLIGHT: int(1, 10_000).default(48),
   /** An admitted lead stops counting as in flight after this long (a stuck or lost workflow never closes admission). */
-  ADMISSION_IN_FLIGHT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  ADMISSION_IN_FLIGHT_SECONDS: int(1, 86_400).default(60),
   /** How often the starter loop looks at an empty backlog (ms); five times as often while leads wait for room. */
-  ADMISSION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  ADMISSION_POLL_MS: int(10, 60_000).default(250),
   /** The longest a workflow start may take before the lead goes back to the backlog (ms). */
-  ADMISSION_START_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  ADMISSION_START_TIMEOUT_MS: int(100, 60_000).default(3_000),
   /** Whether this process runs the starter loop (api/server.ts and workers/combined.ts; off: fast path only). */
   ADMISSION_STARTER: bool.default(true),
   /**
@@ -138,15 +250,15 @@ const configObject = z.object({
    * max(100, 4 × ADMISSION_MAX_IN_FLIGHT) local activities, so every admitted lead finds a free slot and an
    * eager start is accepted (with fewer slots than leads in flight only 20-30 % of starts were eager).
    */
-  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
-  WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
+  WORKER_WORKFLOW_TASK_SLOTS: int(2).optional(),
+  WORKER_LOCAL_ACTIVITY_SLOTS: int(1).optional(),
   /**
    * Workflows the worker keeps in memory between tasks (workers/createWorker.ts). Unset: max(2 × workflow-task
    * slots, 100). The SDK's own default derives from the V8 heap limit ((limit - 200 MB) × 600 / GB): under the
    * heap limits the processes run with (lib/heapLimits.ts) it would be 10, fewer than the slots, and the SDK
    * then cuts the slots to match and eager starts fall back to the task queue.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: int(2).optional(),
   /**
    * The workflow sandbox's deadlock guard (workers/workflowSandbox.ts), ms: how long one activation of workflow
    * code may run before the SDK fails its task. 0 (default): no guard. The SDK's guard (5 s) is Node's vm
@@ -155,7 +267,7 @@ const configObject = z.object({
    * replay-tested; the server's workflow-task timeout (10 s) still retries a stuck task on another worker.
    * 4,294,967,295: Node's largest timeout.
    */
-  WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(4_294_967_295).default(0),
+  WORKFLOW_DEADLOCK_TIMEOUT_MS: int(0, 4_294_967_295).default(0),
   /**
    * Whether the SDK records a stack trace at every promise created in workflow code, for the `__stack_trace`
    * query (Temporal UI's "Stack Trace" tab). Off by default: it took ~35 % of the workflow thread's time
@@ -166,6 +278,8 @@ const configObject = z.object({
 
 /** The delivery's local-activity timeout is DELIVERY_TIMEOUT_MS plus this margin (workflows/routeLead.ts). */
 const DELIVERY_MARGIN_MS = 5_000;
+/** The SDK's workflow-task pollers, each holding a slot (workers/createWorker.ts WORKFLOW_TASK_POLLERS). */
+const WORKFLOW_TASK_POLLERS = 10;
 
 const configSchema = configObject.superRefine((c, ctx) => {
   // A lead still delivering must still count as in flight, or more than ADMISSION_MAX_IN_FLIGHT run at once.
@@ -176,7 +290,35 @@ const configSchema = configObject.superRefine((c, ctx) => {
       message: `must be longer than a delivery can take (DELIVERY_TIMEOUT_MS ${c.DELIVERY_TIMEOUT_MS} ms + ${DELIVERY_MARGIN_MS} ms), so a lead still at its buyer counts as in flight`,
     });
   }
-});
+  // The same for the routing lock: the stale-lock sweeper would release a lead still at its buyer, and a
+  // second worker could deliver it again.
+  if (c.ROUTING_LOCK_STALE_SECONDS * 1000 <= c.DELIVERY_TIMEOUT_MS + DELIVERY_MARGIN_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ROUTING_LOCK_STALE_SECONDS'],
+      message: `must be longer than a delivery can take (DELIVERY_TIMEOUT_MS ${c.DELIVERY_TIMEOUT_MS} ms + ${DELIVERY_MARGIN_MS} ms), or a lead still at its buyer looks abandoned`,
+    });
+  }
+  if (c.ROUTING_RETRY_BASE_SECONDS > c.ROUTING_RETRY_MAX_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ROUTING_RETRY_BASE_SECONDS'],
+      message: `must be at most ROUTING_RETRY_MAX_SECONDS (${c.ROUTING_RETRY_MAX_SECONDS}): the first wait cannot exceed the longest one`,
+    });
+  }
+  // workers/createWorker.ts's workerSlots() refuses this at worker start, after the connections are open;
+  // the same rule here stops every process at config, naming the variable. Keep the two formulas in step.
+  const workflowTasks = c.WORKER_WORKFLOW_TASK_SLOTS ?? 2 * c.ADMISSION_MAX_IN_FLIGHT + WORKFLOW_TASK_POLLERS;
+  const cached = c.WORKER_MAX_CACHED_WORKFLOWS ?? Math.max(2 * workflowTasks, 100);
+  if (cached < workflowTasks) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['WORKER_MAX_CACHED_WORKFLOWS'],
+      message: `must be at least the workflow-task slots (${workflowTasks}: WORKER_WORKFLOW_TASK_SLOTS, or 2 × ADMISSION_MAX_IN_FLIGHT + ${WORKFLOW_TASK_POLLERS}); the SDK would cut the slots to the cache size`,
+    });
+  }
+  // Only once every variable is valid on its own: otherwise these would compare unparsed strings ("0x50 ms").
+}, { when: (payload) => (payload.issues ?? []).length === 0 });
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -187,12 +329,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** `NAME: problem`, or `NAME is required` (plus the schema's hint) for a variable that is not set at all. */
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, unknown>): string {
+  const name = issue.path.join('.');
+  if (issue.path.length === 1 && issue.code === 'invalid_type' && env[name] === undefined) {
+    return `${name} ${issue.message.startsWith('is required') ? issue.message : 'is required'}`;
+  }
+  return `${name}: ${issue.message}`;
+}
+
 function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   // Empty (or blank) strings mean "unset": shells and compose files often export VAR= for optional values.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, cleaned)));
   }
   return parsed.data;
 }
