@@ -103,7 +103,7 @@ describe('condition numbers', () => {
     ['lte', -1e300, 'conditions.all[0].value'],
     ['eq', 1e20, 'conditions.all[0].value'],
     ['between', [0, 1e16], 'conditions.all[0].value[1]'],
-    ['in', [1, 2, 9007199254740993], 'conditions.all[0].value[2]'],
+    ['in', [1, 2, MAX_CONDITION_NUMBER + 2], 'conditions.all[0].value[2]'],
     ['not_in', [-1e17], 'conditions.all[0].value[0]'],
   ])('%s %p is refused at %s', (op, value, path) => {
     expect(paths(pred(op, value))).toEqual([path]);
