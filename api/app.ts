@@ -43,6 +43,24 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 const REQUEST_ID = /^[0-9A-Fa-f][0-9A-Fa-f-]{7,63}$/;
 
+/** Fastify's own default, stated: longer than common load balancers' idle timeouts (60 s). */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+/** Headers are a few hundred bytes: a client still sending them after 10 s is stalling (slowloris). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Node's http.Server timeouts (ms) around the request timeout: the headers' own (no longer than the request's,
+ * which Node requires), and how often Node checks both. Node checks every 30 s by default, so a stalled
+ * request would live up to 30 s past its timeout; every second costs one walk over the open connections.
+ */
+function httpServerTimeouts(requestTimeoutMs: number) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
+  };
+}
+
 /** Config's TRUST_PROXY in Fastify's terms: a hop count becomes "trust the first n hops". */
 function trustProxy(setting: Config['TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (setting === undefined) return false;
@@ -73,6 +91,13 @@ export async function buildApp(
       ? { loggerInstance: pino(logOptions, opts.logStream) as FastifyBaseLogger }
       : { logger: opts.logger === false ? false : logOptions }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Slow-body clients: Fastify's default (0) lets a request whose body stops arriving hold its connection
+    // for good. After HTTP_REQUEST_TIMEOUT_MS (headers and body) Node answers 408 and closes the connection.
+    requestTimeout: deps.config.HTTP_REQUEST_TIMEOUT_MS,
+    http: httpServerTimeouts(deps.config.HTTP_REQUEST_TIMEOUT_MS),
+    // Kept above a load balancer's idle timeout (AWS ALB: 60 s), so the balancer, not us, closes an idle
+    // keep-alive connection: otherwise it may send a request down one we are closing, and answer 502.
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Ids in logs correlate a request with its lead's workflow. A caller's X-Request-Id is honoured only
     // when it looks like an id (hex / UUID, ≤ 64): a free-text header would put whatever it says, a name
     // or 100 KB, into every log line of the request.

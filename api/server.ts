@@ -16,6 +16,7 @@ import { buildApp } from './app';
 /**
  * The API process: config, connections, admission control's starter loop, listen, and a clean close on
  * SIGTERM/SIGINT (the loop finishes its current pass; leads it had not started wait in Postgres).
+ * A failed start (config, listen) rejects main(): printed by the catch below, exit 1, nothing awaited first.
  */
 async function main() {
   const config = loadConfig();
@@ -36,15 +37,27 @@ async function main() {
     if (closing) return;
     closing = true;
     app.log.info({ event: 'api.stopping', signal }, 'stopping: finishing in-flight requests');
-    await app.close();
-    await starter?.stop();
-    await admission.idle();
-    stopPoolGauge();
-    await metrics.close();
-    await connection.close();
-    await db.destroy();
+    // Each step in turn; one that fails is printed and the rest still run, and the exit code says so (a
+    // rejected close() used to surface as an unhandled rejection, skipping the remaining steps).
+    let failed = false;
+    for (const [name, step] of [
+      ['the HTTP server', () => app.close()],
+      ['the starter loop', () => starter?.stop()],
+      ['admission', () => admission.idle()],
+      ['the pool gauge', () => stopPoolGauge()],
+      ['metrics', () => metrics.close()],
+      ['the Temporal connection', () => connection.close()],
+      ['the database pool', () => db.destroy()],
+    ] as const) {
+      try {
+        await step();
+      } catch (err) {
+        failed = true;
+        console.error(`while stopping, closing ${name} failed:`, err);
+      }
+    }
     await flushTraces(); // the last requests' spans: process.exit() skips dd-trace's own exit flush
-    process.exit(0);
+    process.exit(failed ? 1 : 0);
   };
   process.on('SIGTERM', () => void close('SIGTERM'));
   process.on('SIGINT', () => void close('SIGINT'));

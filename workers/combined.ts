@@ -11,29 +11,60 @@ import { startCombined } from './startCombined';
 /**
  * `npm run start:combined`: the gateway and a worker in one process, with eager workflow starts
  * (workers/startCombined.ts). SIGTERM/SIGINT: the HTTP server stops taking leads, the starter loop finishes
- * its pass, the worker drains (shutdownGraceTime), then the process exits.
+ * its pass, the worker drains (shutdownGraceTime), then the process exits. A failed start prints its error
+ * first, then stops what was started and exits 1.
  */
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   // Signals are handled below, so the HTTP server stops taking leads before the worker drains.
   Runtime.install({ ...temporalRuntimeOptions(config), shutdownSignals: [] });
-  const combined = await startCombined(config, { log });
-  if (config.MAINTENANCE_SCHEDULES) {
-    const schedules = await ensureSchedules(combined.temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });
-    log.info({ event: 'worker.schedules', schedules }, 'maintenance schedules in place');
+  const combined = await startCombined(config, { log }); // closes what it opened if it fails
+  try {
+    if (config.MAINTENANCE_SCHEDULES) {
+      const schedules = await ensureSchedules(combined.temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });
+      log.info({ event: 'worker.schedules', schedules }, 'maintenance schedules in place');
+    }
+    await combined.app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    // Printed before stopping: an error while stopping must not hide why the start failed.
+    console.error(err);
+    await stopWithin(combined.stop());
+    await flushTraces();
+    process.exit(1);
   }
   const close = async (signal: string) => {
     log.info({ event: 'combined.stopping', signal }, 'stopping: HTTP first, then the worker drains');
-    await combined.stop();
+    const stopped = await stopWithin(combined.stop());
     await flushTraces();
-    process.exit(0);
+    process.exit(stopped ? 0 : 1);
   };
   process.once('SIGTERM', () => void close('SIGTERM'));
   process.once('SIGINT', () => void close('SIGINT'));
-  await combined.app.listen({ port: config.PORT, host: config.HOST });
   log.info({ event: 'combined.started', taskQueue: config.TEMPORAL_TASK_QUEUE, port: config.PORT }, 'gateway and worker running in one process');
   await combined.running;
+}
+
+/**
+ * Waits for `stopping`; a failure is printed, never thrown (it would replace the error that made us stop).
+ * Bounded: the worker's shutdownGraceTime (30 s) plus a margin. Resolves false if stopping failed or overran.
+ */
+async function stopWithin(stopping: Promise<void>, timeoutMs = 45_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const overran = new Promise<boolean>((resolve) => (timer = setTimeout(() => {
+    console.error(`stopping took over ${timeoutMs} ms; exiting without waiting`);
+    resolve(false);
+  }, timeoutMs)));
+  const done = stopping.then(
+    () => true,
+    (err: unknown) => {
+      console.error('while stopping:', err);
+      return false;
+    },
+  );
+  const ok = await Promise.race([done, overran]);
+  clearTimeout(timer);
+  return ok;
 }
 
 main().catch((err) => {

@@ -48,22 +48,37 @@ export async function startCombined(
   const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-combined', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
   const stopApiPoolGauge = startPoolGauge(db, metrics, 'api');
   const stopWorkerPoolGauge = startPoolGauge(workerDb, metrics, 'worker');
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  // NativeConnection implements the client's ConnectionLike and tells it that eager start is supported.
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
-  const worker = await createWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    db: workerDb,
-    config,
-    log,
-    metrics,
-    temporal,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+  // What is open so far, closed if the start fails part-way: a caller gets the error, not leaked pools.
+  const opened: { connection?: NativeConnection; app?: FastifyInstance } = {};
+  const closeOpened = async () => {
+    stopApiPoolGauge();
+    stopWorkerPoolGauge();
+    await Promise.allSettled([opened.app?.close(), metrics.close()]);
+    await Promise.allSettled([opened.connection?.close(), db.destroy(), workerDb.destroy()]);
+  };
+  const { connection, temporal, admission, app, worker } = await (async () => {
+    const connection = (opened.connection = await NativeConnection.connect(temporalConnectionOptions(config)));
+    // NativeConnection implements the client's ConnectionLike and tells it that eager start is supported.
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
+    const admission = Admission.fromConfig(config, { db, temporal, metrics, log, eager: true });
+    const app = (opened.app = await buildApp({ db, temporal, config, admission }, { logger: opts.httpLogger ?? true }));
+    // Last: a created Worker holds the connection until it has run, so nothing that can fail comes after it.
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      db: workerDb,
+      config,
+      log,
+      metrics,
+      temporal,
+      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+    });
+    return { connection, temporal, admission, app, worker };
+  })().catch(async (err: unknown) => {
+    await closeOpened();
+    throw err;
   });
-  const admission = Admission.fromConfig(config, { db, temporal, metrics, log, eager: true });
-  const app = await buildApp({ db, temporal, config, admission }, { logger: opts.httpLogger ?? true });
   const running = worker.run();
   const starter = config.ADMISSION_STARTER ? startStarter(admission, { pollMs: config.ADMISSION_POLL_MS, metrics, log }) : undefined;
 

@@ -44,17 +44,18 @@ export function initTracer(defaultService: string): typeof tracer {
 
 /**
  * Sends the finished spans dd-trace still holds (it sends every 2 s, DD_TRACE_FLUSH_INTERVAL, and on a natural
- * exit, but not on process.exit()). For a clean shutdown: the last requests' traces are not lost. Bounded by
- * `timeoutMs`; never fails (no agent: nothing to wait for). Reaches into dd-trace's exporter, which has no
- * public flush for traces.
+ * exit, but not on process.exit()). For a clean shutdown: the last requests' traces are not lost. Always
+ * resolves within `timeoutMs`; never fails (no agent: nothing to wait for). Reaches into dd-trace's exporter,
+ * which has no public flush for traces.
  */
 export function flushTraces(timeoutMs = 2_000): Promise<void> {
   const exporter = (tracer as unknown as { _tracer?: { _exporter?: { flush?: (done: () => void) => void } } })._tracer?._exporter;
   const flush = exporter?.flush;
   if (typeof flush !== 'function') return Promise.resolve();
   return new Promise<void>((resolve) => {
+    // Not unref()'d: when the exporter never calls back and nothing else is pending, an unref()'d timer let the
+    // event loop empty with this promise unsettled, so a process awaiting it exited 0 without printing its error.
     const timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
     try {
       flush.call(exporter, () => {
         clearTimeout(timer);
