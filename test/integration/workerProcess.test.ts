@@ -53,3 +53,54 @@ test('a worker with bad configuration exits 1 with a message naming the variable
   expect(code).toBe(1);
   expect(output).toContain('DATABASE_URL: must be a postgres:// URL');
 }, 60_000);
+
+/**
+ * Runs an entry point with `env` (over the stack's database, Temporal and HMAC key) until it exits, or fails
+ * after `timeoutMs` (a process that hangs is a failure too). Exit code and everything it printed.
+ */
+async function runEntry(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const base = { PATH: process.env.PATH, DATABASE_URL: stack.config.DATABASE_URL, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY, DD_TRACE_ENABLED: process.env.DD_TRACE_ENABLED };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))),
+    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (code === 'timeout') {
+    child.kill('SIGKILL');
+    throw new Error(`${entry} still running after ${timeoutMs} ms:\n${output}`);
+  }
+  return { code, output };
+}
+
+// Found by a newcomer: WORKER_WORKFLOW_TASK_SLOTS=200 WORKER_MAX_CACHED_WORKFLOWS=10 exited 0 without a word (the
+// error was thrown after the connections opened, and the cleanup awaited a trace flush whose timer did not hold
+// the event loop open). Now config refuses the combination by name, before anything opens.
+test.each<[string, Record<string, string>, RegExp]>([
+  ['workers/main.ts', { WORKER_WORKFLOW_TASK_SLOTS: '200', WORKER_MAX_CACHED_WORKFLOWS: '10' }, /WORKER_MAX_CACHED_WORKFLOWS: must be at least the workflow-task slots \(200/],
+  ['workers/main.ts', { MAINTENANCE_TIMEZONE: '+05:30' }, /MAINTENANCE_TIMEZONE: must be an IANA time zone name/],
+  ['workers/main.ts', { DATABASE_URL: 'postgres://' }, /DATABASE_URL: must name a host/],
+  ['workers/combined.ts', { WORKER_WORKFLOW_TASK_SLOTS: '200', WORKER_MAX_CACHED_WORKFLOWS: '10' }, /WORKER_MAX_CACHED_WORKFLOWS: must be at least/],
+  ['api/server.ts', { PORT: '0x50' }, /PORT: must be a whole number/],
+  ['api/server.ts', { IDENTITY_HMAC_KEY: '' }, /IDENTITY_HMAC_KEY is required/],
+])('%s with %j exits non-zero and names the variable', async (entry, env, message) => {
+  const { code, output } = await runEntry(entry, env);
+  expect({ code, named: message.test(output) }).toEqual({ code: 1, named: true });
+}, 90_000);
+
+// Failures after the connections opened. A task queue name over the server's length limit (1,000: a server-side
+// setting, so not something config can check) fails the schedules' creation; the worker process used to have
+// created its Worker by then, and closing the connection under it threw "IllegalStateError: Cannot close
+// connection while Workers hold a reference", which replaced the real error.
+test.each<[string, Record<string, string>, RegExp]>([
+  ['workers/main.ts', { TEMPORAL_TASK_QUEUE: 'q'.repeat(1100) }, /taskQueue length exceeds limit/],
+  ['workers/combined.ts', { TEMPORAL_TASK_QUEUE: 'q'.repeat(1100), PORT: '0', HOST: '127.0.0.1' }, /taskQueue length exceeds limit/],
+  ['workers/main.ts', { TEMPORAL_NAMESPACE: `missing-${crypto.randomBytes(4).toString('hex')}` }, /[Nn]amespace.*missing-|missing-.*not found/],
+])('%s: a start failure after the connections opened is printed, not replaced, and the process exits 1 (%#)', async (entry, env, message) => {
+  const { code, output } = await runEntry(entry, { MAINTENANCE_SCHEDULES: 'true', LOG_LEVEL: 'silent', ...env });
+  expect({ code, real: message.test(output), masked: output.includes('IllegalStateError') }).toEqual({ code: 1, real: true, masked: false });
+}, 120_000);
