@@ -3,7 +3,7 @@ import '../lib/telemetry/initApi';
 import { Client, Connection } from '@temporalio/client';
 import { Admission } from '../lib/admission/admission';
 import { startStarter } from '../lib/admission/starter';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
@@ -66,6 +66,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A configuration problem is the operator's to fix: its list of variables, without a stack trace.
+  console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 // First: dd-trace must wrap fastify, http, pg, knex, grpc and pino before they are loaded.
 import '../lib/telemetry/initApi';
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
 import { flushTraces } from '../lib/telemetry/tracer';
@@ -68,6 +68,7 @@ async function stopWithin(stopping: Promise<void>, timeoutMs = 45_000): Promise<
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A configuration problem is the operator's to fix: its list of variables, without a stack trace.
+  console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });
