@@ -1,7 +1,7 @@
 // Bounds on the admin API's numeric and URL inputs (api/schemas/admin.ts, lib/rules/validate.ts): values that
 // used to be stored and then made routing throw (a weight of 5e-324) or leads fail (a delivery URL without a
 // host) are refused with the field named, and the values just inside the bounds stay accepted.
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { deliveryUrlProblem, MAX_WEIGHT, MIN_WEIGHT, ruleBodySchema, workspaceBodySchema, workspacePatchSchema } from '../../api/schemas/admin';
 import { MAX_CONDITION_NUMBER, unmatchableValueProblems, validateConditions } from '../../lib/rules/validate';
@@ -14,7 +14,7 @@ const patchValid = ajv.compile(workspacePatchSchema);
 const uuid = '0b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b';
 const uuid2 = '1b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b';
 
-const failing = (validate: typeof ruleValid, body: unknown) => (validate(body) ? [] : (validate.errors ?? []).map((e) => e.instancePath));
+const failing = (validate: ValidateFunction, body: unknown) => (validate(body) ? [] : (validate.errors ?? []).map((e) => e.instancePath));
 
 describe('destination weight', () => {
   const rule = (weights: unknown[]) => ({ name: 'R', priority: 1, distribution: 'weighted', destinations: weights.map((weight, i) => ({ workspaceId: i ? uuid2 : uuid, weight })) });
