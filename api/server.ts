@@ -3,9 +3,10 @@ import '../lib/telemetry/initApi';
 import { Client, Connection } from '@temporalio/client';
 import { Admission } from '../lib/admission/admission';
 import { startStarter } from '../lib/admission/starter';
-import { ConfigError, loadConfig } from '../lib/config';
+import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
+import { closeInOrder, exitOnStartFailure } from '../lib/shutdown';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
@@ -39,25 +40,17 @@ async function main() {
     app.log.info({ event: 'api.stopping', signal }, 'stopping: finishing in-flight requests');
     // Each step in turn; one that fails is printed and the rest still run, and the exit code says so (a
     // rejected close() used to surface as an unhandled rejection, skipping the remaining steps).
-    let failed = false;
-    for (const [name, step] of [
-      ['the HTTP server', () => app.close()],
-      ['the starter loop', () => starter?.stop()],
-      ['admission', () => admission.idle()],
-      ['the pool gauge', () => stopPoolGauge()],
-      ['metrics', () => metrics.close()],
-      ['the Temporal connection', () => connection.close()],
-      ['the database pool', () => db.destroy()],
-    ] as const) {
-      try {
-        await step();
-      } catch (err) {
-        failed = true;
-        console.error(`while stopping, closing ${name} failed:`, err);
-      }
-    }
+    const closed = await closeInOrder([
+      { name: 'the HTTP server', close: () => app.close() },
+      { name: 'the starter loop', close: () => starter?.stop() },
+      { name: 'admission', close: () => admission.idle() },
+      { name: 'the pool gauge', close: () => stopPoolGauge() },
+      { name: 'metrics', close: () => metrics.close() },
+      { name: 'the Temporal connection', close: () => connection.close() },
+      { name: 'the database pool', close: () => db.destroy() },
+    ], 60_000);
     await flushTraces(); // the last requests' spans: process.exit() skips dd-trace's own exit flush
-    process.exit(failed ? 1 : 0);
+    process.exit(closed ? 0 : 1);
   };
   process.on('SIGTERM', () => void close('SIGTERM'));
   process.on('SIGINT', () => void close('SIGINT'));
@@ -65,8 +58,4 @@ async function main() {
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 
-main().catch((err) => {
-  // A configuration problem is the operator's to fix: its list of variables, without a stack trace.
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);

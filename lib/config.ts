@@ -2,6 +2,7 @@ import net from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { resolvePlaceholderEmails, resolvePlaceholderPhones } from './identity';
+import { slotSizes, WORKFLOW_TASK_POLLERS } from './workerSizing';
 import { DEFAULT_RUNBOOK_BASE_URL } from '../monitors/runbooks';
 
 /**
@@ -278,8 +279,6 @@ const configObject = z.object({
 
 /** The delivery's local-activity timeout is DELIVERY_TIMEOUT_MS plus this margin (workflows/routeLead.ts). */
 const DELIVERY_MARGIN_MS = 5_000;
-/** The SDK's workflow-task pollers, each holding a slot (workers/createWorker.ts WORKFLOW_TASK_POLLERS). */
-const WORKFLOW_TASK_POLLERS = 10;
 
 const configSchema = configObject.superRefine((c, ctx) => {
   // A lead still delivering must still count as in flight, or more than ADMISSION_MAX_IN_FLIGHT run at once.
@@ -306,10 +305,8 @@ const configSchema = configObject.superRefine((c, ctx) => {
       message: `must be at most ROUTING_RETRY_MAX_SECONDS (${c.ROUTING_RETRY_MAX_SECONDS}): the first wait cannot exceed the longest one`,
     });
   }
-  // workers/createWorker.ts's workerSlots() refuses this at worker start, after the connections are open;
-  // the same rule here stops every process at config, naming the variable. Keep the two formulas in step.
-  const workflowTasks = c.WORKER_WORKFLOW_TASK_SLOTS ?? 2 * c.ADMISSION_MAX_IN_FLIGHT + WORKFLOW_TASK_POLLERS;
-  const cached = c.WORKER_MAX_CACHED_WORKFLOWS ?? Math.max(2 * workflowTasks, 100);
+  // The SDK would silently cut the slots to the cache size (and eager starts would fall back to the queue).
+  const { workflowTasks, cached } = slotSizes(c);
   if (cached < workflowTasks) {
     ctx.addIssue({
       code: 'custom',

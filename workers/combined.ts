@@ -1,12 +1,16 @@
 // First: dd-trace must wrap fastify, http, pg, knex, grpc and pino before they are loaded.
 import '../lib/telemetry/initApi';
 import { Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../lib/config';
+import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { exitOnStartFailure, settleWithin } from '../lib/shutdown';
 import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
 import { flushTraces } from '../lib/telemetry/tracer';
 import { ensureSchedules } from './schedules';
 import { startCombined } from './startCombined';
+
+/** How long stopping may take: the worker's shutdownGraceTime (30 s) plus a margin. */
+const STOP_TIMEOUT_MS = 45_000;
 
 /**
  * `npm run start:combined`: the gateway and a worker in one process, with eager workflow starts
@@ -29,13 +33,13 @@ async function main() {
   } catch (err) {
     // Printed before stopping: an error while stopping must not hide why the start failed.
     console.error(err);
-    await stopWithin(combined.stop());
+    await settleWithin(combined.stop(), STOP_TIMEOUT_MS);
     await flushTraces();
     process.exit(1);
   }
   const close = async (signal: string) => {
     log.info({ event: 'combined.stopping', signal }, 'stopping: HTTP first, then the worker drains');
-    const stopped = await stopWithin(combined.stop());
+    const stopped = await settleWithin(combined.stop(), STOP_TIMEOUT_MS);
     await flushTraces();
     process.exit(stopped ? 0 : 1);
   };
@@ -45,30 +49,4 @@ async function main() {
   await combined.running;
 }
 
-/**
- * Waits for `stopping`; a failure is printed, never thrown (it would replace the error that made us stop).
- * Bounded: the worker's shutdownGraceTime (30 s) plus a margin. Resolves false if stopping failed or overran.
- */
-async function stopWithin(stopping: Promise<void>, timeoutMs = 45_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const overran = new Promise<boolean>((resolve) => (timer = setTimeout(() => {
-    console.error(`stopping took over ${timeoutMs} ms; exiting without waiting`);
-    resolve(false);
-  }, timeoutMs)));
-  const done = stopping.then(
-    () => true,
-    (err: unknown) => {
-      console.error('while stopping:', err);
-      return false;
-    },
-  );
-  const ok = await Promise.race([done, overran]);
-  clearTimeout(timer);
-  return ok;
-}
-
-main().catch((err) => {
-  // A configuration problem is the operator's to fix: its list of variables, without a stack trace.
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);

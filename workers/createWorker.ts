@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../lib/config';
+import { slotSizes, WORKFLOW_TASK_POLLERS } from '../lib/workerSizing';
 import { tracingActivityInterceptor } from '../lib/telemetry/temporalTracing';
 import { workflowSandboxOptions, type SandboxSettings } from './workflowSandbox';
 import { workflowSource } from './workflowSource';
@@ -23,13 +24,6 @@ export interface CreateWorkerOptions extends Omit<ActivityDeps, 'config'> {
 }
 
 /**
- * The SDK's workflow-task pollers (at most 10 by default) each hold a slot while they wait for a task, so
- * they are added on top: with 2 × N slots only, 8 in flight and a 16-slot worker, 40 % of starts were eager
- * in test/integration/combined.test.ts; with these 10 more, all of them.
- */
-const WORKFLOW_TASK_POLLERS = 10;
-
-/**
  * Workflow-task and local-activity slots, sized from admission control's bound: every admitted lead (at most
  * ADMISSION_MAX_IN_FLIGHT, one workflow task and its local activities each) finds a free slot, so an eager
  * start is accepted instead of falling back to the task queue (issue 10: with fewer slots than leads in
@@ -40,15 +34,14 @@ const WORKFLOW_TASK_POLLERS = 10;
 export function workerSlots(config: Partial<SlotSettings>) {
   const n = config.ADMISSION_MAX_IN_FLIGHT;
   if (n === undefined) return {}; // a caller with a partial config: the SDK's defaults
-  const workflowTasks = config.WORKER_WORKFLOW_TASK_SLOTS ?? 2 * n + WORKFLOW_TASK_POLLERS;
-  const cached = config.WORKER_MAX_CACHED_WORKFLOWS ?? Math.max(2 * workflowTasks, 100);
-  // The SDK would silently lower the slots to the cache size (and eager starts would fall back to the queue).
+  const { workflowTasks, localActivities, cached } = slotSizes({ ...config, ADMISSION_MAX_IN_FLIGHT: n });
+  // lib/config.ts refuses this at start; a caller building its config by hand gets the same rule here.
   if (cached < workflowTasks) {
     throw new Error(`WORKER_MAX_CACHED_WORKFLOWS (${cached}) must be at least the workflow-task slots (${workflowTasks}: WORKER_WORKFLOW_TASK_SLOTS or 2 × ADMISSION_MAX_IN_FLIGHT + ${WORKFLOW_TASK_POLLERS})`);
   }
   return {
     maxConcurrentWorkflowTaskExecutions: workflowTasks,
-    maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS ?? Math.max(100, 4 * n),
+    maxConcurrentLocalActivityExecutions: localActivities,
     maxCachedWorkflows: cached,
   };
 }

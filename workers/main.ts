@@ -2,9 +2,10 @@
 import '../lib/telemetry/initWorker';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../lib/config';
+import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
+import { closeInOrder, exitOnStartFailure, type CloseStep } from '../lib/shutdown';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
@@ -13,33 +14,6 @@ import { flushTraces } from '../lib/telemetry/tracer';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { createWorker } from './createWorker';
 import { ensureSchedules } from './schedules';
-
-/** Something main() opened, with how to close it. */
-type Opened = { name: string; close: () => unknown };
-
-/**
- * Closes what main() opened, last opened first. A close that throws is printed and the rest still close: after
- * a failed start, the first error has been printed already and must stay the one that explains the exit (the
- * SDK's "Cannot close connection while Workers hold a reference" used to replace it). Bounded by `timeoutMs`.
- */
-async function closeAll(opened: Opened[], timeoutMs = 15_000): Promise<void> {
-  const closing = (async () => {
-    for (const { name, close } of [...opened].reverse()) {
-      try {
-        await close();
-      } catch (err) {
-        console.error(`while stopping, closing ${name} failed:`, err);
-      }
-    }
-  })();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => {
-    console.error(`while stopping, closing took over ${timeoutMs} ms; exiting without waiting`);
-    resolve();
-  }, timeoutMs)));
-  await Promise.race([closing, deadline]);
-  clearTimeout(timer);
-}
 
 /**
  * The worker process. SIGTERM/SIGINT start a graceful shutdown (the SDK's Runtime installs the handlers):
@@ -50,7 +24,7 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   Runtime.install(temporalRuntimeOptions(config));
-  const opened: Opened[] = [];
+  const opened: CloseStep[] = [];
   let failure: unknown;
   try {
     const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker', log });
@@ -88,13 +62,9 @@ async function main() {
     console.error(err);
     failure = err;
   }
-  await closeAll(opened);
+  await closeInOrder([...opened].reverse(), 15_000); // last opened first
   await flushTraces();
   if (failure !== undefined) process.exit(1);
 }
 
-main().catch((err) => {
-  // A configuration problem is the operator's to fix: its list of variables, without a stack trace.
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);
