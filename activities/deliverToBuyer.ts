@@ -62,7 +62,8 @@ export function makeDeliveryStep({ db, config, log, metrics }: ActivityDeps) {
     const fields = { event: 'routing.delivery', leadId, destinationWorkspaceId, outcome: outcome.kind, status: 'status' in outcome ? outcome.status : undefined, durationMs: outcome.durationMs };
     if (outcome.kind === 'retryable') {
       log.warn(fields, 'delivery failed, will retry');
-      throw ApplicationFailure.retryable(`${outcome.status ? `HTTP ${outcome.status}: ` : ''}${outcome.reason}`, 'DeliveryRetryable');
+      // The reason names the status already when there is one (`HTTP 503`); a network failure has none.
+      throw ApplicationFailure.retryable(outcome.reason, 'DeliveryRetryable');
     }
     log.info(fields, `delivery ${outcome.kind}`);
     return outcome.kind === 'accepted'
