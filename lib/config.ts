@@ -2,6 +2,7 @@ import net from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { resolvePlaceholderEmails, resolvePlaceholderPhones } from './identity';
+import { isIanaZoneName } from './timeZone';
 import { slotSizes, WORKFLOW_TASK_POLLERS } from './workerSizing';
 import { DEFAULT_RUNBOOK_BASE_URL } from '../monitors/runbooks';
 
@@ -62,21 +63,6 @@ function isProxyEntry(entry: string): boolean {
   const [address, prefix, extra] = entry.split('/');
   const family = net.isIP(address ?? '');
   return extra === undefined && family !== 0 && /^\d{1,3}$/.test(prefix ?? '') && Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
-/**
- * A zone name as Temporal's schedules need it (Go's time.LoadLocation: an IANA name such as
- * America/New_York, Etc/GMT+5 or UTC). Intl alone also accepts offsets (`+05:30`), which the schedule
- * then refuses at worker start, after config looked fine.
- */
-function isIanaZone(zone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -202,7 +188,7 @@ const configObject = z.object({
   MAINTENANCE_SCHEDULES: bool.default(true),
   MAINTENANCE_TIMEZONE: z
     .string()
-    .refine(isIanaZone, 'must be an IANA time zone name such as America/New_York or UTC (not an offset such as +05:30)')
+    .refine(isIanaZoneName, 'must be an IANA time zone name such as America/New_York or UTC (not an offset such as +05:30)')
     .default('UTC'),
   /** DogStatsD (lib/telemetry/metrics.ts): where the Datadog Agent listens; the Agent's own defaults. */
   DD_AGENT_HOST: z.string().refine(isHost, 'must be an IP address or a host name').default('localhost'),

@@ -4,6 +4,7 @@ import { getWorkspace, insertWorkspace, listWorkspaces, updateWorkspace, type Wo
 import type { Db } from '../../../lib/db/createDb';
 import type { RouteDeps } from '../../app';
 import { badRequest, notFound, type FieldProblem } from '../../errors';
+import { isIanaZoneName } from '../../../lib/timeZone';
 import { deliveryUrlProblem, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
@@ -14,12 +15,7 @@ import { routeDocs } from '../../schemas/responses';
  * Intl reads them as UTC+5:30, Postgres's AT TIME ZONE as POSIX, i.e. UTC−5:30.
  */
 async function isTimeZone(db: Db, tz: string): Promise<boolean> {
-  if (!/^[A-Za-z][A-Za-z0-9_-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-  } catch {
-    return false;
-  }
+  if (!isIanaZoneName(tz)) return false;
   const { rows } = await db.raw('SELECT 1 FROM pg_timezone_names WHERE name = ? LIMIT 1', [tz]);
   return rows.length > 0;
 }
