@@ -8,11 +8,13 @@ import { Admission } from '../lib/admission/admission';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/createDb';
 import { loggerOptions } from '../lib/logger';
-import { ApiError } from './errors';
+import { ApiError, retryAfterText } from './errors';
 import { createAuthHooks, type AuthHooks } from './plugins/auth';
+import { handleClientError } from './plugins/clientErrors';
 import { installErrorHandler } from './plugins/errorHandler';
 import { installJsonBodyParser } from './plugins/jsonBody';
 import { registerOpenApi } from './plugins/openapi';
+import { refuseUnknownQueryParameters } from './plugins/strictQuery';
 import { installValidators } from './plugins/validation';
 import { adminLeadRoutes } from './routes/admin/leads';
 import { adminRuleRoutes } from './routes/admin/rules';
@@ -109,6 +111,8 @@ export async function buildApp(
     // Behind a load balancer the client address (the failed-authentication throttle's key) is in
     // X-Forwarded-For; TRUST_PROXY says which hops to believe (Fastify's `trustProxy`).
     trustProxy: trustProxy(deps.config.TRUST_PROXY),
+    // Requests Node's parser refuses (headers too large: 431, too slow: 408) in the API's error shape too.
+    clientErrorHandler: handleClientError,
     // Malformed URLs (bad percent-encoding, over-long ids) in the API's error shape, not Fastify's.
     frameworkErrors: (err, _request, reply) => {
       const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
@@ -121,6 +125,7 @@ export async function buildApp(
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app, BODY_LIMIT_BYTES);
   installValidators(app);
+  refuseUnknownQueryParameters(app);
   installErrorHandler(app);
 
   // Limits run only where a route asks for them (api/plugins/auth.ts): after the failed-authentication
@@ -128,7 +133,9 @@ export async function buildApp(
   await app.register(rateLimit, {
     global: false,
     timeWindow: '1 minute',
-    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `rate limit of ${context.max} requests per ${context.after} exceeded`),
+    // `context.after` is the time left in the window, not the window ("2 requests per 26 seconds"): say the
+    // window (timeWindow above), and the wait as the Retry-After header's number (the plugin's ceil(ttl / 1000)).
+    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `rate limit of ${context.max} requests per 1 minute exceeded; ${retryAfterText(Math.ceil(context.ttl / 1000))}`),
   });
   const admission = deps.admission ?? Admission.fromConfig(deps.config, { db: deps.db, temporal: deps.temporal, log: app.log, bounded: false });
   const routeDeps = { ...deps, admission, auth: createAuthHooks(app, deps) };

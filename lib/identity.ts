@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { domainToASCII } from 'node:url';
+import { asciiDigits } from './input/digits';
 import { removeDefaultIgnorable } from './input/invisible';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
@@ -28,6 +29,20 @@ function canonical(raw: string): string {
   return raw.normalize('NFC').trim();
 }
 
+/**
+ * An email or phone in compatibility form (NFKC), trimmed: full-width ＠ and ． from a CJK input method are
+ * @ and ., so ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ and john@example.com are one person (api/leadInput.ts stores
+ * that form; doing it here too means a hash never depends on which path a value came in by).
+ */
+function compatible(raw: string): string {
+  return raw.normalize('NFKC').trim();
+}
+
+/** A phone as text to parse: NFKC (full-width ＋ and －), and digits of any script in ASCII (٤١٥ is 415). */
+function phoneText(raw: string): string {
+  return asciiDigits(compatible(raw));
+}
+
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 
 /**
@@ -48,13 +63,13 @@ function canonicalDomain(domain: string): string {
 }
 
 /**
- * `local@domain`, NFC, trimmed, lower-cased; for Gmail also without dots and `+tag` in the local part and
+ * `local@domain`, NFKC, trimmed, lower-cased; for Gmail also without dots and `+tag` in the local part and
  * with googlemail.com as gmail.com (the same mailbox). Undefined when it has no non-empty local part and
  * domain around its last `@`.
  */
 export function normalizeEmail(raw: string): string | undefined {
-  // NFC again after lower-casing: a case mapping can leave a string that is no longer composed.
-  const email = canonical(raw).toLowerCase().normalize('NFC');
+  // NFKC again after lower-casing: a case mapping can leave a string that is no longer normalized.
+  const email = compatible(raw).toLowerCase().normalize('NFKC');
   const at = email.lastIndexOf('@');
   if (at <= 0 || at === email.length - 1) return undefined;
   let local = canonicalLocalPart(email.slice(0, at));
@@ -72,7 +87,7 @@ export function normalizeEmail(raw: string): string | undefined {
  * when the input cannot be a phone number at all. Possible is not valid: see {@link phoneDedupeKey}.
  */
 export function normalizePhone(raw: string, defaultCountry: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(canonical(raw), defaultCountry as CountryCode);
+  const parsed = parsePhoneNumberFromString(phoneText(raw), defaultCountry as CountryCode);
   return parsed?.isPossible() ? parsed.number : undefined;
 }
 
@@ -131,7 +146,7 @@ const EMAIL_PART = /^[^\s@]+$/u;
 
 /** The canonical spelling of an email entry, or undefined when it has none of the three shapes. */
 function parseEmailEntry(raw: string): { text: string; entry: EmailEntry } | undefined {
-  const text = canonical(raw).toLowerCase().normalize('NFC');
+  const text = compatible(raw).toLowerCase().normalize('NFKC');
   const at = text.indexOf('@');
   if (at < 0 || text.indexOf('@', at + 1) >= 0) return undefined;
   // Compared with normalized addresses, so entries are written the same way.
@@ -353,7 +368,7 @@ export function phoneDedupeKey(
   defaultCountry: string,
   placeholders: readonly string[] = DEFAULT_PLACEHOLDER_PHONES,
 ): PhoneDedupe {
-  const parsed = parsePhoneNumberFromString(canonical(raw), defaultCountry as CountryCode);
+  const parsed = parsePhoneNumberFromString(phoneText(raw), defaultCountry as CountryCode);
   if (!parsed?.isPossible()) return { kind: 'impossible' };
   const value = parsed.number;
   if (!parsed.isValid()) return { kind: 'not_valid', value };

@@ -5,7 +5,7 @@ import { hashApiKey, isSourceKeyShaped, safeEqual } from '../../lib/apiKeys';
 import type { Config } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { findSourceByKeyHash, type Workspace } from '../../lib/store/workspaces';
-import { ApiError, unauthorized } from '../errors';
+import { ApiError, retryAfterText, unauthorized } from '../errors';
 import { SourceKeyCache } from './sourceKeyCache';
 
 /**
@@ -61,8 +61,9 @@ export class AuthFailureThrottle {
     for (const key of this.keys(request)) {
       const state = await this.limiter.get(key);
       if (state && state.consumedPoints >= this.perMinute) {
-        reply.header('retry-after', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));
-        throw new ApiError(429, 'rate_limited', `too many failed authentications (${this.perMinute} per minute); retry after the time in Retry-After`);
+        const seconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+        reply.header('retry-after', String(seconds));
+        throw new ApiError(429, 'rate_limited', `too many failed authentications (${this.perMinute} per minute); ${retryAfterText(seconds)}`);
       }
     }
   }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../../lib/db/unavailable';
 import { ApiError, type FieldProblem } from '../errors';
+import { collectRouteMethods } from './methodNotAllowed';
 
 interface AjvError {
   instancePath: string;
@@ -9,7 +10,10 @@ interface AjvError {
   params: Record<string, unknown>;
   /** Set by ajv on the errors of a `propertyNames` check: the offending key. */
   propertyName?: string;
-  /** The schema that failed (ajv `verbose`); `x-error-message` there says in words what is accepted. */
+  /**
+   * The schema that failed (ajv `verbose`); `x-error-message` there says in words what is accepted: a
+   * string for every keyword but type/required/additionalProperties, or an object per keyword.
+   */
   parentSchema?: Record<string, unknown>;
 }
 
@@ -27,14 +31,54 @@ function fieldOf(e: AjvError): string {
   return [base, child].filter(Boolean).join('.') || '(root)';
 }
 
-function messageOf(e: AjvError): string {
-  const own = e.parentSchema?.['x-error-message'];
-  if (typeof own === 'string' && e.keyword !== 'required' && e.keyword !== 'additionalProperties') return own;
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean (true or false)',
+  object: 'a JSON object',
+  array: 'an array',
+  null: 'null',
+};
+
+/** ajv's `type` param (`'string'` or `['string', 'number']`) in words: "a string, a number or a boolean". */
+function typeInWords(type: unknown): string {
+  const names = ([] as unknown[]).concat(type).map((t) => TYPE_NAMES[String(t)] ?? String(t));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? 'of another type');
+}
+
+/**
+ * What a field's own `x-error-message` cannot say: a wrong JSON type ("phone": 4155552671 must be a string,
+ * not "has characters that are not accepted"), a missing or unknown field, and lengths, which are
+ * counted in Unicode code points of the text as stored: bodies are NFC-normalized first (api/plugins/jsonBody.ts),
+ * and a few letters (क़, U+0958) become two code points in NFC.
+ */
+function messageOf(e: AjvError, where: string): string {
   if (e.keyword === 'required') return 'is required';
+  if (e.keyword === 'additionalProperties') {
+    if (where !== 'querystring') return 'is not an accepted field';
+    const accepted = Object.keys((e.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
+    return `is not a query parameter of this endpoint (${accepted.length > 0 ? `accepted: ${accepted.join(', ')}` : 'it takes none'})`;
+  }
+  if (e.keyword === 'type') return e.instancePath === '' && where === 'body' ? 'body must be a JSON object' : `must be ${typeInWords(e.params.type)}`;
+  const counted = where === 'body' ? ' (Unicode characters, counted after NFC normalization)' : '';
+  // A field's words for what it accepts: one message, or one per keyword ({ pattern: '…' }).
+  const declared = e.parentSchema?.['x-error-message'];
+  const own = typeof declared === 'object' && declared !== null ? (declared as Record<string, unknown>)[e.keyword] : declared;
+  if (typeof own === 'string') return own;
+  if (e.keyword === 'maxLength') return `must be at most ${String(e.params.limit)} characters${counted}`;
+  if (e.keyword === 'minLength') return e.params.limit === 1 ? 'must not be empty' : `must be at least ${String(e.params.limit)} characters${counted}`;
   if (e.keyword === 'format' && e.params.format === 'uuid') return 'must be a UUID such as 0b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b';
-  if (e.keyword === 'additionalProperties') return 'is not an accepted field';
-  if (e.keyword === 'type' && e.instancePath === '') return 'body must be a JSON object';
   return e.message ?? 'is invalid';
+}
+
+/** One detail per field and message: a value that fails two checks sharing one `x-error-message` says it once. */
+function distinct(details: FieldProblem[]): FieldProblem[] {
+  const seen = new Set<string>();
+  return details.filter((d) => {
+    const key = `${d.field}\u0000${d.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /** Fastify's own client errors, mapped to our stable codes. */
@@ -51,16 +95,20 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
  * stack trace or SQL; server errors are logged with their cause and answered with a generic 500.
  */
 export function installErrorHandler(app: FastifyInstance): void {
+  const routeMethods = collectRouteMethods(app);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ApiError) {
+      if (err.headers) void reply.headers(err.headers);
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
     if (err.validation) {
-      const details: FieldProblem[] = (err.validation as AjvError[])
-        // A bad key yields two errors: the key's own (with propertyName) and a vaguer wrapper; keep the first.
-        .filter((e) => e.keyword !== 'propertyNames')
-        .map((e) => ({ field: fieldOf(e), message: e.propertyName ? `is not a valid key: ${messageOf(e)}` : messageOf(e) }));
-      const where = err.validationContext === 'body' ? 'body' : err.validationContext ?? 'request';
+      const where = err.validationContext ?? 'request';
+      const details = distinct(
+        (err.validation as AjvError[])
+          // A bad key yields two errors: the key's own (with propertyName) and a vaguer wrapper; keep the first.
+          .filter((e) => e.keyword !== 'propertyNames')
+          .map((e) => ({ field: fieldOf(e), message: e.propertyName ? `is not a valid key: ${messageOf(e, where)}` : messageOf(e, where) })),
+      );
       return reply.status(400).send({ error: { code: 'invalid_request', message: `invalid ${where}`, details } });
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
@@ -84,7 +132,15 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send({ error: { code: 'internal_error', message: 'internal error; it has been logged' } });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = routeMethods.allowedAt(path);
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({ error: { code: 'method_not_allowed', message: `${request.method} is not served at ${path}; allowed: ${allowed.join(', ')}` } });
+    }
+    return reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${path}` } });
+  });
 }

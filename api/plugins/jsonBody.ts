@@ -1,12 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as losslessParse } from 'lossless-json';
-import { sanitizeJson } from '../../lib/input/sanitize';
+import { firstTooDeep } from '../../lib/input/jsonDepth';
+import { MAX_DEPTH, sanitizeJson, TOO_DEEP } from '../../lib/input/sanitize';
 import { ApiError, badRequest } from '../errors';
 
 /**
  * The one parser of JSON request bodies, replacing Fastify's default so that what a partner sent is
  * either stored exactly or refused with a reason (issue 7, items 1, 2, 4, 11):
  *
+ * - a compressed body (any Content-Encoding but `identity`: gzip, deflate, br, zstd, unknown ones) is 415
+ *   naming the encoding, with `Accept-Encoding: identity` (RFC 7694 §3). Not decompressed: a lead is a
+ *   few hundred bytes under a 64 KiB limit, so compression saves the partner nothing that matters, while
+ *   a decoder is one more way to spend our memory and CPU (a zip bomb inflates 1,000-fold; the limit would
+ *   have to apply to the inflated size); before this, a gzip body was read as text and answered
+ *   "not valid UTF-8", and a `br` header on a plain body was ignored;
  * - a declared charset other than UTF-8 is 415 (RFC 8259 §8.1: JSON exchanged between systems is
  *   UTF-8; decoding Latin-1 bytes as UTF-8 would store U+FFFD in place of the partner's letters);
  * - bytes that are not valid UTF-8 are 400, never replaced with U+FFFD;
@@ -14,6 +21,7 @@ import { ApiError, badRequest } from '../errors';
  *   POST or DELETE); routes that need a body then say the body must be a JSON object;
  * - `__proto__` and `constructor.prototype` keys are refused by name (prototype pollution), duplicate
  *   keys are refused (which one wins is parser-dependent);
+ * - a body nested deeper than MAX_DEPTH is 400 saying so, found before parsing (lib/input/jsonDepth.ts);
  * - every string and number is checked and NFC-normalized by lib/input/sanitize.ts.
  */
 const UTF8 = new Set(['utf-8', 'utf8']);
@@ -25,7 +33,25 @@ function charsetOf(request: FastifyRequest): string | undefined {
   return match?.[1]?.toLowerCase();
 }
 
+/** The Content-Encoding of a body, when it says the body is encoded (anything but `identity`). */
+function encodingOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['content-encoding'];
+  const value = (Array.isArray(header) ? header.join(', ') : header ?? '').trim();
+  const codings = value.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
+  // Shown back to the caller: cut short, so a header of any length makes a message of bounded length.
+  return codings.every((c) => c === 'identity') ? undefined : value.slice(0, 40);
+}
+
+/**
+ * A JSON request body (`raw`, as received) → the sanitized value, or an ApiError: 415 for a compressed
+ * body or a charset other than UTF-8, 400 for bytes that are not UTF-8, JSON that is not valid or nests too
+ * deep, a duplicate or forbidden key, or a string or number sanitizeJson refuses. Undefined for an empty body.
+ */
 export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
+  const encoding = encodingOf(request);
+  if (encoding !== undefined) {
+    throw new ApiError(415, 'unsupported_media_type', `Content-Encoding: ${encoding} is not accepted; send the JSON body uncompressed (no Content-Encoding)`, undefined, { 'accept-encoding': 'identity' });
+  }
   const charset = charsetOf(request);
   if (charset !== undefined && !UTF8.has(charset)) {
     throw new ApiError(415, 'unsupported_media_type', `charset=${charset} is not supported; send the JSON body as UTF-8 (charset=utf-8)`);
@@ -37,6 +63,8 @@ export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
     throw new ApiError(400, 'invalid_encoding', 'body is not valid UTF-8; send the JSON body encoded as UTF-8');
   }
   if (text.trim() === '') return undefined;
+  const tooDeep = firstTooDeep(text, MAX_DEPTH);
+  if (tooDeep !== undefined) throw badRequest('invalid body', [{ field: tooDeep || '(root)', message: TOO_DEEP }]);
 
   let parsed: unknown;
   try {

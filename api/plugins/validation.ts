@@ -58,7 +58,7 @@ function decimalNumbersOnly(schema: QuerySchema, validate: Validate): Validate {
     const query = (data ?? {}) as Record<string, unknown>;
     const errors = numeric
       .filter(([key, p]) => typeof query[key] === 'string' && !(p.type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(query[key] as string))
-      .map(([key, p]) => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, keyword: 'type', params: { type: p.type as string }, message: `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as 5000` }));
+      .map(([key, p]) => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, keyword: 'decimal', params: { type: p.type as string }, message: `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as 5000` }));
     if (errors.length > 0) {
       wrapped.errors = errors;
       return false;

@@ -1,3 +1,4 @@
+import { CONTROL_CLASS, MULTILINE_TEXT, SINGLE_LINE_TEXT } from '../../lib/input/controls';
 import { INVISIBLE_CLASS } from '../../lib/input/invisible';
 
 /** JSON schemas of the lead endpoints (DESIGN §8), and the TypeScript shapes they guarantee. */
@@ -17,12 +18,20 @@ export interface LeadBody {
 
 /**
  * No whitespace or invisible character (lib/input/invisible.ts: controls, zero-width and bidi characters,
- * BOM …) at either end, no line break inside: identifiers and names a person must be able to read and
- * type back.
+ * BOM …) at either end, and no control character, line break or bidi override inside (lib/input/controls.ts):
+ * identifiers and names a person must be able to read and type back.
  */
-export const VISIBLE_AT_BOTH_ENDS = `^[^${INVISIBLE_CLASS}](.*[^${INVISIBLE_CLASS}])?$`;
+export const VISIBLE_AT_BOTH_ENDS = `^[^${INVISIBLE_CLASS}]([^${CONTROL_CLASS}]*[^${INVISIBLE_CLASS}])?$`;
 
-const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+const CONTROLS_MESSAGE = 'must not contain control characters (tab, line break, NUL, U+0080-009F) or bidirectional overrides (U+202A-202E, U+2066-2069)';
+
+/**
+ * A free-text field of one line: its length counted in Unicode characters after NFC normalization (what is
+ * stored), and no control character inside (its ends are trimmed by api/leadInput.ts before this check).
+ * `x-error-message` per keyword: the length keeps its own message (api/plugins/errorHandler.ts).
+ */
+const text = (maxLength: number) =>
+  ({ type: 'string', minLength: 1, maxLength, pattern: SINGLE_LINE_TEXT, 'x-error-message': { pattern: CONTROLS_MESSAGE } }) as const;
 
 export const leadBodySchema = {
   type: 'object',
@@ -30,7 +39,13 @@ export const leadBodySchema = {
   // Unknown fields are rejected, not dropped: a partner's typo ("emial") should fail loudly.
   additionalProperties: false,
   properties: {
-    externalId: { ...text(200), pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
+    externalId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: VISIBLE_AT_BOTH_ENDS,
+      'x-error-message': 'must be 1-200 characters (counted after NFC normalization) on one line, without control characters or bidirectional overrides, that do not start or end with whitespace or invisible characters',
+    },
     email: { type: 'string', format: 'email', maxLength: 254, 'x-error-message': 'is not an email address such as jane@example.com' },
     phone: {
       type: 'string',
@@ -50,7 +65,8 @@ export const leadBodySchema = {
       type: 'object',
       maxProperties: 50,
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
-      additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1000 },
+      // Strings may span lines (tab, LF, CR: a comment box), but carry no other control character.
+      additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1000, pattern: MULTILINE_TEXT, 'x-error-message': { pattern: 'must not contain control characters other than tab and line breaks (\\t, \\n, \\r), or bidirectional overrides (U+202A-202E, U+2066-2069)' } },
     },
   },
 } as const;

@@ -27,12 +27,29 @@ export interface InputProblem {
 
 export type SanitizeResult = { ok: true; value: unknown } | { ok: false; problems: InputProblem[]; forbiddenKeys: string[] };
 
+/**
+ * Beyond ±(2^53 − 1) a double no longer holds every integer. Refused by VALUE, whatever the spelling:
+ * lossless-json calls 1e21 (and 1E21, 1.5e300) "truncate_float", because JavaScript prints numbers from
+ * 1e21 up with an exponent, and the answer used to say "more significant digits than a 64-bit number
+ * keeps" of a number with one significant digit; 1000000000000000000000, the same number, said this.
+ */
+const BEYOND_SAFE = `is beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), the largest integer a 64-bit number holds exactly, so it is not accepted as a number; send it as a string`;
+
 const UNSAFE_NUMBER: Record<string, string> = {
   overflow: 'is too large for a 64-bit number and cannot be stored',
   underflow: 'is too close to zero for a 64-bit number: it would be stored as 0',
-  truncate_integer: `is an integer beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), which cannot be stored exactly; send it as a string`,
+  truncate_integer: BEYOND_SAFE,
   truncate_float: 'has more significant digits than a 64-bit number keeps: it would be stored rounded; send it as a string',
 };
+
+/** Why a number written as `text` (JSON number syntax) cannot be accepted, or undefined when it can. */
+export function numberTextProblem(text: string): string | undefined {
+  const reason = getUnsafeNumberReason(text);
+  if (!reason) return undefined;
+  const value = Math.abs(Number(text));
+  if (reason !== 'overflow' && reason !== 'underflow' && Number.isFinite(value) && value > Number.MAX_SAFE_INTEGER) return BEYOND_SAFE;
+  return UNSAFE_NUMBER[reason] ?? 'cannot be stored exactly';
+}
 
 // A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -47,9 +64,7 @@ export function stringProblem(s: string): string | undefined {
 /** Why a number cannot be accepted, or undefined when it can. */
 export function numberProblem(n: number): string | undefined {
   if (!Number.isFinite(n)) return 'is not a finite number (JSON numbers this large cannot be stored)';
-  if (Number.isInteger(n) && !Number.isSafeInteger(n)) {
-    return `is an integer beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), which cannot be stored exactly; send it as a string`;
-  }
+  if (Math.abs(n) > Number.MAX_SAFE_INTEGER) return BEYOND_SAFE;
   return undefined;
 }
 
@@ -61,6 +76,8 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
  * stack of every recursive reader after the parser (a 500 found by review).
  */
 export const MAX_DEPTH = 64;
+/** What a body nested deeper than {@link MAX_DEPTH} is told, at the path of the first container too deep. */
+export const TOO_DEEP = `nests deeper than ${MAX_DEPTH} levels of arrays and objects, the limit`;
 
 export function sanitizeJson(input: unknown): SanitizeResult {
   const problems: InputProblem[] = [];
@@ -71,7 +88,7 @@ export function sanitizeJson(input: unknown): SanitizeResult {
     if (tooDeep) return value;
     if (depth > MAX_DEPTH && value !== null && typeof value === 'object') {
       tooDeep = true;
-      problems.push({ field: path || '(root)', message: `nests deeper than ${MAX_DEPTH} levels of arrays and objects` });
+      problems.push({ field: path || '(root)', message: TOO_DEEP });
       return value;
     }
     if (typeof value === 'string') {
@@ -80,9 +97,9 @@ export function sanitizeJson(input: unknown): SanitizeResult {
       return problem ? value : value.normalize('NFC');
     }
     if (value instanceof LosslessNumber) {
-      const reason = getUnsafeNumberReason(value.value);
-      if (reason) problems.push({ field: path || '(root)', message: UNSAFE_NUMBER[reason] ?? 'cannot be stored exactly' });
-      return reason ? value.value : Number(value.value);
+      const problem = numberTextProblem(value.value);
+      if (problem) problems.push({ field: path || '(root)', message: problem });
+      return problem ? value.value : Number(value.value);
     }
     if (typeof value === 'number') {
       const problem = numberProblem(value);
