@@ -1,9 +1,25 @@
+import type { Db } from '../lib/db/createDb';
 import type { LeadState } from '../lib/store/leads';
+import { waitingStates, type WaitingState } from '../lib/store/waitingLeads';
 import { routeLeadWorkflowId } from '../workflows/routeLead.types';
 
-/** What a caller sees of a lead: routing state and the why, never the person's details. */
-export function leadView(lead: LeadState, opts: { temporalUiUrl?: string; namespace?: string } = {}) {
+export interface LeadViewOptions {
+  /** Admin callers: the base of the Temporal Web UI link (TEMPORAL_UI_URL) and its namespace. */
+  temporalUiUrl?: string;
+  namespace?: string;
+  /** The lead's waiting state (lib/store/waitingLeads.ts), read by leadViews(); absent: shown as null. */
+  waiting?: WaitingState;
+}
+
+/**
+ * What a caller sees of a lead: routing state and the why, never the person's details. A lead waiting for a
+ * retry after a failed delivery was decided already: `pendingDecision` (buyer, rule + version, when) and
+ * `retry` (attempt, failures, next attempt time, why) say so, and `decision` is that decision's trace until the
+ * lead finishes (then it is the final trace, as before). Both are null unless `opts.waiting` is given.
+ */
+export function leadView(lead: LeadState, opts: LeadViewOptions = {}) {
   const workflowId = routeLeadWorkflowId(lead.id);
+  const pending = opts.waiting?.pendingDecision;
   return {
     leadId: lead.id,
     externalId: lead.externalId,
@@ -16,7 +32,11 @@ export function leadView(lead: LeadState, opts: { temporalUiUrl?: string; namesp
     duplicateOfLeadId: lead.duplicateOfLeadId,
     attempts: lead.attempts,
     lastError: lead.lastError,
-    decision: lead.decision,
+    decision: lead.decision ?? pending?.trace ?? null,
+    pendingDecision: pending
+      ? { destinationWorkspaceId: pending.destinationWorkspaceId, ruleId: pending.ruleId, ruleVersion: pending.ruleVersion, decidedAt: pending.decidedAt }
+      : null,
+    retry: opts.waiting?.retry ?? null,
     createdAt: lead.createdAt,
     routingStartedAt: lead.routingStartedAt,
     routedAt: lead.routedAt,
@@ -30,3 +50,12 @@ export function leadView(lead: LeadState, opts: { temporalUiUrl?: string; namesp
 }
 
 export const isFinished = (lead: LeadState) => lead.status === 'routed' || lead.status === 'failed' || lead.status === 'expired';
+
+/**
+ * The views of several leads with their waiting state: one query for the undecided ones among them (none
+ * when all are finished). What GET /api/leads/:id and the admin lead list answer.
+ */
+export async function leadViews(db: Db, leads: readonly LeadState[], opts: Omit<LeadViewOptions, 'waiting'> = {}) {
+  const waiting = await waitingStates(db, leads.filter((l) => !isFinished(l)).map((l) => l.id));
+  return leads.map((lead) => leadView(lead, { ...opts, waiting: waiting.get(lead.id) }));
+}

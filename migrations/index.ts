@@ -18,6 +18,7 @@ import * as m0016 from './0016_lock_and_decide';
 import * as m0017 from './0017_store_lead';
 import * as m0018 from './0018_rules_revision';
 import * as m0019 from './0019_rule_weight_bounds';
+import * as m0020 from './0020_failed_leads_index';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -43,4 +44,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0017_store_lead', m0017],
   ['0018_rules_revision', m0018],
   ['0019_rule_weight_bounds', m0019],
+  ['0020_failed_leads_index', m0020],
 ];

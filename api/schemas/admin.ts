@@ -152,6 +152,24 @@ export const ruleBodySchema = {
   },
 } as const;
 
+/** GET /api/admin/rules: deleted rules are left out unless `includeDeleted=true`. */
+export interface ListRulesQuery {
+  includeDeleted?: boolean;
+}
+
+export const listRulesQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { includeDeleted: { type: 'boolean', default: false } },
+} as const;
+
+/** GET /api/admin/rules/:id/versions/:version: the pair a lead's decision names (matchedRuleId, matchedRuleVersion). */
+export const ruleVersionParamsSchema = {
+  type: 'object',
+  required: ['id', 'version'],
+  properties: { id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+} as const;
+
 export interface SimulateBody {
   sourceWorkspaceId: string;
   lead: Omit<LeadBody, 'externalId'> & { externalId?: string };

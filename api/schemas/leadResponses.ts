@@ -18,7 +18,27 @@ const leadProperties = {
   decision: {
     type: ['object', 'null'],
     additionalProperties: true,
-    description: 'the decision trace: `rules` tried in order (why each did or did not match, destinations considered), `dedupe`, `excluded`; null before the first decision',
+    description: 'the decision trace: `rules` tried in order (why each did or did not match, destinations considered), `dedupe`, `excluded`; while a decided lead waits for a retry, the trace of its pending decision (matched rules only: `unmatchedRulesOmitted: true`); null before the first decision',
+  },
+  pendingDecision: {
+    type: ['object', 'null'],
+    description: 'an undecided lead whose attempt chose a buyer that has not accepted it yet (delivery failed, retry scheduled; or delivering now): the buyer, the rule version that chose it (GET /api/admin/rules/{ruleId}/versions/{ruleVersion}) and when. null otherwise (a finished lead: see destinationWorkspaceId and matchedRule*)',
+    required: ['destinationWorkspaceId', 'ruleId', 'ruleVersion', 'decidedAt'],
+    additionalProperties: false,
+    properties: { destinationWorkspaceId: uuid, ruleId: nullableUuid, ruleVersion: nullableInt, decidedAt: dateTime },
+  },
+  retry: {
+    type: ['object', 'null'],
+    description: 'the retry an undecided lead waits for (the retry ledger, lead_routing_queue); null when none is scheduled',
+    required: ['attempt', 'failedAttempts', 'nextAttemptAt', 'kind', 'reason'],
+    additionalProperties: false,
+    properties: {
+      attempt: { type: 'integer', description: 'the attempt that ended in this wait' },
+      failedAttempts: { type: 'integer', description: 'failed attempts so far that count toward ROUTING_MAX_ATTEMPTS' },
+      nextAttemptAt: dateTime,
+      kind: { type: 'string', enum: ['backoff', 'wait'], description: '`backoff`: after a failed attempt; `wait`: for a cap reset or an original lead in flight (not counted)' },
+      reason: { type: ['string', 'null'], examples: ['delivery_failed: HTTP 500'] },
+    },
   },
   createdAt: dateTime,
   routingStartedAt: nullableDateTime,
@@ -30,7 +50,7 @@ const leadProperties = {
 } as const;
 const leadRequired = [
   'leadId', 'externalId', 'sourceWorkspaceId', 'status', 'result', 'destinationWorkspaceId', 'matchedRuleId', 'matchedRuleVersion',
-  'duplicateOfLeadId', 'attempts', 'lastError', 'decision', 'createdAt', 'routingStartedAt', 'routedAt', 'updatedAt', 'expiresAt', 'workflowId',
+  'duplicateOfLeadId', 'attempts', 'lastError', 'decision', 'pendingDecision', 'retry', 'createdAt', 'routingStartedAt', 'routedAt', 'updatedAt', 'expiresAt', 'workflowId',
 ];
 
 /** api/leadView.ts: routing state and the why, never the person's details. */

@@ -1,7 +1,7 @@
 // Rule answers: the Rule shape with and without its versions, the simulated Decision, and the rule routes' docs.
 import { DISTRIBUTIONS } from '../../lib/rules/types';
 import { AUTHED, WITH_BODY, errors } from './errorResponses';
-import { ADMIN, dateTime, nullableUuid, openObject, ref, uuid } from './responseParts';
+import { ADMIN, dateTime, nullableDateTime, nullableUuid, openObject, ref, uuid } from './responseParts';
 
 const ruleProperties = {
   id: uuid,
@@ -23,8 +23,17 @@ const ruleProperties = {
   version: { type: 'integer' },
   createdAt: dateTime,
   updatedAt: dateTime,
+  deletedAt: { ...nullableDateTime, description: 'null for a live rule; when it was deleted otherwise (a deleted rule never routes, and its versions stay readable)' },
 } as const;
-const ruleRequired = ['id', 'name', 'priority', 'sourceWorkspaceId', 'conditions', 'destinations', 'distribution', 'enabled', 'version', 'createdAt', 'updatedAt'];
+const ruleRequired = ['id', 'name', 'priority', 'sourceWorkspaceId', 'conditions', 'destinations', 'distribution', 'enabled', 'version', 'createdAt', 'updatedAt', 'deletedAt'];
+
+/** One stored definition (lib/store/rules.ts RuleVersion): the routing_rules row as it was, snake_case. */
+const ruleVersionSchema = {
+  type: 'object',
+  required: ['version', 'definition', 'createdAt'],
+  additionalProperties: false,
+  properties: { version: { type: 'integer' }, definition: openObject, createdAt: dateTime },
+} as const;
 
 export const ruleSchema = {
   $id: 'Rule',
@@ -45,13 +54,8 @@ export const ruleWithVersionsSchema = {
     ...ruleProperties,
     versions: {
       type: 'array',
-      description: 'every definition the rule has had; leads keep the version that routed them',
-      items: {
-        type: 'object',
-        required: ['version', 'definition', 'createdAt'],
-        additionalProperties: false,
-        properties: { version: { type: 'integer' }, definition: openObject, createdAt: dateTime },
-      },
+      description: 'every definition the rule has had; leads keep the version that routed them (a delete is the last version)',
+      items: ruleVersionSchema,
     },
   },
 } as const;
@@ -80,12 +84,12 @@ export const ruleRouteDocs = {
   },
   listRules: {
     operationId: 'listRules',
-    summary: 'Rules in evaluation order',
+    summary: 'Rules in evaluation order (deleted ones only with `includeDeleted=true`)',
     tags: ['admin: rules'],
     security: ADMIN,
     response: {
       200: { description: 'The rules', type: 'object', required: ['rules'], additionalProperties: false, properties: { rules: { type: 'array', items: { $ref: 'Rule#' } } } },
-      ...errors(AUTHED),
+      ...errors([400, ...AUTHED]),
     },
   },
   getRule: {
@@ -93,18 +97,51 @@ export const ruleRouteDocs = {
     summary: 'A rule with every version it has had',
     tags: ['admin: rules'],
     security: ADMIN,
+    description: 'A deleted rule is answered too (`deletedAt` set): leads\' decision traces name its versions.',
     response: { 200: ref('RuleWithVersions', 'The rule'), ...errors([400, ...AUTHED, 404]) },
+  },
+  listRuleVersions: {
+    operationId: 'listRuleVersions',
+    summary: 'Every version a rule has had, oldest first, deleted rule or not',
+    tags: ['admin: rules'],
+    security: ADMIN,
+    response: {
+      200: {
+        description: 'The versions',
+        type: 'object',
+        required: ['ruleId', 'deletedAt', 'versions'],
+        additionalProperties: false,
+        properties: { ruleId: uuid, deletedAt: ruleProperties.deletedAt, versions: { type: 'array', items: ruleVersionSchema } },
+      },
+      ...errors([400, ...AUTHED, 404]),
+    },
+  },
+  getRuleVersion: {
+    operationId: 'getRuleVersion',
+    summary: 'One version of a rule: what decided a lead (its matchedRuleId and matchedRuleVersion), deleted rule or not',
+    tags: ['admin: rules'],
+    security: ADMIN,
+    response: {
+      200: {
+        description: 'The version',
+        type: 'object',
+        required: ['ruleId', 'deletedAt', ...ruleVersionSchema.required],
+        additionalProperties: false,
+        properties: { ruleId: uuid, deletedAt: ruleProperties.deletedAt, ...ruleVersionSchema.properties },
+      },
+      ...errors([400, ...AUTHED, 404]),
+    },
   },
   replaceRule: {
     operationId: 'replaceRule',
-    summary: 'Replace a rule (its version goes up; leads keep the version that routed them)',
+    summary: 'Replace a rule (its version goes up; leads keep the version that routed them); a deleted rule is a 404',
     tags: ['admin: rules'],
     security: ADMIN,
     response: { 200: ref('Rule', 'The new definition'), ...errors([...WITH_BODY, 404]) },
   },
   deleteRule: {
     operationId: 'deleteRule',
-    summary: 'Delete a rule (soft: leads keep pointing at it)',
+    summary: 'Delete a rule (soft: it stops routing and leaves the default list; it and its versions stay readable by id)',
     tags: ['admin: rules'],
     security: ADMIN,
     response: { 204: { description: 'Deleted', type: 'null' }, ...errors([...WITH_BODY, 404]) },

@@ -39,30 +39,50 @@ const toColumns = (rule: NewRule) => ({
   enabled: rule.enabled,
 });
 
-export async function insertRule(db: Db, rule: NewRule) {
+/** A rule as the admin API shows it: `deletedAt` is null for a live rule, the soft delete's time otherwise. */
+export type AdminRule = ReturnType<typeof toRule> & { deletedAt: string | null };
+
+// Only the admin answers carry deletedAt: activeRules() (the routing path) keeps its rule shape.
+const toAdminRule = (r: Row): AdminRule => ({ ...toRule(r), deletedAt: r.deleted_at ? new Date(r.deleted_at as string).toISOString() : null });
+
+/** Options of the admin reads: a deleted rule is left out unless asked for. */
+export interface RuleReadOptions {
+  includeDeleted?: boolean;
+}
+
+export async function insertRule(db: Db, rule: NewRule): Promise<AdminRule> {
   const [row] = await db('routing_rules')
     .insert(toColumns(rule))
     .returning('*');
-  return toRule(row as Row);
+  return toAdminRule(row as Row);
 }
 
-export async function listRules(db: Db) {
-  return (await db('routing_rules').select('*').whereNull('deleted_at').orderBy('priority').orderBy('id')).map(toRule);
+/** Rules in evaluation order (priority, then id); deleted ones only with `includeDeleted`. */
+export async function listRules(db: Db, { includeDeleted = false }: RuleReadOptions = {}): Promise<AdminRule[]> {
+  const q = db('routing_rules').select('*').orderBy('priority').orderBy('id');
+  if (!includeDeleted) q.whereNull('deleted_at');
+  return (await q).map(toAdminRule);
 }
 
-export async function getRule(db: Db, id: string) {
-  const row = await db('routing_rules').select('*').where({ id }).whereNull('deleted_at').first();
-  return row ? toRule(row) : undefined;
+/**
+ * One rule by id; a deleted one only with `includeDeleted` (its versions stay readable: leads' decision
+ * traces name them). undefined when there is no such rule.
+ */
+export async function getRule(db: Db, id: string, { includeDeleted = false }: RuleReadOptions = {}): Promise<AdminRule | undefined> {
+  const q = db('routing_rules').select('*').where({ id });
+  if (!includeDeleted) q.whereNull('deleted_at');
+  const row = await q.first();
+  return row ? toAdminRule(row) : undefined;
 }
 
-/** Replaces a rule's definition; the database trigger bumps its version and keeps the old one. */
-export async function updateRule(db: Db, id: string, rule: NewRule) {
+/** Replaces a live rule's definition; the database trigger bumps its version and keeps the old one. A deleted rule is not updated (undefined). */
+export async function updateRule(db: Db, id: string, rule: NewRule): Promise<AdminRule | undefined> {
   const [row] = await db('routing_rules')
     .where({ id })
     .whereNull('deleted_at')
     .update(toColumns(rule))
     .returning('*');
-  return row ? toRule(row as Row) : undefined;
+  return row ? toAdminRule(row as Row) : undefined;
 }
 
 /** Soft delete: leads keep pointing at the rule (and version) that routed them. */
@@ -71,9 +91,25 @@ export async function deleteRule(db: Db, id: string): Promise<boolean> {
   return n > 0;
 }
 
-export async function ruleVersions(db: Db, id: string) {
+/** One stored definition of a rule: `definition` is the routing_rules row as it was (snake_case columns). */
+export interface RuleVersion {
+  version: number;
+  definition: unknown;
+  createdAt: string;
+}
+
+const toVersion = (r: Row): RuleVersion => ({ version: r.version as number, definition: r.definition, createdAt: new Date(r.created_at as string).toISOString() });
+
+/** Every version of a rule, oldest first, deleted rule or not (a soft delete is itself the last version). */
+export async function ruleVersions(db: Db, id: string): Promise<RuleVersion[]> {
   const rows = await db('routing_rule_versions').select('version', 'definition', 'created_at').where({ rule_id: id }).orderBy('version');
-  return rows.map((r: Row) => ({ version: r.version as number, definition: r.definition, createdAt: new Date(r.created_at as string).toISOString() }));
+  return rows.map(toVersion);
+}
+
+/** The version of a rule a lead's decision names (leads.matched_rule_version), or undefined. */
+export async function ruleVersion(db: Db, id: string, version: number): Promise<RuleVersion | undefined> {
+  const row = await db('routing_rule_versions').select('version', 'definition', 'created_at').where({ rule_id: id, version }).first();
+  return row ? toVersion(row) : undefined;
 }
 
 /** Every enabled rule, in evaluation order (lib/rules applicableRules() narrows them to a source). */

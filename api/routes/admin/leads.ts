@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { decodeLeadsCursor, encodeLeadsCursor, type LeadsCursorFilters } from '../../../lib/maintenance/leadsCursor';
 import { listLeads } from '../../../lib/maintenance/listLeads';
 import { retryFailedLead, type RedriveDeps } from '../../../lib/maintenance/redrive';
 import { processDueRetries } from '../../../lib/maintenance/retryQueue';
 import type { RouteDeps } from '../../app';
 import { ApiError, badRequest, notFound } from '../../errors';
-import { leadView } from '../../leadView';
-import { adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
+import { leadViews } from '../../leadView';
+import { adminLeadsPageSchema, adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 
@@ -16,21 +17,35 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, au
   const ui = { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE };
 
   /**
-   * Leads newest first, each with its Temporal Web UI link. `stale=true`: leads `routing` whose lock is
-   * older than ROUTING_LOCK_STALE_SECONDS, i.e. what the stale-lock sweeper will release.
+   * Leads newest first, each with its Temporal Web UI link and, for a lead waiting for a retry, its pending
+   * decision and retry state. `stale=true`: leads `routing` whose lock is older than ROUTING_LOCK_STALE_SECONDS,
+   * i.e. what the stale-lock sweeper will release. Paged by an opaque cursor (keyset on created_at, id):
+   * `nextCursor` continues the same listing, filters included; filters sent with a cursor must be its own.
    */
-  app.get<{ Querystring: AdminLeadsQuery }>('/api/admin/leads', { onRequest, schema: { ...routeDocs.listLeads, querystring: adminLeadsQuerySchema } }, async (request) => {
-    const { status, stale, sourceWorkspaceId, limit } = request.query;
+  const listLeadsDocs = { ...routeDocs.listLeads, response: { ...routeDocs.listLeads.response, 200: adminLeadsPageSchema } };
+  app.get<{ Querystring: AdminLeadsQuery }>('/api/admin/leads', { onRequest, schema: { ...listLeadsDocs, querystring: adminLeadsQuerySchema } }, async (request) => {
+    const { limit, cursor: cursorText, ...asked } = request.query;
+    const cursor = cursorText === undefined ? undefined : decodeLeadsCursor(cursorText);
+    if (cursor && 'problem' in cursor) throw badRequest('invalid querystring', [{ field: 'cursor', message: cursor.problem }]);
+    const filters: LeadsCursorFilters = cursor ? cursor.filters : asked;
+    if (cursor && !sameFilters(asked, cursor.filters)) {
+      throw badRequest('invalid querystring', [{ field: 'cursor', message: 'was issued for other filters (status, stale, sourceWorkspaceId): send the same ones, or none' }]);
+    }
+    const { status, stale, sourceWorkspaceId } = filters;
     if (stale && status !== undefined && status !== 'routing') {
       throw badRequest('invalid querystring', [{ field: 'stale', message: 'applies only to status=routing (stale means a routing lock older than the stale threshold)' }]);
     }
-    const leads = await listLeads(db, {
+    const page = await listLeads(db, {
       status: stale ? 'routing' : status,
       staleSeconds: stale ? config.ROUTING_LOCK_STALE_SECONDS : undefined,
       sourceWorkspaceId,
       limit,
+      before: cursor ? { createdAt: cursor.createdAt, id: cursor.id } : undefined,
     });
-    return { leads: leads.map((lead) => leadView(lead, ui)) };
+    return {
+      leads: await leadViews(db, page.leads, ui),
+      nextCursor: page.next ? encodeLeadsCursor({ ...page.next, filters: definedOnly({ status, stale, sourceWorkspaceId }) }) : null,
+    };
   });
 
   /**
@@ -65,4 +80,18 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, au
     request.log.info({ event: 'maintenance.retry_queue', trigger: 'api', ...result }, 'retry queue processed');
     return result;
   });
+}
+
+/** Filters sent with a cursor: none at all, or exactly the cursor's own. */
+function sameFilters(asked: LeadsCursorFilters, own: LeadsCursorFilters): boolean {
+  const given = definedOnly(asked);
+  if (Object.keys(given).length === 0) return true;
+  const mine = definedOnly(own);
+  const keys = new Set([...Object.keys(given), ...Object.keys(mine)]) as Set<keyof LeadsCursorFilters>;
+  return [...keys].every((k) => given[k] === mine[k]);
+}
+
+/** The filters that were given (query values absent from the request are undefined). */
+function definedOnly(f: LeadsCursorFilters): LeadsCursorFilters {
+  return Object.fromEntries(Object.entries({ status: f.status, stale: f.stale, sourceWorkspaceId: f.sourceWorkspaceId }).filter(([, v]) => v !== undefined));
 }

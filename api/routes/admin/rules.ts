@@ -3,13 +3,13 @@ import { simulateRouting } from '../../../lib/routing/simulate';
 import { normalizeConditionValues } from '../../../lib/rules/normalize';
 import type { Condition } from '../../../lib/rules/types';
 import { unmatchableValueProblems, validateConditions } from '../../../lib/rules/validate';
-import { deleteRule, getRule, insertRule, listRules, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
+import { deleteRule, getRule, insertRule, listRules, ruleVersion, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
 import type { RouteDeps } from '../../app';
 import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
 import { leadIdentityHashes } from '../../leadIdentity';
 import { normalizeLeadInput } from '../../leadInput';
-import { ruleBodySchema, simulateBodySchema, type RuleBody, type SimulateBody } from '../../schemas/admin';
+import { listRulesQuerySchema, ruleBodySchema, ruleVersionParamsSchema, simulateBodySchema, type ListRulesQuery, type RuleBody, type SimulateBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 
@@ -53,12 +53,30 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
     reply.status(201).send(await insertRule(db, await validRule(deps, request.body))),
   );
 
-  app.get('/api/admin/rules', { onRequest, schema: routeDocs.listRules }, async () => ({ rules: await listRules(db) }));
+  app.get<{ Querystring: ListRulesQuery }>('/api/admin/rules', { onRequest, schema: { ...routeDocs.listRules, querystring: listRulesQuerySchema } }, async (request) => ({
+    rules: await listRules(db, { includeDeleted: request.query.includeDeleted }),
+  }));
 
+  // A deleted rule stays readable by id (with `deletedAt`), versions included: the decision traces of the
+  // leads it routed name its versions, and an operator explaining such a lead must be able to read them.
   app.get<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: { ...routeDocs.getRule, ...params } }, async (request) => {
-    const rule = await getRule(db, request.params.id);
+    const rule = await getRule(db, request.params.id, { includeDeleted: true });
     if (!rule) throw notFound('rule');
     return { ...rule, versions: await ruleVersions(db, rule.id) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/admin/rules/:id/versions', { onRequest, schema: { ...routeDocs.listRuleVersions, ...params } }, async (request) => {
+    const rule = await getRule(db, request.params.id, { includeDeleted: true });
+    if (!rule) throw notFound('rule');
+    return { ruleId: rule.id, deletedAt: rule.deletedAt, versions: await ruleVersions(db, rule.id) };
+  });
+
+  app.get<{ Params: { id: string; version: number } }>('/api/admin/rules/:id/versions/:version', { onRequest, schema: { ...routeDocs.getRuleVersion, params: ruleVersionParamsSchema } }, async (request) => {
+    const rule = await getRule(db, request.params.id, { includeDeleted: true });
+    if (!rule) throw notFound('rule');
+    const version = await ruleVersion(db, rule.id, request.params.version);
+    if (!version) throw notFound('rule version');
+    return { ruleId: rule.id, deletedAt: rule.deletedAt, ...version };
   });
 
   /** Replaces the rule; the previous definition stays in its versions, and leads keep the version that routed them. */
