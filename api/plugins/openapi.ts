@@ -41,7 +41,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Sources send leads (`POST /api/leads/route`) and follow them (`GET /api/leads/{id}`) with their workspace API key; ' +
           'operators manage workspaces, rules and stuck leads under `/api/admin` with the admin token. ' +
-          'JSON in and out; every error is `{"error": {"code", "message", "details"?}}`.',
+          'JSON in and out; every error is `{"error": {"code", "message", "details"?}}`. ' +
+          'A method a path does not serve is 405 with `Allow`; a query parameter an /api operation does not take is 400; ' +
+          'a compressed body (Content-Encoding) is 415; request headers over 16 KiB are 431.',
       },
       tags: [
         { name: 'leads', description: 'Sources: send a lead, follow its routing' },

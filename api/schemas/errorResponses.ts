@@ -35,12 +35,12 @@ export const errorSchema = {
 } as const;
 
 const ERROR_DESCRIPTIONS = {
-  400: 'Invalid request: bad JSON, or a body / query / path parameter that fails validation (`details` names each field)',
+  400: 'Invalid request: bad JSON, or a body / query / path parameter that fails validation, or a query parameter the operation does not take (`details` names each field)',
   401: 'Missing or invalid credentials',
   404: 'Not found',
   409: 'Conflict with the current state',
   413: 'Body larger than 64 KiB',
-  415: 'Content-Type is not application/json (or its charset is not UTF-8)',
+  415: 'Content-Type is not application/json (or its charset is not UTF-8), or the body is compressed (any Content-Encoding but identity; answered with `Accept-Encoding: identity`)',
   429: 'Over the rate limit; retry after the `retry-after` seconds',
   503: 'The database (Postgres) is unreachable: nothing was changed; retry the same request after `retry-after` seconds',
 } as const;
