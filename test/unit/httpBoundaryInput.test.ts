@@ -1,5 +1,8 @@
 // The pure parts of the HTTP boundary's session-8 fixes: digits of any script, JSON depth before parsing,
 // number messages by value, route patterns for 405, client-error answers, NFKC identity.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../../api/errors';
+import { AuthFailureThrottle } from '../../api/plugins/auth';
 import { clientErrorResponse } from '../../api/plugins/clientErrors';
 import { patternToRegExp } from '../../api/plugins/methodNotAllowed';
 import { normalizeLeadInput } from '../../api/leadInput';
@@ -105,5 +108,22 @@ describe('email and phone in compatibility forms: one identity', () => {
       phone: '+1 415',
       firstName: 'Ｊｏｈｎ',
     });
+  });
+});
+
+describe('AuthFailureThrottle: the 429 says how long to wait, with the Retry-After number', () => {
+  test('after its failures per minute, "retry after N seconds" where N is the header', async () => {
+    const throttle = new AuthFailureThrottle(2);
+    const request = { ip: '203.0.113.7', headers: { authorization: 'Bearer wrong' } } as unknown as FastifyRequest;
+    const headers: Record<string, string> = {};
+    const reply = { header: (name: string, value: string) => ((headers[name] = value), reply) } as unknown as FastifyReply;
+    await throttle.recordFailure(request);
+    await throttle.recordFailure(request);
+    const err = await throttle.check(request, reply).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    const seconds = Number(headers['retry-after']);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(seconds).toBeLessThanOrEqual(60);
+    expect((err as ApiError).message).toBe(`too many failed authentications (2 per minute); retry after ${seconds} second${seconds === 1 ? '' : 's'} (Retry-After)`);
   });
 });
