@@ -5,7 +5,7 @@ import type { RouteDeps } from '../app';
 import { notFound } from '../errors';
 import { leadIdentityHashes } from '../leadIdentity';
 import { normalizeLeadInput } from '../leadInput';
-import { isFinished, leadView } from '../leadView';
+import { isFinished, leadView, leadViews } from '../leadView';
 import { leadBodySchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
 import { idParamsSchema } from '../schemas/params';
 import { routeDocs } from '../schemas/responses';
@@ -75,7 +75,9 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
       const caller = request.caller;
       // A source sees only its own leads; others' ids look exactly like ids that do not exist.
       if (!lead || (caller?.kind === 'source' && caller.workspace.id !== lead.sourceWorkspaceId)) throw notFound('lead');
-      return leadView(lead, caller?.kind === 'admin' ? { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : {});
+      // leadViews: a lead waiting for a retry shows its pending decision and retry state (one more read, undecided leads only).
+      const [view] = await leadViews(db, [lead], caller?.kind === 'admin' ? { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : {});
+      return view;
     },
   );
 }

@@ -1,4 +1,5 @@
 // Admin operations answers: the lead list, a lead's retry, a retry-queue pass, and the SLO report.
+import { adminLeadsPageSchema } from './adminLeads';
 import { AUTHED, WITH_BODY, errors } from './errorResponses';
 import { ADMIN, uuid } from './responseParts';
 import { sloReportSchema } from './sloReport';
@@ -11,7 +12,7 @@ export const opsRouteDocs = {
     tags: ['admin: leads'],
     security: ADMIN,
     response: {
-      200: { description: 'The leads, each with its Temporal Web UI link', type: 'object', required: ['leads'], additionalProperties: false, properties: { leads: { type: 'array', items: { $ref: 'Lead#' } } } },
+      200: adminLeadsPageSchema,
       ...errors([400, ...AUTHED]),
     },
   },

@@ -210,9 +210,12 @@ describe('a lead waiting for a durable retry', () => {
     expect(view.decision.rules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: rule.id, chosen: expect.objectContaining({ workspaceId: flaky.id }) })]));
     expect(Date.parse(view.pendingDecision.decidedAt)).toBeLessThanOrEqual(scheduledAt);
 
-    // What GET /api/leads/:id answers through leadViews (api/routes/leads.ts reads the lead, then this).
-    const [direct] = await leadViews(stack.db, [(await getLeadState(stack.db, leadId))!]);
-    expect(direct).toMatchObject({ pendingDecision: view.pendingDecision, retry: view.retry, decision: view.decision });
+    // The partner sees the same on GET /api/leads/:id (its own lead, its own key); the admin token too.
+    for (const authorization of [`Bearer ${source.apiKey!}`, `Bearer ${stack.adminToken}`]) {
+      const direct = await stack.app.inject({ method: 'GET', url: `/api/leads/${leadId}`, headers: { authorization } });
+      expect(direct.statusCode).toBe(200);
+      expect(direct.json()).toMatchObject({ pendingDecision: view.pendingDecision, retry: view.retry, decision: view.decision });
+    }
 
     // The operator retries it now: the buyer accepts, the lead is routed, nothing is pending any more.
     expect((await admin('POST', `/api/admin/leads/${leadId}/retry`)).json()).toMatchObject({ outcome: 'signalled' });

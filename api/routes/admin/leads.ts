@@ -6,7 +6,7 @@ import { processDueRetries } from '../../../lib/maintenance/retryQueue';
 import type { RouteDeps } from '../../app';
 import { ApiError, badRequest, notFound } from '../../errors';
 import { leadViews } from '../../leadView';
-import { adminLeadsPageSchema, adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
+import { adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 
@@ -22,8 +22,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, au
    * i.e. what the stale-lock sweeper will release. Paged by an opaque cursor (keyset on created_at, id):
    * `nextCursor` continues the same listing, filters included; filters sent with a cursor must be its own.
    */
-  const listLeadsDocs = { ...routeDocs.listLeads, response: { ...routeDocs.listLeads.response, 200: adminLeadsPageSchema } };
-  app.get<{ Querystring: AdminLeadsQuery }>('/api/admin/leads', { onRequest, schema: { ...listLeadsDocs, querystring: adminLeadsQuerySchema } }, async (request) => {
+  app.get<{ Querystring: AdminLeadsQuery }>('/api/admin/leads', { onRequest, schema: { ...routeDocs.listLeads, querystring: adminLeadsQuerySchema } }, async (request) => {
     const { limit, cursor: cursorText, ...asked } = request.query;
     const cursor = cursorText === undefined ? undefined : decodeLeadsCursor(cursorText);
     if (cursor && 'problem' in cursor) throw badRequest('invalid querystring', [{ field: 'cursor', message: cursor.problem }]);
