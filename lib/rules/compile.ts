@@ -42,10 +42,10 @@ type Node = (lead: LeadFields, live: unknown) => Miss | undefined;
 /** Returned (by identity) when `live` does not match the compiled tree. Never escapes this module. */
 const STALE: Miss = Object.freeze({ path: '', predicate: PLACEHOLDER });
 
-type Kind = 'all' | 'any' | 'not' | 'predicate' | 'malformed';
+export type Kind = 'all' | 'any' | 'not' | 'predicate' | 'malformed';
 
 /** How compileNode reads a node (in this order: all, any, not, predicate). */
-function kindOf(c: unknown): Kind {
+export function kindOf(c: unknown): Kind {
   if (!isObject(c)) return 'malformed';
   if ('all' in c) return Array.isArray(c.all) ? 'all' : 'malformed';
   if ('any' in c) return Array.isArray(c.any) ? 'any' : 'malformed';

@@ -1,4 +1,5 @@
 import { compileCondition, matchRule, ROOT_PATH, type Miss } from './compile';
+import { gatedMiss } from './gate';
 import { readField } from './operators';
 import type { Condition, LeadFields, RoutingDecision, RoutingRule, RuleTrace } from './types';
 
@@ -43,9 +44,15 @@ export function applicableRules(rules: RoutingRule[], sourceWorkspaceId: string)
 /**
  * Whether one rule's conditions hold for the lead, as a trace entry: where it failed names the path in
  * the definition, the field and the operator, never the lead's value. The compiled tree is cached per
- * rule id and version.
+ * rule id and version. A lead refused by the rule's first `eq`/`in` predicate gets a shared, frozen entry
+ * (gate.ts): only a matched rule's entry is a new object its caller may add to.
  */
 export function checkRule(lead: LeadFields, rule: RoutingRule): RuleTrace {
+  return (gatedMiss(lead, rule, () => evaluateRule(lead, rule)) as RuleTrace | undefined) ?? evaluateRule(lead, rule);
+}
+
+/** checkRule without the gate: the compiled tree's answer as a new entry. */
+function evaluateRule(lead: LeadFields, rule: RoutingRule): RuleTrace {
   const miss = matchRule(lead, rule);
   const entry: RuleTrace = { ruleId: rule.id, ruleName: rule.name, priority: rule.priority, version: rule.version, matched: !miss };
   if (miss) entry.failedAt = { path: miss.path, field: miss.predicate.field, op: miss.predicate.op };

@@ -293,7 +293,12 @@ test('rules: a change bumps the version, the lead records the version that match
   expect(got.json().versions[0].definition.destinations).toEqual([{ workspaceId: v1Buyer.id }]);
 
   expect((await stack.app.inject({ method: 'DELETE', url: `/api/admin/rules/${rule.id}`, headers: admin })).statusCode).toBe(204);
-  expect((await stack.app.inject({ method: 'GET', url: `/api/admin/rules/${rule.id}`, headers: admin })).statusCode).toBe(404);
+  // Deleted, it stays readable (old leads name its versions) but out of the list and out of routing.
+  const deleted = await stack.app.inject({ method: 'GET', url: `/api/admin/rules/${rule.id}`, headers: admin });
+  expect(deleted.statusCode).toBe(200);
+  expect(deleted.json().deletedAt).toEqual(expect.any(String));
+  const listed = (await stack.app.inject({ method: 'GET', url: '/api/admin/rules', headers: admin })).json() as { rules?: Array<{ id: string }> } | Array<{ id: string }>;
+  expect((Array.isArray(listed) ? listed : listed.rules ?? []).map((r) => r.id)).not.toContain(rule.id);
   const third = await postLead(stack, sourceA.apiKey!, aLead({ product: 'version-test' }), '?wait=10000');
   expect(third.json()).toMatchObject({ status: 'failed', lastError: 'no_matching_rule' });
 });
