@@ -10,6 +10,7 @@ import { closeInOrder, exitOnStartFailure } from '../lib/shutdown';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
+import { listenError } from '../lib/startErrors';
 import { flushTraces } from '../lib/telemetry/tracer';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { buildApp } from './app';
@@ -55,7 +56,9 @@ async function main() {
   process.on('SIGTERM', () => void close('SIGTERM'));
   process.on('SIGINT', () => void close('SIGINT'));
 
-  await app.listen({ port: config.PORT, host: config.HOST });
+  await app.listen({ port: config.PORT, host: config.HOST }).catch((err: unknown) => {
+    throw listenError(err, { host: config.HOST, port: config.PORT });
+  });
 }
 
 main().catch(exitOnStartFailure);

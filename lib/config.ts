@@ -2,7 +2,8 @@ import net from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { resolvePlaceholderEmails, resolvePlaceholderPhones } from './identity';
-import { isIanaZoneName } from './timeZone';
+import { bool, datadogTraceSettings, httpUrl, int, port, secret } from './config/parsers';
+import { zoneNameProblem } from './timeZone';
 import { slotSizes, WORKFLOW_TASK_POLLERS } from './workerSizing';
 import { DEFAULT_RUNBOOK_BASE_URL } from '../monitors/runbooks';
 
@@ -10,23 +11,8 @@ import { DEFAULT_RUNBOOK_BASE_URL } from '../monitors/runbooks';
  * All runtime configuration comes from the environment, validated once at start-up.
  * A bad value stops the process with a message naming the variable, never a late surprise.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1');
-
-/**
- * A whole number written as plain decimal digits, within [min, max]. Not a coercing number schema: that also
- * takes `0x50`, `1e2`, `0b1` or ` 8 `, values nobody means in an env file and that then surprise later.
- */
-function int(min: number, max = Number.MAX_SAFE_INTEGER, messages: { type?: string; min?: string; max?: string } = {}) {
-  return z
-    .string()
-    .regex(/^-?\d+$/, messages.type ?? 'must be a whole number in decimal digits (no hex, exponent or fraction)')
-    .transform(Number)
-    .pipe(z.number().min(min, messages.min ?? `must be at least ${min}`).max(max, messages.max ?? `must be at most ${max}`));
-}
-
-const positiveInt = (def: number) => int(1).default(def);
+/** 1..max with a default. Every whole-number setting has a maximum that fits where it is used (lib/config/parsers.ts int). */
+const positiveInt = (def: number, max: number) => int(1, max).default(def);
 
 const WEEK_SECONDS = 7 * 86_400;
 /** Seconds in decimal digits, fractions allowed (tests retry after 0.2 s): more than 0, at most a week. */
@@ -95,6 +81,9 @@ const placeholders = (resolve: (setting: string | undefined) => { entries: strin
       return resolved.entries;
     });
 
+/** TRUST_PROXY as a hop count: at most this many proxies in front of the API. */
+const MAX_PROXY_HOPS = 32;
+
 const configObject = z.object({
   DATABASE_URL: z
     .string({ message: 'is required (postgres://user:pass@host:port/db)' })
@@ -102,7 +91,8 @@ const configObject = z.object({
       const problem = databaseUrlProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-  DATABASE_POOL_MAX: positiveInt(10),
+  /** Connections per pool. 1,000: far above Postgres's default max_connections (100); more only fails at connect. */
+  DATABASE_POOL_MAX: positiveInt(10, 1_000),
   /** host:port of the Temporal frontend (the port defaults to 7233); IPv6 in brackets. */
   TEMPORAL_ADDRESS: z
     .string()
@@ -110,9 +100,10 @@ const configObject = z.object({
     .default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('lead-routing'),
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: secret(1).optional(),
   TEMPORAL_TLS: bool.optional(),
-  TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+  /** Admin lead views build links from it: an http(s) URL with a host (`javascript:` or `ftp://` links were accepted). */
+  TEMPORAL_UI_URL: httpUrl('the Temporal UI, e.g. http://localhost:8233').default('http://localhost:8233'),
   PORT: int(0, 65_535).default(3000),
   HOST: z.string().refine(isHost, 'must be an IP address or a host name, e.g. 0.0.0.0 or ::').default('0.0.0.0'),
   /**
@@ -121,11 +112,19 @@ const configObject = z.object({
    * instead of holding a connection for good. 30 s: a 64 KB lead body over the slowest link takes a second.
    */
   HTTP_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  IDENTITY_HMAC_KEY: z.string().min(16, 'must be at least 16 characters'),
+  ADMIN_TOKEN: secret(16).optional(),
+  IDENTITY_HMAC_KEY: z.string({ message: 'is required' }).pipe(secret(16)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ROUTING_LOCK_STALE_SECONDS: positiveInt(300),
-  LEAD_TTL_DAYS: positiveInt(90),
+  /**
+   * A `::integer` SQL parameter (make_interval) in the routing lock and the SLO report. A day: a lock that old
+   * belongs to a dead worker, and the lead would wait that long before another worker takes it over.
+   */
+  ROUTING_LOCK_STALE_SECONDS: positiveInt(300, 86_400),
+  /**
+   * `now() + make_interval(days => n)` at every POST /api/leads/route (above ~1.07e8 days Postgres overflows, 22003).
+   * 3,650 (ten years): a lead is worth routing for weeks, not decades.
+   */
+  LEAD_TTL_DAYS: positiveInt(90, 3_650),
   DEFAULT_PHONE_COUNTRY: z
     .string()
     .superRefine((code, ctx) => {
@@ -138,9 +137,9 @@ const configObject = z.object({
    * Requests per minute per caller (a source, unless an operator set the source's own limit, or the admin
    * token). 6,000/min admits the monitoring spec's 100 leads/s spike from a single partner.
    */
-  RATE_LIMIT_PER_MINUTE: positiveInt(6000),
+  RATE_LIMIT_PER_MINUTE: positiveInt(6000, 1_000_000), // the same maximum as a source's own limit (admin API)
   /** Failed authentications per minute per client address (and per presented credential) before 429. */
-  AUTH_FAILURES_PER_MINUTE: positiveInt(30),
+  AUTH_FAILURES_PER_MINUTE: positiveInt(30, 10_000), // more is no throttle at all
   /**
    * How long the gateway keeps a source API key's workspace in memory (api/plugins/sourceKeyCache.ts), ms;
    * 0: off, every request looks its key up in Postgres. A change made through the admin API applies at once in
@@ -161,7 +160,14 @@ const configObject = z.object({
     .string()
     .transform((v, ctx): boolean | number | string[] => {
       if (v === 'true' || v === 'false') return v === 'true';
-      if (/^\d+$/.test(v)) return Number(v);
+      if (/^\d+$/.test(v)) {
+        // A hop count: a request passes a handful of proxies; a huge count just means "trust any" (use true).
+        if (Number(v) > MAX_PROXY_HOPS) {
+          ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_PROXY_HOPS} (hops; true trusts any proxy)` });
+          return z.NEVER;
+        }
+        return Number(v);
+      }
       const entries = v.split(',').map((x) => x.trim());
       const bad = entries.filter((e) => !isProxyEntry(e));
       if (bad.length > 0) {
@@ -171,7 +177,8 @@ const configObject = z.object({
       return entries;
     })
     .optional(),
-  DEDUPE_WINDOW_DAYS: positiveInt(30),
+  /** A `::integer` SQL parameter (interval) of every routing decision. 365: a person is "the same lead" within a year at most. */
+  DEDUPE_WINDOW_DAYS: positiveInt(30, 365),
   /**
    * Emails and phones that never dedupe two people (lib/identity.ts: shapes, built-in defaults, sources).
    * Comma-separated entries EXTEND the built-in defaults; `-entry` removes one default. Email entries:
@@ -180,19 +187,26 @@ const configObject = z.object({
    */
   DEDUPE_PLACEHOLDER_EMAILS: placeholders(resolvePlaceholderEmails),
   DEDUPE_PLACEHOLDER_PHONES: placeholders(resolvePlaceholderPhones),
-  ROUTING_MAX_ATTEMPTS: positiveInt(10),
+  /** Compared with the retry ledger's integer count. 1,000: with the backoff's longest wait (a week) already decades. */
+  ROUTING_MAX_ATTEMPTS: positiveInt(10, 1_000),
   ROUTING_RETRY_BASE_SECONDS: seconds().default(30),
   ROUTING_RETRY_MAX_SECONDS: seconds().default(3600),
-  RETRY_QUEUE_BATCH_SIZE: positiveInt(500),
+  /** A SQL LIMIT per maintenance pass, re-driven in one activity: 10,000 rows keep a pass well inside its timeout. */
+  RETRY_QUEUE_BATCH_SIZE: positiveInt(500, 10_000),
   /** Whether this worker creates/updates the maintenance schedules at start (tests switch it off). */
   MAINTENANCE_SCHEDULES: bool.default(true),
   MAINTENANCE_TIMEZONE: z
     .string()
-    .refine(isIanaZoneName, 'must be an IANA time zone name such as America/New_York or UTC (not an offset such as +05:30)')
+    .superRefine((zone, ctx) => {
+      const problem = zoneNameProblem(zone);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .default('UTC'),
   /** DogStatsD (lib/telemetry/metrics.ts): where the Datadog Agent listens; the Agent's own defaults. */
   DD_AGENT_HOST: z.string().refine(isHost, 'must be an IP address or a host name').default('localhost'),
-  DD_DOGSTATSD_PORT: int(1, 65_535).default(8125),
+  DD_DOGSTATSD_PORT: port().default(8125),
+  /** dd-trace's own settings (it reads them itself, and ignored bad ones silently): checked here by name. */
+  ...datadogTraceSettings,
   /** Unified service tagging, added to every metric (and read by dd-trace for spans). */
   DD_ENV: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
   DD_VERSION: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
@@ -202,14 +216,14 @@ const configObject = z.object({
    * alerts are still evaluated, stored and shown in GET /api/admin/slo. Secrets: never logged nor echoed in
    * errors (the messages below do not repeat the value).
    */
-  ALERT_SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL (a Slack incoming webhook)' }).optional(),
+  ALERT_SLACK_WEBHOOK_URL: httpUrl('a Slack incoming webhook').optional(),
   ALERT_PAGERDUTY_ROUTING_KEY: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be a PagerDuty Events API v2 integration (routing) key: 8-128 letters, digits, _ or -').optional(),
   /** The Events API v2 endpoint; tests point it at a local capture server. */
-  ALERT_PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('https://events.pagerduty.com/v2/enqueue'),
+  ALERT_PAGERDUTY_EVENTS_URL: httpUrl().default('https://events.pagerduty.com/v2/enqueue'),
   /** While an alert keeps firing, no second notification on a channel until this long after the last delivered one. */
-  ALERT_RENOTIFY_MINUTES: positiveInt(60),
+  ALERT_RENOTIFY_MINUTES: positiveInt(60, 10_080), // a week: a firing alert is repeated at least weekly
   /** Where alert messages link runbooks (monitors/runbooks.ts): `<base>/<name>.md`. */
-  RUNBOOK_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).default(DEFAULT_RUNBOOK_BASE_URL),
+  RUNBOOK_BASE_URL: httpUrl().default(DEFAULT_RUNBOOK_BASE_URL),
   /** host:port for the Temporal SDK's Prometheus metrics endpoint on the worker (lib/telemetry/temporalRuntime.ts); unset: off. */
   TEMPORAL_PROMETHEUS_BIND_ADDRESS: z
     .string()
@@ -237,24 +251,25 @@ const configObject = z.object({
    * max(100, 4 × ADMISSION_MAX_IN_FLIGHT) local activities, so every admitted lead finds a free slot and an
    * eager start is accepted (with fewer slots than leads in flight only 20-30 % of starts were eager).
    */
-  WORKER_WORKFLOW_TASK_SLOTS: int(2).optional(),
-  WORKER_LOCAL_ACTIVITY_SLOTS: int(1).optional(),
+  // Maxima: what the derived defaults reach at ADMISSION_MAX_IN_FLIGHT's maximum (10,000); more only costs memory.
+  WORKER_WORKFLOW_TASK_SLOTS: int(2, 20_010).optional(),
+  WORKER_LOCAL_ACTIVITY_SLOTS: int(1, 40_000).optional(),
   /**
    * Workflows the worker keeps in memory between tasks (workers/createWorker.ts). Unset: max(2 × workflow-task
    * slots, 100). The SDK's own default derives from the V8 heap limit ((limit - 200 MB) × 600 / GB): under the
    * heap limits the processes run with (lib/heapLimits.ts) it would be 10, fewer than the slots, and the SDK
    * then cuts the slots to match and eager starts fall back to the task queue.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: int(2).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: int(2, 100_000).optional(), // a cached workflow holds a V8 context: 100,000 is GBs
   /**
    * The workflow sandbox's deadlock guard (workers/workflowSandbox.ts), ms: how long one activation of workflow
    * code may run before the SDK fails its task. 0 (default): no guard. The SDK's guard (5 s) is Node's vm
    * `timeout`, which starts a watchdog thread on every call into the sandbox, ~10 calls per lead: it cost the
    * workflow thread ~9 ms per lead under load (issue 10 profile). Our workflow code is short, deterministic and
    * replay-tested; the server's workflow-task timeout (10 s) still retries a stuck task on another worker.
-   * 4,294,967,295: Node's largest timeout.
+   * At most 2,147,483,647 (about 24.8 days), Node's largest timer delay: a longer guard is no guard.
    */
-  WORKFLOW_DEADLOCK_TIMEOUT_MS: int(0, 4_294_967_295).default(0),
+  WORKFLOW_DEADLOCK_TIMEOUT_MS: int(0, 2_147_483_647).default(0),
   /**
    * Whether the SDK records a stack trace at every promise created in workflow code, for the `__stack_trace`
    * query (Temporal UI's "Stack Trace" tab). Off by default: it took ~35 % of the workflow thread's time
@@ -304,6 +319,9 @@ const configSchema = configObject.superRefine((c, ctx) => {
 }, { when: (payload) => (payload.issues ?? []).length === 0 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Every variable loadConfig reads (tests loop over them to prove a rule holds for each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(configObject.shape);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

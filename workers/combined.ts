@@ -1,9 +1,10 @@
 // First: dd-trace must wrap fastify, http, pg, knex, grpc and pino before they are loaded.
 import '../lib/telemetry/initApi';
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { exitOnStartFailure, settleWithin } from '../lib/shutdown';
+import { listenError } from '../lib/startErrors';
 import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
 import { flushTraces } from '../lib/telemetry/tracer';
 import { ensureSchedules } from './schedules';
@@ -29,10 +30,12 @@ async function main() {
       const schedules = await ensureSchedules(combined.temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });
       log.info({ event: 'worker.schedules', schedules }, 'maintenance schedules in place');
     }
-    await combined.app.listen({ port: config.PORT, host: config.HOST });
+    await combined.app.listen({ port: config.PORT, host: config.HOST }).catch((err: unknown) => {
+      throw listenError(err, { host: config.HOST, port: config.PORT });
+    });
   } catch (err) {
     // Printed before stopping: an error while stopping must not hide why the start failed.
-    console.error(err);
+    console.error(err instanceof ConfigError ? err.message : err);
     await settleWithin(combined.stop(), STOP_TIMEOUT_MS);
     await flushTraces();
     process.exit(1);

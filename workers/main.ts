@@ -2,10 +2,11 @@
 import '../lib/telemetry/initWorker';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { closeInOrder, exitOnStartFailure, type CloseStep } from '../lib/shutdown';
+import { temporalStartError } from '../lib/startErrors';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
@@ -26,16 +27,19 @@ async function main() {
   Runtime.install(temporalRuntimeOptions(config));
   const opened: CloseStep[] = [];
   let failure: unknown;
+  const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };
+  // A failed connect names TEMPORAL_ADDRESS (it said only "transport error").
+  const connect = <T>(p: Promise<T>) => p.catch((err: unknown) => { throw temporalStartError(err, temporalSettings, true); });
   try {
     const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker', log });
     opened.push({ name: 'the database pool', close: () => db.destroy() });
     const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-worker', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
     opened.push({ name: 'metrics', close: () => metrics.close() });
     opened.push({ name: 'the pool gauge', close: startPoolGauge(db, metrics, 'worker') });
-    const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+    const connection = await connect(NativeConnection.connect(temporalConnectionOptions(config)));
     opened.push({ name: 'the worker\'s Temporal connection', close: () => connection.close() });
     // A client too: maintenance activities re-drive leads by starting workflows.
-    const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+    const clientConnection = await connect(Connection.connect(temporalConnectionOptions(config)));
     opened.push({ name: 'the client\'s Temporal connection', close: () => clientConnection.close() });
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
     // Before the worker exists: a created Worker holds its connection until it has run, so a failure between
@@ -58,8 +62,10 @@ async function main() {
     await worker.run();
     log.info({ event: 'worker.stopped' }, 'worker drained and stopped');
   } catch (err) {
-    // Printed now, before closing: a close that throws or hangs must not hide why the worker stopped.
-    console.error(err);
+    // Printed now, before closing: a close that throws or hangs must not hide why the worker stopped. An unknown
+    // namespace is named as TEMPORAL_NAMESPACE.
+    const named = temporalStartError(err, temporalSettings);
+    console.error(named instanceof ConfigError ? named.message : named);
     failure = err;
   }
   await closeInOrder([...opened].reverse(), 15_000); // last opened first

@@ -6,7 +6,25 @@ import { routeDocs } from '../schemas/responses';
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
 
+/** How long a namespace found to exist is believed (/ready is probed every few seconds; it changes rarely). */
+const NAMESPACE_SEEN_MS = 30_000;
+
 export function healthRoutes(app: FastifyInstance, { db, temporal, config }: AppDeps) {
+  // Temporal answering is not enough: with TEMPORAL_NAMESPACE=does-not-exist every workflow start fails (and the
+  // worker exits). Only a success is cached, so a namespace created later is seen at the next probe.
+  const namespace = temporal.options.namespace;
+  let namespaceSeenAt = -Infinity;
+  const namespaceExists = async () => {
+    if (Date.now() - namespaceSeenAt < NAMESPACE_SEEN_MS) return;
+    try {
+      await temporal.connection.workflowService.describeNamespace({ namespace });
+    } catch (err) {
+      const notFound = (err as { code?: number }).code === 5; // gRPC NOT_FOUND
+      throw notFound ? new Error(`Temporal namespace "${namespace}" does not exist (TEMPORAL_NAMESPACE)`, { cause: err }) : err;
+    }
+    namespaceSeenAt = Date.now();
+  };
+
   // Unauthenticated: answers which dependency is down, not why (the reason goes to the log).
   /** Liveness: the process serves requests. */
   app.get('/health', { schema: routeDocs.health }, async () => ({ status: 'ok' }));
@@ -29,7 +47,7 @@ export function healthRoutes(app: FastifyInstance, { db, temporal, config }: App
     let summaryError: unknown;
     const [postgres, temporalCheck, admission] = await Promise.all([
       check(() => db.raw('SELECT 1')),
-      check(() => temporal.connection.workflowService.getSystemInfo({})),
+      check(() => Promise.all([temporal.connection.workflowService.getSystemInfo({}), namespaceExists()])),
       withTimeout(admissionBacklogSummary(db, config.ADMISSION_IN_FLIGHT_SECONDS), 2_000).catch((err: unknown) => {
         summaryError = err;
         return undefined;

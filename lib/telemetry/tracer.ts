@@ -1,4 +1,5 @@
 import tracer from 'dd-trace';
+import { datadogTraceSettingsValid } from '../config/parsers';
 
 /**
  * dd-trace, the APM half of telemetry (DESIGN §9, issue 8 §1/§3). A process initialises it once, first
@@ -26,6 +27,9 @@ export function initTracer(defaultService: string): typeof tracer {
   env.DD_SERVICE ??= defaultService;
   env.DD_TRACE_STARTUP_LOGS ??= 'false';
   env.DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP ??= '.*'; // '.*': the whole query string is dropped
+  // A bad documented setting (DD_TRACE_AGENT_PORT=abc): not initialised with it; loadConfig then refuses to
+  // start, naming the variable (lib/config/parsers.ts datadogTraceSettings).
+  if (!datadogTraceSettingsValid(env)) return tracer;
   tracer.init();
   // Incoming requests: the URL as its route pattern (`/api/leads/:id`), never the path a caller sent; the
   // load balancer's and orchestrator's probes (/health, /ready every few seconds) are not traced.
