@@ -8,17 +8,24 @@ import { DISTRIBUTIONS, type Condition, type Distribution, type RuleDestination 
  * the cap arithmetic can overflow; 10 million a period is far past what one buyer takes.
  */
 const cap = { type: 'integer', minimum: 1, maximum: 10_000_000 } as const;
+/** A cap or null: no cap (the same meaning on create as on PATCH). */
+const nullableCap = { ...cap, type: ['integer', 'null'] } as const;
+
+/** An enum whose 400 lists what it accepts (ajv's own message says only "one of the allowed values"). */
+const oneOf = <T extends string>(values: readonly T[]) => ({ type: 'string', enum: [...values], 'x-error-message': `must be one of ${values.join(', ')}` }) as const;
 
 /**
- * A buyer's delivery URL: http or https, a host name or IP address (loopback and private addresses are
- * allowed: local buyers and the tests use 127.0.0.1), an optional port 1-65535, then a path/query. No
+ * A buyer's delivery URL: http or https (in any case: the scheme is case-insensitive, and stored in lower
+ * case by normalizeDeliveryUrl), a host name (underscores allowed: DNS and fetch accept `x_y.example.com`)
+ * or IP address (loopback and private addresses are allowed: local buyers and the tests use 127.0.0.1;
+ * link-local and unspecified ones are not: see deliveryUrlProblem), an optional port 1-65535, then a path/query. No
  * user name or password (`https://user:pass@host/`): a URL is printed in logs and traces, a credential
  * must not be; buyers authenticate us by the signing secret. Non-ASCII host names are written in
  * punycode (xn--...). At most 2,000 characters. `deliveryUrlProblem` (below) is the last word, with the
  * WHATWG URL parser that delivery uses as well; this pattern also documents the rule in the OpenAPI contract.
  */
 const DELIVERY_URL_PATTERN =
-  '^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?|\\[[0-9A-Fa-f:.]+\\])' +
+  '^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?|\\[[0-9A-Fa-f:.]+\\])' +
   '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(?:[/?#][^\\s]*)?$';
 const DELIVERY_URL = new RegExp(DELIVERY_URL_PATTERN, 'u');
 const DELIVERY_URL_MESSAGE = 'must be an http:// or https:// URL with a host, no user name or password, at most 2000 characters';
@@ -39,7 +46,32 @@ export function deliveryUrlProblem(url: string): string | undefined {
   }
   // The pattern too: the parser reads `http:///path` as http://path/ and forgives other slips.
   const ok = DELIVERY_URL.test(url) && (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '' && parsed.username === '' && parsed.password === '';
-  return ok && url.length <= 2000 ? undefined : DELIVERY_URL_MESSAGE;
+  if (!ok || url.length > 2000) return DELIVERY_URL_MESSAGE;
+  return unreachableHostProblem(parsed.hostname);
+}
+
+/** The URL with its scheme in lower case (`HTTP://x.com/` → `http://x.com/`), as stored and shown; anything else is kept as written. */
+export function normalizeDeliveryUrl(url: string): string {
+  return url.replace(/^https?:/i, (scheme) => scheme.toLowerCase());
+}
+
+/**
+ * Addresses no buyer can be at: link-local (169.254.0.0/16, where clouds serve instance metadata and
+ * credentials at 169.254.169.254, and fe80::/10) and unspecified / "this network" (0.0.0.0/8, ::). The WHATWG
+ * parser has already written any spelling of an IPv4 address (`0x0`, `0`, `[::ffff:169.254.169.254]`) in
+ * its canonical form. Host names are not resolved: this refuses what the URL itself says.
+ */
+function unreachableHostProblem(hostname: string): string | undefined {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  const high = mapped ? parseInt(mapped[1] ?? '0', 16) : 0;
+  const ipv4 = mapped ? `${high >> 8}.${high & 255}.0.0` : host; // the first two octets decide
+  const octets = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(ipv4);
+  const refuse = (what: string) => `must not point at a ${what} address (${hostname}): no buyer is there`;
+  if (octets?.[1] === '169' && octets[2] === '254') return refuse('link-local (169.254.0.0/16, cloud metadata)');
+  if (octets?.[1] === '0' || host === '::') return refuse('unspecified (0.0.0.0/8, ::)');
+  if (/^fe[89ab][0-9a-f]:/.test(host)) return refuse('link-local (fe80::/10)');
+  return undefined;
 }
 
 export interface WorkspaceBody {
@@ -47,7 +79,7 @@ export interface WorkspaceBody {
   kind: 'source' | 'partner';
   deliveryUrl?: string;
   timezone?: string;
-  caps?: { hourly?: number; daily?: number; monthly?: number };
+  caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null };
   rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
@@ -61,10 +93,10 @@ export const workspaceBodySchema = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200, pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
-    kind: { type: 'string', enum: ['source', 'partner'] },
+    kind: oneOf(['source', 'partner']),
     deliveryUrl,
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
-    caps: { type: 'object', additionalProperties: false, properties: { hourly: cap, daily: cap, monthly: cap } },
+    caps: { type: 'object', additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
     rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] }, // null: the service default
     enabled: { type: 'boolean' },
   },
@@ -78,8 +110,6 @@ export interface WorkspacePatchBody {
   rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
-
-const nullableCap = { type: ['integer', 'null'], minimum: 1, maximum: 10_000_000 } as const;
 
 /** A partial update: only the fields sent change; null clears a delivery URL or a cap. */
 export const workspacePatchSchema = {
@@ -99,7 +129,7 @@ export const workspacePatchSchema = {
 export const workspaceListQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { kind: { type: 'string', enum: ['source', 'partner'] } },
+  properties: { kind: oneOf(['source', 'partner']) },
 } as const;
 
 export interface RuleBody {
@@ -147,7 +177,7 @@ export const ruleBodySchema = {
         properties: { workspaceId: { type: 'string', format: 'uuid' }, weight },
       },
     },
-    distribution: { type: 'string', enum: [...DISTRIBUTIONS] },
+    distribution: oneOf(DISTRIBUTIONS),
     enabled: { type: 'boolean' },
   },
 } as const;

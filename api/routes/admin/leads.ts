@@ -9,6 +9,7 @@ import { leadViews } from '../../leadView';
 import { adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
+import { refuseBody } from './noBody';
 
 /** Stuck-lead visibility and manual re-drives for operators (DESIGN §8, issue 4 part 5). */
 export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, auth }: RouteDeps) {
@@ -51,7 +52,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, au
    * Retries one lead now: a failed lead is reset to pending and re-driven (`started`); a lead whose workflow
    * waits for a backoff or a cap reset is woken (`signalled`). 202: the routing runs in its workflow.
    */
-  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, schema: { ...routeDocs.retryLead, params: idParamsSchema } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, preValidation: refuseBody, schema: { ...routeDocs.retryLead, params: idParamsSchema } }, async (request, reply) => {
     const leadId = request.params.id;
     const outcome = await retryFailedLead(redriveDeps, leadId);
     switch (outcome) {
@@ -72,7 +73,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, au
    * One retry-queue pass now, inline (what the every-minute schedule does; `temporal schedule trigger`
    * runs the scheduled one). Up to RETRY_QUEUE_BATCH_SIZE due rows; `more` says whether rows are left.
    */
-  app.post('/api/admin/retry-queue/process', { onRequest, schema: routeDocs.processRetryQueue }, async (request) => {
+  app.post('/api/admin/retry-queue/process', { onRequest, preValidation: refuseBody, schema: routeDocs.processRetryQueue }, async (request) => {
     const startedAt = Date.now();
     const { next, ...report } = await processDueRetries(redriveDeps, { limit: config.RETRY_QUEUE_BATCH_SIZE });
     const result = { ...report, more: next !== null, durationMs: Date.now() - startedAt };

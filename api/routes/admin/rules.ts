@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { simulateRouting } from '../../../lib/routing/simulate';
 import { normalizeConditionValues } from '../../../lib/rules/normalize';
 import type { Condition } from '../../../lib/rules/types';
+import { constantGroupProblems, leadShapeProblems } from '../../../lib/rules/neverMatches';
 import { unmatchableValueProblems, validateConditions } from '../../../lib/rules/validate';
 import { deleteRule, getRule, insertRule, listRules, ruleVersion, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
@@ -11,23 +12,31 @@ import { leadIdentityHashes } from '../../leadIdentity';
 import { normalizeLeadInput } from '../../leadInput';
 import { listRulesQuerySchema, ruleBodySchema, ruleVersionParamsSchema, simulateBodySchema, type ListRulesQuery, type RuleBody, type SimulateBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
+import { RULE_LEAD_SHAPE } from '../../schemas/ruleLeadShape';
+import { refuseBody } from './noBody';
 import { routeDocs } from '../../schemas/responses';
 
 /**
- * Checks what the JSON schema cannot: the condition tree (errors name its path), eq/in values no lead can
- * equal, destinations that are partners, a source scope that is a source. Returns the rule to store or throws a 400 naming each field.
+ * Checks what the JSON schema cannot: the condition tree (errors name its path), parts no lead can ever
+ * satisfy (a field, op or value the normalised lead never holds, a `not` of an empty group: lib/rules/neverMatches.ts),
+ * destinations that are partners and carry a weight only in a weighted rule, a source scope that is a
+ * source. Returns the rule to store or throws a 400 naming each field.
  */
 async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
   // No conditions: a catch-all rule. Values are compared in the form lead values are stored in.
   const conditions = normalizeConditionValues(body.conditions ?? { all: [] }) as Condition;
   const treeProblems = validateConditions(conditions);
-  const problems: FieldProblem[] = (treeProblems.length ? treeProblems : unmatchableValueProblems(conditions)).map((p) => ({ field: p.path, message: p.message }));
+  const neverProblems = () => [...unmatchableValueProblems(conditions), ...leadShapeProblems(conditions, RULE_LEAD_SHAPE), ...constantGroupProblems(conditions)];
+  const problems: FieldProblem[] = (treeProblems.length ? treeProblems : neverProblems()).map((p) => ({ field: p.path, message: p.message }));
+  const distribution = body.distribution ?? 'priority';
   const workspaces = new Map((await listWorkspaces(deps.db)).map((w) => [w.id, w]));
   const seen = new Set<string>();
   body.destinations.forEach((d, i) => {
     if (workspaces.get(d.workspaceId)?.kind !== 'partner') problems.push({ field: `destinations[${i}].workspaceId`, message: 'is not a partner workspace' });
     if (seen.has(d.workspaceId)) problems.push({ field: `destinations[${i}].workspaceId`, message: 'is listed twice' });
     seen.add(d.workspaceId);
+    // A weight elsewhere would be stored and shown, yet never change where a lead goes.
+    if (d.weight !== undefined && distribution !== 'weighted') problems.push({ field: `destinations[${i}].weight`, message: `only weighted rules use weights (this rule's distribution is ${distribution})` });
   });
   if (body.sourceWorkspaceId && workspaces.get(body.sourceWorkspaceId)?.kind !== 'source') {
     problems.push({ field: 'sourceWorkspaceId', message: 'is not a source workspace' });
@@ -39,7 +48,7 @@ async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
     sourceWorkspaceId: body.sourceWorkspaceId ?? null,
     conditions,
     destinations: body.destinations,
-    distribution: body.distribution ?? 'priority',
+    distribution,
     enabled: body.enabled ?? true,
   };
 }
@@ -86,7 +95,7 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
     return rule;
   });
 
-  app.delete<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, schema: { ...routeDocs.deleteRule, ...params } }, async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, preValidation: refuseBody, schema: { ...routeDocs.deleteRule, ...params } }, async (request, reply) => {
     if (!(await deleteRule(db, request.params.id))) throw notFound('rule');
     return reply.status(204).send();
   });
@@ -98,9 +107,10 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
   };
   app.post<{ Body: SimulateBody }>('/api/admin/rules/simulate', { onRequest, preValidation: normalizeSimulated, schema: { ...routeDocs.simulateRouting, body: simulateBodySchema } }, async (request) => {
     const { sourceWorkspaceId, lead } = request.body;
-    if ((await getWorkspace(db, sourceWorkspaceId))?.kind !== 'source') {
-      throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is not a source workspace' }]);
-    }
+    const source = await getWorkspace(db, sourceWorkspaceId);
+    if (source?.kind !== 'source') throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is not a source workspace' }]);
+    // Its real leads get 401 and are never routed: a decision here would describe something that cannot happen.
+    if (!source.enabled) throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is a disabled source: its leads are refused (401) and never routed; enable it (PATCH enabled: true) to simulate' }]);
     let hashes;
     try {
       hashes = leadIdentityHashes({ externalId: 'simulation', ...lead }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });

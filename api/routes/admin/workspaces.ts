@@ -5,7 +5,7 @@ import type { Db } from '../../../lib/db/createDb';
 import type { RouteDeps } from '../../app';
 import { badRequest, notFound, type FieldProblem } from '../../errors';
 import { isIanaZoneName } from '../../../lib/timeZone';
-import { deliveryUrlProblem, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
+import { deliveryUrlProblem, normalizeDeliveryUrl, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 
@@ -20,9 +20,33 @@ async function isTimeZone(db: Db, tz: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** What the JSON schema cannot check: a real time zone, a delivery URL fetch can send to, and delivery settings only on partners. */
-async function checkWorkspace(db: Db, kind: WorkspaceKind, body: { timezone?: string; deliveryUrl?: string | null; caps?: object; rateLimitPerMinute?: number | null }): Promise<void> {
+type Caps = { hourly?: number | null; daily?: number | null; monthly?: number | null };
+const CAP_PERIODS = ['hourly', 'daily', 'monthly'] as const;
+
+/**
+ * Caps that contradict each other: a shorter period's cap above a longer one's (hourly 500, daily 100) is
+ * never reached, and reads as a limit it is not. `caps` are the caps the workspace will have (on PATCH, the
+ * current ones with the change applied); null or absent is no cap and is compared with nothing.
+ */
+function capOrderProblems(caps: Caps, sent: Caps): FieldProblem[] {
   const problems: FieldProblem[] = [];
+  CAP_PERIODS.forEach((shorter, i) => {
+    for (const longer of CAP_PERIODS.slice(i + 1)) {
+      const a = caps[shorter];
+      const b = caps[longer];
+      if (a == null || b == null || a <= b) continue;
+      const field = sent[shorter] !== undefined ? `caps.${shorter}` : `caps.${longer}`;
+      problems.push({ field, message: `the ${shorter} cap (${a}) is above the ${longer} cap (${b}): it could never be reached; a ${shorter} cap must be at most the ${longer} one` });
+      return;
+    }
+  });
+  return problems;
+}
+
+/** What the JSON schema cannot check: a real time zone, a delivery URL fetch can send to, caps in order, and delivery settings only on partners. */
+async function checkWorkspace(db: Db, kind: WorkspaceKind, body: { timezone?: string; deliveryUrl?: string | null; caps?: Caps; rateLimitPerMinute?: number | null }, currentCaps: Caps = {}): Promise<void> {
+  const problems: FieldProblem[] = [];
+  if (body.caps) problems.push(...capOrderProblems({ ...currentCaps, ...body.caps }, body.caps));
   if (body.timezone !== undefined && !(await isTimeZone(db, body.timezone))) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
   const urlProblem = body.deliveryUrl ? deliveryUrlProblem(body.deliveryUrl) : undefined;
   if (urlProblem) problems.push({ field: 'deliveryUrl', message: urlProblem });
@@ -35,18 +59,26 @@ async function checkWorkspace(db: Db, kind: WorkspaceKind, body: { timezone?: st
   if (problems.length) throw badRequest('invalid body', problems);
 }
 
+/** The body with its delivery URL's scheme in lower case (`HTTP://` is a valid spelling of `http://`). */
+function withNormalUrl<T extends { deliveryUrl?: string | null }>(body: T): T {
+  return typeof body.deliveryUrl === 'string' ? { ...body, deliveryUrl: normalizeDeliveryUrl(body.deliveryUrl) } : body;
+}
+
 export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDeps) {
   const onRequest = auth.admin;
 
   /** Creates a source (gets an API key) or a partner (gets a signing secret). Secrets are shown only here. */
   app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, schema: { ...routeDocs.createWorkspace, body: workspaceBodySchema } }, async (request, reply) => {
-    const body = request.body;
+    const body = withNormalUrl(request.body);
     await checkWorkspace(db, body.kind, body);
+    // null is "no cap", as on PATCH; the store takes a cap or nothing.
+    const caps = body.caps && Object.fromEntries(Object.entries(body.caps).filter(([, v]) => v !== null)) as { hourly?: number; daily?: number; monthly?: number };
 
     const apiKey = body.kind === 'source' ? generateApiKey() : undefined;
     const signingSecret = body.kind === 'partner' ? generateSigningSecret() : undefined;
     const workspace = await insertWorkspace(db, {
       ...body,
+      caps,
       apiKeyHash: apiKey ? hashApiKey(apiKey) : undefined,
       apiKeyPrefix: apiKey ? apiKeyPrefix(apiKey) : undefined,
       signingSecret,
@@ -71,9 +103,10 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
     async (request) => {
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
-      await checkWorkspace(db, current.kind, request.body);
+      const body = withNormalUrl(request.body);
+      await checkWorkspace(db, current.kind, body, current.caps);
       try {
-        return await updateWorkspace(db, current.id, request.body);
+        return await updateWorkspace(db, current.id, body);
       } finally {
         // Also when the answer is an error: the update may have been written before the connection failed.
         auth.forgetSourceKeys();

@@ -1,0 +1,42 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { trimInvisible } from '../../lib/input/invisible';
+import type { LeadShape } from '../../lib/rules/neverMatches';
+import { EMAIL, isCountryCode } from '../plugins/validation';
+import { leadBodySchema } from './lead';
+
+/**
+ * The lead as rules see it (lib/rules/neverMatches.ts), derived from the lead schema itself so the two
+ * cannot drift: every top-level field but `attributes` is a string that passed its schema after the
+ * gateway's normalisation (api/leadInput.ts: trimmed, country upper-cased), and `attributes` is an object
+ * of scalars whose names follow the schema's propertyNames pattern. A rule value a field's schema refuses
+ * is one no stored lead holds there.
+ */
+const ajv = addFormats(new Ajv({ strict: false }));
+ajv.addFormat('email', EMAIL);
+ajv.addFormat('iso-3166-alpha-2', isCountryCode);
+
+/** Why a field can never hold a value, in words (the schema's own messages speak of a lead, not a rule). */
+const DESCRIPTIONS: Record<string, string> = {
+  country: 'country is an upper-case ISO 3166-1 alpha-2 code, e.g. US',
+  email: 'email is an email address such as jane@example.com',
+  phone: 'phone is 3-40 characters: digits, +, spaces, dots, dashes and parentheses',
+};
+
+type FieldSchema = { type?: unknown; maxLength?: number };
+
+function stringField(name: string, schema: FieldSchema): (value: string) => string | undefined {
+  const valid = ajv.compile(schema);
+  const description = DESCRIPTIONS[name] ?? `${name} is 1-${schema.maxLength ?? 'any number of'} characters on one line`;
+  return (value) => {
+    if (trimInvisible(value) !== value) return `${name} is trimmed of whitespace and invisible characters at both ends`;
+    return valid(value) ? undefined : description;
+  };
+}
+
+const properties = leadBodySchema.properties as Record<string, FieldSchema>;
+
+export const RULE_LEAD_SHAPE: LeadShape = {
+  strings: Object.fromEntries(Object.entries(properties).filter(([, s]) => s.type === 'string').map(([name, s]) => [name, stringField(name, s)])),
+  objects: { attributes: new RegExp(leadBodySchema.properties.attributes.propertyNames.pattern) },
+};
