@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../lib/config';
 import { slotSizes, WORKFLOW_TASK_POLLERS } from '../lib/workerSizing';
@@ -21,7 +22,13 @@ export interface CreateWorkerOptions extends Omit<ActivityDeps, 'config'> {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tests wrap the real activities (spies, injected failures); production never sets it. */
   wrapActivities?: (activities: Record<string, unknown>) => Record<string, unknown>;
+  /** Tests shorten the shutdown times (SHUTDOWN_GRACE_TIME, SHUTDOWN_FORCE_TIME); production never sets it. */
+  shutdownTimes?: { graceTime: Duration; forceTime: Duration };
 }
+
+/** How long a shutdown lets running activities finish (they are cancelled after), and when it gives up. */
+export const SHUTDOWN_GRACE_TIME: Duration = '30 s';
+export const SHUTDOWN_FORCE_TIME: Duration = '45 s';
 
 /**
  * Workflow-task and local-activity slots, sized from admission control's bound: every admitted lead (at most
@@ -59,7 +66,13 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     ...workflowCode,
     activities: wrap(createActivities({ db: opts.db, config: opts.config, log: opts.log, metrics: opts.metrics, temporal: opts.temporal })) as WorkerOptions['activities'],
     // Let in-flight activities finish on SIGTERM before the process exits (compose gives 60 s).
-    shutdownGraceTime: '30 s',
+    shutdownGraceTime: opts.shutdownTimes?.graceTime ?? SHUTDOWN_GRACE_TIME,
+    // ... and never wait for good: a workflow task whose local activity fails and is retried in a loop (its
+    // database step failing on every attempt) kept a worker DRAINING for over 12 minutes after SIGINT. After
+    // SHUTDOWN_FORCE_TIME the SDK gives up (GracefulShutdownPeriodExpiredError): the entry point prints it and
+    // exits 1, before compose's SIGKILL at 60 s. Work left behind is a crash's: Temporal retries the task
+    // elsewhere, and the routing lock and complete_routing() keep the decision exactly-once.
+    shutdownForceTime: opts.shutdownTimes?.forceTime ?? SHUTDOWN_FORCE_TIME,
     ...workerSlots(opts.config),
     ...workflowSandboxOptions(opts.config),
     // One trace per lead: the workflow copies the start's trace header onto its activities, which open
