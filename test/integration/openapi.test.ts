@@ -136,7 +136,7 @@ test('answers carry every property their handlers return (the guard passes on ea
     const admin = { authorization: `Bearer ${stack.adminToken}` };
     const source = await createWorkspace(stack, { name: 'Shape Source', kind: 'source', rateLimitPerMinute: 1000 });
     const partner = await createWorkspace(stack, { name: 'Shape Partner', kind: 'partner', caps: { daily: 5 } });
-    const rule = await createRule(stack, { name: 'none', priority: 1, conditions: { field: 'state', op: 'eq', value: 'ZZ' }, destinations: [{ workspaceId: partner.id, weight: 2 }] });
+    const rule = await createRule(stack, { name: 'none', priority: 1, conditions: { field: 'state', op: 'eq', value: 'ZZ' }, distribution: 'weighted', destinations: [{ workspaceId: partner.id, weight: 2 }] });
     const routed = await postLead(stack, source.apiKey!, aLead(), '?wait=10000');
     expect(routed.statusCode).toBe(200);
     const leadId = routed.json().leadId as string;
