@@ -115,3 +115,21 @@ test('/ready is 503 while TEMPORAL_NAMESPACE does not exist on the server, and t
   // The stack's own namespace exists: ready (and a second probe within the cache time still is).
   for (let i = 0; i < 2; i++) expect((await stack.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
 });
+
+// The admin API checks a workspace's time zone with the same lib/timeZone.ts: canonical names pass, another case
+// (which Go's LoadLocation would not find) is a 400 naming `timezone`.
+test.each<[string, number]>([
+  ['America/New_York', 201],
+  ['america/new_york', 400],
+  ['US/Eastern', 400],
+])('POST /api/admin/workspaces with timezone %s answers %d', async (timezone, status) => {
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: '/api/admin/workspaces',
+    headers: { authorization: `Bearer ${stack.adminToken}` },
+    payload: { name: `Tz ${timezone} ${Date.now()}`, kind: 'source', timezone },
+  });
+  expect(res.statusCode).toBe(status);
+  if (status === 201) expect(res.json().timezone).toBe(timezone);
+  else expect(res.body).toContain('timezone');
+});
