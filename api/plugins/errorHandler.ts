@@ -69,6 +69,8 @@ function messageOf(e: AjvError, where: string): string {
   if (e.keyword === 'maxLength') return `must be at most ${String(e.params.limit)} characters${counted}`;
   if (e.keyword === 'minLength') return e.params.limit === 1 ? 'must not be empty' : `must be at least ${String(e.params.limit)} characters${counted}`;
   if (e.keyword === 'format' && e.params.format === 'uuid') return 'must be a UUID such as 0b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b';
+  // ajv says only "must be equal to one of the allowed values": name them (op, distribution, kind, status ...).
+  if (e.keyword === 'enum') return `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
   return e.message ?? 'is invalid';
 }
 

@@ -44,7 +44,10 @@ export function installValidators(app: FastifyInstance): void {
   );
 }
 
-type QuerySchema = { properties?: Record<string, { type?: unknown }> };
+type QuerySchema = { properties?: Record<string, { type?: unknown; minimum?: number; maximum?: number }> };
+
+/** An example the parameter accepts: 5000 within its bounds (`limit`, at most 500, says "such as 500"). */
+const exampleWithin = (p: { minimum?: number; maximum?: number }): number => Math.max(p.minimum ?? -Infinity, Math.min(p.maximum ?? Infinity, 5000));
 type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
 
 /**
@@ -58,7 +61,7 @@ function decimalNumbersOnly(schema: QuerySchema, validate: Validate): Validate {
     const query = (data ?? {}) as Record<string, unknown>;
     const errors = numeric
       .filter(([key, p]) => typeof query[key] === 'string' && !(p.type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(query[key] as string))
-      .map(([key, p]) => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, keyword: 'decimal', params: { type: p.type as string }, message: `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as 5000` }));
+      .map(([key, p]) => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, keyword: 'decimal', params: { type: p.type as string }, message: `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as ${exampleWithin(p)}` }));
     if (errors.length > 0) {
       wrapped.errors = errors;
       return false;

@@ -11,8 +11,6 @@ const cap = { type: 'integer', minimum: 1, maximum: 10_000_000 } as const;
 /** A cap or null: no cap (the same meaning on create as on PATCH). */
 const nullableCap = { ...cap, type: ['integer', 'null'] } as const;
 
-/** An enum whose 400 lists what it accepts (ajv's own message says only "one of the allowed values"). */
-const oneOf = <T extends string>(values: readonly T[]) => ({ type: 'string', enum: [...values], 'x-error-message': `must be one of ${values.join(', ')}` }) as const;
 
 /**
  * A buyer's delivery URL: http or https (in any case: the scheme is case-insensitive, and stored in lower
@@ -93,7 +91,7 @@ export const workspaceBodySchema = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200, pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
-    kind: oneOf(['source', 'partner']),
+    kind: { type: 'string', enum: ['source', 'partner'] },
     deliveryUrl,
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
     caps: { type: 'object', additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
@@ -129,7 +127,7 @@ export const workspacePatchSchema = {
 export const workspaceListQuerySchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { kind: oneOf(['source', 'partner']) },
+  properties: { kind: { type: 'string', enum: ['source', 'partner'] } },
 } as const;
 
 export interface RuleBody {
@@ -177,7 +175,7 @@ export const ruleBodySchema = {
         properties: { workspaceId: { type: 'string', format: 'uuid' }, weight },
       },
     },
-    distribution: oneOf(DISTRIBUTIONS),
+    distribution: { type: 'string', enum: [...DISTRIBUTIONS] },
     enabled: { type: 'boolean' },
   },
 } as const;

@@ -99,8 +99,17 @@ describe('small admin inconsistencies', () => {
     const list = await stack.app.inject({ method: 'GET', url: '/api/admin/workspaces?kind=buyer', headers: { authorization: `Bearer ${stack.adminToken}` } });
     expect(list.statusCode).toBe(400);
     expect(details(list)[0]!.message).toBe('must be one of source, partner');
+    const status = await stack.app.inject({ method: 'GET', url: '/api/admin/leads?status=done', headers: { authorization: `Bearer ${stack.adminToken}` } });
+    expect(status.statusCode).toBe(400);
+    expect(details(status)[0]!.message).toMatch(/^must be one of .*pending.*routed/);
     const op = await send('POST', '/api/admin/rules', rule({ all: [{ field: 'state', op: 'equals', value: 'TX' }] }));
     expect(details(op)[0]!.message).toMatch(/^must be one of eq, neq, in, /);
+  });
+
+  test('a number parameter that is not decimal gets an example within its bounds (limit: at most 500)', async () => {
+    const res = await stack.app.inject({ method: 'GET', url: '/api/admin/leads?limit=lots', headers: { authorization: `Bearer ${stack.adminToken}` } });
+    expect(res.statusCode).toBe(400);
+    expect(details(res)).toEqual([{ field: 'limit', message: 'must be a decimal integer such as 500' }]);
   });
 
   test('caps: a shorter period above a longer one is a 400 naming the cap, on create and PATCH; null is "no cap" on both', async () => {

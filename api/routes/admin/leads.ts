@@ -52,7 +52,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, au
    * Retries one lead now: a failed lead is reset to pending and re-driven (`started`); a lead whose workflow
    * waits for a backoff or a cap reset is woken (`signalled`). 202: the routing runs in its workflow.
    */
-  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, preValidation: refuseBody, schema: { ...routeDocs.retryLead, params: idParamsSchema } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/api/admin/leads/:id/retry', { onRequest, preHandler: refuseBody, schema: { ...routeDocs.retryLead, params: idParamsSchema } }, async (request, reply) => {
     const leadId = request.params.id;
     const outcome = await retryFailedLead(redriveDeps, leadId);
     switch (outcome) {
@@ -73,7 +73,7 @@ export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, au
    * One retry-queue pass now, inline (what the every-minute schedule does; `temporal schedule trigger`
    * runs the scheduled one). Up to RETRY_QUEUE_BATCH_SIZE due rows; `more` says whether rows are left.
    */
-  app.post('/api/admin/retry-queue/process', { onRequest, preValidation: refuseBody, schema: routeDocs.processRetryQueue }, async (request) => {
+  app.post('/api/admin/retry-queue/process', { onRequest, preHandler: refuseBody, schema: routeDocs.processRetryQueue }, async (request) => {
     const startedAt = Date.now();
     const { next, ...report } = await processDueRetries(redriveDeps, { limit: config.RETRY_QUEUE_BATCH_SIZE });
     const result = { ...report, more: next !== null, durationMs: Date.now() - startedAt };

@@ -95,7 +95,7 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
     return rule;
   });
 
-  app.delete<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, preValidation: refuseBody, schema: { ...routeDocs.deleteRule, ...params } }, async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/admin/rules/:id', { onRequest, preHandler: refuseBody, schema: { ...routeDocs.deleteRule, ...params } }, async (request, reply) => {
     if (!(await deleteRule(db, request.params.id))) throw notFound('rule');
     return reply.status(204).send();
   });
