@@ -2,9 +2,10 @@ import { badRequest } from '../../errors';
 
 /**
  * preHandler hook for admin endpoints that take no body (DELETE a rule, retry a lead, run a retry-queue
- * pass); it runs after the path and query are validated, so their 400s come first: a body there is a 400 naming `body`, not silently ignored. Whoever sends `{"batchSize": 5}` to the
- * retry-queue pass expects it to change something; answering 200 as if it had hides that it did not
- * (the batch size is the RETRY_QUEUE_BATCH_SIZE setting). A request without a body, or with an empty one, passes.
+ * pass): a body there is a 400 naming `body`, not silently ignored. Whoever sends `{"batchSize": 5}` to
+ * the retry-queue pass expects it to change something; answering 200 hides that it did not (the batch
+ * size is the RETRY_QUEUE_BATCH_SIZE setting). It runs after the path and query are validated, so their
+ * 400s come first. A request without a body, or with an empty one, passes.
  */
 export async function refuseBody(request: { body: unknown }): Promise<void> {
   const body = request.body;
