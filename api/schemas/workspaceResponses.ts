@@ -72,4 +72,11 @@ export const workspaceRouteDocs = {
     security: ADMIN,
     response: { 200: ref('Workspace', 'The updated workspace'), ...errors([...WITH_BODY, 404]) },
   },
+  rotateApiKey: {
+    operationId: 'rotateApiKey',
+    summary: 'Give a source a new API key (the old one stops working: at once here, within AUTH_CACHE_TTL_MS on other gateway processes)',
+    tags: ['admin: workspaces'],
+    security: ADMIN,
+    response: { 200: ref('WorkspaceCreated', 'The source with its new `apiKey`, shown only here'), ...errors([...WITH_BODY, 404, 409]) },
+  },
 } as const;

@@ -117,3 +117,16 @@ export async function updateWorkspace(db: Db, id: string, patch: WorkspacePatch)
   const [row] = await db('workspaces').where({ id }).update(changes).returning(COLUMNS);
   return row ? toWorkspace(row as Row) : undefined;
 }
+
+/**
+ * Gives a source a new API key: only its hash and display prefix are stored (lib/apiKeys.ts), replacing the old
+ * ones in one UPDATE, so the old key stops matching at once. Returns the workspace, or undefined when `id` is
+ * not a source.
+ */
+export async function replaceSourceApiKey(db: Db, id: string, key: { apiKeyHash: string; apiKeyPrefix: string }): Promise<Workspace | undefined> {
+  const [row] = await db('workspaces')
+    .where({ id, kind: 'source' })
+    .update({ api_key_hash: key.apiKeyHash, api_key_prefix: key.apiKeyPrefix, updated_at: db.fn.now() })
+    .returning(COLUMNS);
+  return row ? toWorkspace(row as Row) : undefined;
+}

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { apiKeyPrefix, generateApiKey, generateSigningSecret, hashApiKey } from '../../../lib/apiKeys';
-import { getWorkspace, insertWorkspace, listWorkspaces, updateWorkspace, type WorkspaceKind } from '../../../lib/store/workspaces';
+import { getWorkspace, insertWorkspace, listWorkspaces, replaceSourceApiKey, updateWorkspace, type WorkspaceKind } from '../../../lib/store/workspaces';
 import type { Db } from '../../../lib/db/createDb';
 import type { RouteDeps } from '../../app';
-import { badRequest, notFound, type FieldProblem } from '../../errors';
+import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
 import { isIanaZoneName } from '../../../lib/timeZone';
 import { deliveryUrlProblem, normalizeDeliveryUrl, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
+import { refuseBody } from './noBody';
 
 /**
  * A time zone both Node and Postgres read the same way: an IANA name (`America/New_York`, `UTC`) that
@@ -110,6 +111,31 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
       } finally {
         // Also when the answer is an error: the update may have been written before the connection failed.
         auth.forgetSourceKeys();
+      }
+    },
+  );
+
+  /**
+   * A source's new API key (a leaked key is revoked by replacing it): the answer shows the new key, once; the
+   * old one stops working at once on this process and within AUTH_CACHE_TTL_MS on other gateway processes
+   * (they remember accepted keys that long: api/plugins/sourceKeyCache.ts). A partner is a 409: its signing
+   * secret is not rotated here (buyers verify with it; a second secret to sign with during a changeover is
+   * not built yet).
+   */
+  app.post<{ Params: { id: string } }>(
+    '/api/admin/workspaces/:id/api-key',
+    { onRequest, preHandler: refuseBody, schema: { ...routeDocs.rotateApiKey, params: idParamsSchema } },
+    async (request) => {
+      const current = await getWorkspace(db, request.params.id);
+      if (!current) throw notFound('workspace');
+      if (current.kind !== 'source') throw new ApiError(409, 'not_a_source', `workspace ${current.id} is a partner: only sources have API keys`);
+      const apiKey = generateApiKey();
+      try {
+        const workspace = await replaceSourceApiKey(db, current.id, { apiKeyHash: hashApiKey(apiKey), apiKeyPrefix: apiKeyPrefix(apiKey) });
+        if (!workspace) throw notFound('workspace');
+        return { ...workspace, apiKey };
+      } finally {
+        auth.forgetSourceKeys(); // also when the answer is an error: the new hash may have been written
       }
     },
   );
