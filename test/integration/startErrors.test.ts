@@ -1,16 +1,14 @@
 // A newcomer's `make dev` values (session 8): each must stop the real entry point at start, exit 1, with a message
 // naming the variable, instead of starting and failing later (or failing with a message that names nothing).
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Client } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { freePort } from '../../scripts/local/freePort';
+import { runEntryPoint } from '../support/entryPoint';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
-const root = path.resolve(__dirname, '../..');
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -36,21 +34,7 @@ async function runEntry(entry: string, env: Record<string, string>, timeoutMs = 
     ADMISSION_STARTER: 'false',
     MAINTENANCE_SCHEDULES: 'false',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([
-    new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))),
-    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
-  ]);
-  clearTimeout(timer);
-  if (code === 'timeout') {
-    child.kill('SIGKILL');
-    throw new Error(`${entry} still running after ${timeoutMs} ms:\n${output}`);
-  }
-  return { code, output };
+  return runEntryPoint(entry, { ...base, ...env }, timeoutMs);
 }
 
 const named = (result: { code: number | null; output: string }, message: RegExp) => ({ code: result.code, named: message.test(result.output), output: message.test(result.output) ? '' : result.output });

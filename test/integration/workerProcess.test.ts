@@ -4,6 +4,7 @@ import path from 'node:path';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
 import { spawnWorkerProcess } from '../support/workerProcess';
+import { runEntryPoint } from '../support/entryPoint';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /** The real worker entry point (workers/main.ts) as its own process, as production runs it. */
@@ -60,21 +61,7 @@ test('a worker with bad configuration exits 1 with a message naming the variable
  */
 async function runEntry(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   const base = { PATH: process.env.PATH, DATABASE_URL: stack.config.DATABASE_URL, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY, DD_TRACE_ENABLED: process.env.DD_TRACE_ENABLED };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([
-    new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))),
-    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
-  ]);
-  clearTimeout(timer);
-  if (code === 'timeout') {
-    child.kill('SIGKILL');
-    throw new Error(`${entry} still running after ${timeoutMs} ms:\n${output}`);
-  }
-  return { code, output };
+  return runEntryPoint(entry, { ...base, ...env }, timeoutMs);
 }
 
 // Found by a newcomer: WORKER_WORKFLOW_TASK_SLOTS=200 WORKER_MAX_CACHED_WORKFLOWS=10 exited 0 without a word (the

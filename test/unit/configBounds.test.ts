@@ -3,21 +3,10 @@
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../lib/config';
 import { datadogTraceSettingsValid } from '../../lib/config/parsers';
 import { isIanaZoneName } from '../../lib/timeZone';
+import { configProblems, VALID_ENV } from '../support/configProblems';
 
-const VALID = {
-  DATABASE_URL: 'postgres://router:secret@db:5432/router',
-  IDENTITY_HMAC_KEY: '0123456789abcdef-hmac',
-} as const;
-
-function problems(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw new Error(`expected a ConfigError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error('expected loadConfig to throw');
-}
+const VALID = VALID_ENV;
+const problems = configProblems;
 
 function problemsIfAny(env: NodeJS.ProcessEnv): string[] {
   try {

@@ -1,21 +1,10 @@
 // Values that used to pass lib/config.ts and then failed later with an unrelated error (or silently did the
 // wrong thing): each must now stop start-up with one problem naming the variable.
-import { ConfigError, loadConfig } from '../../lib/config';
+import { loadConfig } from '../../lib/config';
+import { configProblems, VALID_ENV } from '../support/configProblems';
 
-const VALID = {
-  DATABASE_URL: 'postgres://router:secret@db:5432/router',
-  IDENTITY_HMAC_KEY: '0123456789abcdef-hmac',
-} as const;
-
-function problems(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw new Error(`expected a ConfigError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error('expected loadConfig to throw');
-}
+const VALID = VALID_ENV;
+const problems = configProblems;
 
 /** Every variable read as a whole number: hex, exponent, fraction, padding and signs are refused by name. */
 const INTEGER_VARIABLES = [
