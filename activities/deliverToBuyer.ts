@@ -62,8 +62,9 @@ export function makeDeliveryStep({ db, config, log, metrics }: ActivityDeps) {
     const fields = { event: 'routing.delivery', leadId, destinationWorkspaceId, outcome: outcome.kind, status: 'status' in outcome ? outcome.status : undefined, durationMs: outcome.durationMs };
     if (outcome.kind === 'retryable') {
       log.warn(fields, 'delivery failed, will retry');
-      // The reason names the status already when there is one (`HTTP 503`); a network failure has none.
-      throw ApplicationFailure.retryable(outcome.reason, 'DeliveryRetryable');
+      // The reason names the status already when there is one (`HTTP 503`); a network failure has none. The status
+      // also travels as the failure's detail, so the trace's delivery record carries it like a rejection's.
+      throw ApplicationFailure.create({ message: outcome.reason, type: 'DeliveryRetryable', details: outcome.status === undefined ? [] : [{ status: outcome.status }] });
     }
     log.info(fields, `delivery ${outcome.kind}`);
     return outcome.kind === 'accepted'

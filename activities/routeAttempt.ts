@@ -96,6 +96,10 @@ async function deliver(attempt: () => Promise<DeliveryRecord>, destinationWorksp
     const type = err instanceof ApplicationFailure ? err.type : undefined;
     if (type === NonRetryable.LeadNotFound) throw err;
     const reason = err instanceof Error ? err.message : String(err);
-    return { workspaceId: destinationWorkspaceId, outcome: type === NonRetryable.InvalidConfiguration ? 'rejected' : 'failed', reason };
+    // The buyer's HTTP status when it answered (deliverToBuyer puts it in the failure's details): a failed (5xx)
+    // record shows it as a rejected one does.
+    const detail: unknown = err instanceof ApplicationFailure ? err.details?.[0] : undefined;
+    const status = typeof detail === 'object' && detail !== null && typeof (detail as { status?: unknown }).status === 'number' ? (detail as { status: number }).status : undefined;
+    return { workspaceId: destinationWorkspaceId, outcome: type === NonRetryable.InvalidConfiguration ? 'rejected' : 'failed', ...(status === undefined ? {} : { status }), reason };
   }
 }

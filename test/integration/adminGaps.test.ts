@@ -222,7 +222,11 @@ describe('a lead waiting for a durable retry', () => {
     await waitFor('the lead to be routed', async () => ((await getLeadState(stack.db, leadId))?.status === 'routed' ? true : undefined));
     const done = (await admin('GET', `/api/admin/leads?status=routed&sourceWorkspaceId=${source.id}`)).json().leads.find((l: { leadId: string }) => l.leadId === leadId);
     expect(done).toMatchObject({ status: 'routed', destinationWorkspaceId: flaky.id, matchedRuleId: rule.id, matchedRuleVersion: 1, pendingDecision: null, retry: null });
-    expect(done.decision.deliveries.map((d: { outcome: string }) => d.outcome)).toEqual(['failed', 'accepted']);
+    // Each delivery with the buyer's answer: the 500 that failed (retried later), then the 200.
+    expect(done.decision.deliveries).toEqual([
+      expect.objectContaining({ workspaceId: flaky.id, outcome: 'failed', status: 500, reason: 'HTTP 500' }),
+      expect.objectContaining({ workspaceId: flaky.id, outcome: 'accepted', status: 200 }),
+    ]);
   }, 60_000);
 
   test('a lead that was never decided has no pending decision or retry; a finished one neither', async () => {
