@@ -28,7 +28,7 @@ export interface CreateWorkerOptions extends Omit<ActivityDeps, 'config'> {
 
 /** How long a shutdown lets running activities finish (they are cancelled after), and when it gives up. */
 export const SHUTDOWN_GRACE_TIME: Duration = '30 s';
-export const SHUTDOWN_FORCE_TIME: Duration = '45 s';
+export const SHUTDOWN_FORCE_TIME: Duration = '40 s';
 
 /**
  * Workflow-task and local-activity slots, sized from admission control's bound: every admitted lead (at most
@@ -69,9 +69,10 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     shutdownGraceTime: opts.shutdownTimes?.graceTime ?? SHUTDOWN_GRACE_TIME,
     // ... and never wait for good: a workflow task whose local activity fails and is retried in a loop (its
     // database step failing on every attempt) kept a worker DRAINING for over 12 minutes after SIGINT. After
-    // SHUTDOWN_FORCE_TIME the SDK gives up (GracefulShutdownPeriodExpiredError): the entry point prints it and
-    // exits 1, before compose's SIGKILL at 60 s. Work left behind is a crash's: Temporal retries the task
-    // elsewhere, and the routing lock and complete_routing() keep the decision exactly-once.
+    // SHUTDOWN_FORCE_TIME the SDK gives up (GracefulShutdownPeriodExpiredError): the entry point prints it, closes
+    // what it opened (at most 15 s, workers/main.ts) and exits 1, before compose's SIGKILL at 60 s. Work left
+    // behind is a crash's: Temporal retries the task elsewhere, and the routing lock and complete_routing() keep
+    // the decision exactly-once.
     shutdownForceTime: opts.shutdownTimes?.forceTime ?? SHUTDOWN_FORCE_TIME,
     ...workerSlots(opts.config),
     ...workflowSandboxOptions(opts.config),

@@ -6,9 +6,11 @@ import { z } from 'zod';
  * instruments anything. Messages never repeat the value: URLs and secrets may carry credentials.
  */
 
-/** `true`/`false`/`1`/`0`, as a boolean. */
+/** `true`/`false`/`1`/`0` in any case (`TRUE`, `False`: dd-trace reads its own switches so), as a boolean. */
 export const bool = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be true or false (or 1 / 0)' })
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0'], { message: 'must be true or false (or 1 / 0)' }))
   .transform((v) => v === 'true' || v === '1');
 
 /**
