@@ -21,6 +21,7 @@ import * as m0019 from './0019_rule_weight_bounds';
 import * as m0020 from './0020_failed_leads_index';
 import * as m0021 from './0021_store_lead_admits_on_insert';
 import * as m0022 from './0022_release_claims_trigger_when';
+import * as m0023 from './0023_store_lead_repeat_before_lock';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -49,4 +50,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0020_failed_leads_index', m0020],
   ['0021_store_lead_admits_on_insert', m0021],
   ['0022_release_claims_trigger_when', m0022],
+  ['0023_store_lead_repeat_before_lock', m0023],
 ];

@@ -86,3 +86,29 @@ test('store_lead() writes a new lead once: admitted in its INSERT when claimed, 
   expect(repeat).toMatchObject({ created: false, claim: 'claimed', inserted: 0 });
   expect(repeat.lead.id).toBe(noRoom.lead.id);
 });
+
+test('a repeated external id is answered without the admission lock (migration 0023): a busy lock delays new leads only', async () => {
+  const source = await createWorkspace(stack, { name: 'Repeat source', kind: 'source' });
+  const body = aLead();
+  const first = await postLead(stack, source.apiKey!, body);
+  expect(first.statusCode).toBe(202);
+
+  // Someone holds the admission lock (a slow claim, as under load): a repeat must not queue behind it.
+  const { ADMISSION_LOCK_KEY } = await import('../../migrations/0011_admission');
+  const holder = await stack.db.client.acquireConnection();
+  try {
+    await holder.query(`SELECT pg_advisory_lock(${ADMISSION_LOCK_KEY})`);
+    const repeat = await stack.db.transaction(async (trx) => {
+      await trx.raw("SET LOCAL statement_timeout = '3s'"); // waiting for the lock would end in an error here
+      const { rows } = await trx.raw<{ rows: Array<{ stored: { created: boolean; claim: string | null; lead: { id: string } } }> }>(
+        'SELECT store_lead(?::uuid, ?, NULL, NULL, ?::jsonb, 90, true, 1000, 600) AS stored',
+        [source.id, body.externalId, JSON.stringify({})],
+      );
+      return rows[0]!.stored;
+    });
+    expect(repeat).toMatchObject({ created: false, claim: 'not_waiting', lead: { id: first.json().leadId } });
+  } finally {
+    await holder.query(`SELECT pg_advisory_unlock(${ADMISSION_LOCK_KEY})`);
+    await stack.db.client.releaseConnection(holder);
+  }
+});
