@@ -66,3 +66,22 @@ test('decision traces are stored with LZ4 (the columns complete_routing() and de
     await db.destroy();
   }
 });
+
+test('the failed-leads index is built concurrently (0020: outside a transaction, so writes to leads go on) and is valid', async () => {
+  const url = await emptyDatabase();
+  const db = createDb(url, { poolMax: 3 });
+  try {
+    expect((migrations.find(([name]) => name === '0020_failed_leads_index')?.[1] as { config?: { transaction?: boolean } }).config).toEqual({ transaction: false });
+    await migrateLatest(db);
+    const valid = async () => (await db.raw("SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'leads_failed_created'")).rows as Array<{ valid: boolean }>;
+    expect(await valid()).toEqual([{ valid: true }]);
+    // An interrupted concurrent build leaves an INVALID index: up() replaces it with a valid one.
+    await db.raw('UPDATE pg_index SET indisvalid = false WHERE indexrelid = \'leads_failed_created\'::regclass');
+    expect(await valid()).toEqual([{ valid: false }]);
+    const m0020 = migrations.find(([name]) => name === '0020_failed_leads_index')![1];
+    await m0020.up(db);
+    expect(await valid()).toEqual([{ valid: true }]);
+  } finally {
+    await db.destroy();
+  }
+});
