@@ -38,10 +38,21 @@ export function leadIdentityHashes(
   if (email?.kind === 'malformed') problems.push({ field: 'email', message: 'is not a valid email address' });
   const country = body.country?.toUpperCase() ?? opts.defaultCountry;
   const phone = body.phone === undefined ? undefined : phoneDedupeKey(body.phone, country, opts.placeholderPhones);
-  if (phone?.kind === 'impossible') problems.push({ field: 'phone', message: `is not a valid phone number (for country ${country})` });
+  if (phone?.kind === 'impossible') problems.push({ field: 'phone', message: phoneProblem(body.phone ?? '', country) });
   if (problems.length > 0) throw badRequest('invalid body', problems);
   return {
     emailHash: email?.kind === 'key' ? identityHash(opts.hmacKey, 'email', email.value) : null,
     phoneHash: phone?.kind === 'key' ? identityHash(opts.hmacKey, 'phone', phone.value) : null,
   };
+}
+
+/**
+ * Why a phone number is refused, without its digits: one written with its country code (`+…`) is read by that
+ * code, so naming the lead's country there would mislead (`+999 123456789` is no number anywhere); one without is
+ * read as a number of `country` (the lead's, or DEFAULT_PHONE_COUNTRY).
+ */
+function phoneProblem(phone: string, country: string): string {
+  return phone.trim().startsWith('+')
+    ? 'is not a valid phone number (read with the country calling code it starts with)'
+    : `is not a valid phone number (read as a number of ${country}: write it as +<country code> <number> if it is from elsewhere)`;
 }

@@ -52,6 +52,11 @@ describe('leadIdentityHashes: rejected bodies', () => {
     expect(err.details?.[0]?.message).toContain('DE');
   });
 
+  test('a number written with its country code is not said to be read in the lead\'s country (newcomer walk)', () => {
+    const err = apiError(() => leadIdentityHashes(body({ phone: '+999 123456789' }), opts));
+    expect(err.details).toEqual([{ field: 'phone', message: 'is not a valid phone number (read with the country calling code it starts with)' }]);
+  });
+
   test('invalid email: 400 with detail field email', () => {
     const err = apiError(() => leadIdentityHashes(body({ email: 'no-at-sign' }), opts));
     expect(err.statusCode).toBe(400);
