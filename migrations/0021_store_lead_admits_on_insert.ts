@@ -15,13 +15,14 @@ import { ADMISSION_LOCK_KEY } from './0011_admission';
  * A repeat of an external id (the insert conflicts) is claimed by admission_claim_lead() as in 0017.
  * Answers are 0017's: jsonb {created, claim, lead: the row without its payload and identity hashes}.
  */
-const IN_FLIGHT = `
+export const IN_FLIGHT = `
   l.admitted_at IS NOT NULL
   AND l.routing_status IN ('pending', 'routing')
   AND l.admitted_at > now() - make_interval(secs => p_in_flight_seconds)
   AND NOT EXISTS (SELECT 1 FROM lead_routing_queue q WHERE q.lead_id = l.id)`;
 
-const ADMITS_ON_INSERT = `
+/** store_lead() as this migration defines it (0023's down() restores it). */
+export const ADMITS_ON_INSERT = `
     CREATE OR REPLACE FUNCTION store_lead(
       p_source uuid, p_external_id text, p_email_hash text, p_phone_hash text, p_payload jsonb, p_ttl_days integer,
       p_claim boolean, p_max_in_flight integer, p_in_flight_seconds double precision)
