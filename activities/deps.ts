@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/createDb';
 import type { Logger } from '../lib/logger';
+import type { LeadHandOff } from '../lib/routing/leadHandOff';
 import type { Metrics } from '../lib/telemetry/metrics';
 
 /** What activities need from the outside world, injected so tests can pass real-but-isolated ones. */
@@ -19,4 +20,6 @@ export interface ActivityDeps {
   metrics: Metrics;
   /** The maintenance activities re-drive leads by starting workflows. */
   temporal: Client;
+  /** Leads the gateway of this process just stored (the combined mode only): their first attempt reads no lead. */
+  leadHandOff?: LeadHandOff;
 }

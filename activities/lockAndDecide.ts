@@ -2,8 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Decision } from '../lib/routing/decide';
 import { decide } from '../lib/routing/decide';
 import type { DeliveryContext, DeliveryTarget } from '../lib/store/delivery';
-import { lockAndDecideInDatabase, readLeadForDecision, type LeadForDecision, type LockRow } from '../lib/store/routing';
-import { createRulesCache, type RulesLoader } from '../lib/store/rulesCache';
+import type { LeadHandOff } from '../lib/routing/leadHandOff';
+import { lockAndDecideInDatabase, readLeadForDecision, RulesChanged, type LeadForDecision, type LockRow } from '../lib/store/routing';
+import { createRulesCache, revisionOf, type RulesLoader } from '../lib/store/rulesCache';
 import { elapsedMs } from '../lib/telemetry/metrics';
 import type { LockAndDecideInput, LockAndDecideOutput } from '../workflows/routeLead.types';
 import { lockOutcome, recordLockError, recordLockTaken } from './acquireRoutingLock';
@@ -52,6 +53,7 @@ export function makeLockAndDecideStep(deps: ActivityDeps) {
     const answer = await decideUnderLock(deps, {
       leadId, owner: currentLockOwner(), takeLock: true, excludeDestinations, releaseRejected, loadRules,
       onLockError: (err) => recordLockError(deps, leadId, err),
+      handOff: deps.leadHandOff,
     });
     metrics.distribution('routing.lock.latency', answer.lockMs);
     const lock = lockOutcome(deps, leadId, answer.lock);
@@ -85,7 +87,7 @@ class LockNotHeld extends Error {
  * lock timeout ...) are thrown.
  */
 export async function decideUnderLock(
-  { db, config }: Pick<ActivityDeps, 'db' | 'config'>,
+  deps: Pick<ActivityDeps, 'db' | 'config'>,
   r: {
     leadId: string;
     owner: string;
@@ -95,9 +97,36 @@ export async function decideUnderLock(
     loadRules: RulesLoader;
     /** Called with an error of a lock_and_decide() call (not of the unlocked read): a lock timeout is counted there. */
     onLockError?: (err: unknown) => void;
+    /**
+     * Leads the gateway of this process just stored (combined mode): a lead found there is decided without
+     * reading it, from the rules held (lock_and_decide() checks their revision; if they changed, the lead and
+     * the rules are read as without it).
+     */
+    handOff?: LeadHandOff;
   },
 ): Promise<{ lock: LockRow; lockMs: number; decision?: Decision; lead?: LeadForDecision; target?: DeliveryTarget }> {
-  const { lead, rulesFingerprint } = await readLeadForDecision(db, r.leadId);
+  const handed = r.handOff?.take(r.leadId);
+  const heldRules = r.loadRules.current();
+  if (handed && heldRules) {
+    try {
+      return await decideUnderLockFor(deps, r, handed, heldRules, revisionOf(heldRules));
+    } catch (err) {
+      if (!(err instanceof RulesChanged)) throw err;
+    }
+  }
+  const { lead, rulesFingerprint } = await readLeadForDecision(deps.db, r.leadId);
+  return decideUnderLockFor(deps, r, lead, rulesFingerprint);
+}
+
+/** decideUnderLock for `lead` as read (undefined: no such lead) or handed over, with the rules of `rulesFingerprint`. */
+async function decideUnderLockFor(
+  { db, config }: Pick<ActivityDeps, 'db' | 'config'>,
+  r: Parameters<typeof decideUnderLock>[1],
+  lead: LeadForDecision | undefined,
+  rulesFingerprint: string,
+  /** The revision for lock_and_decide() to check (a handed-over lead: the fingerprint was not read with it). */
+  rulesRevision?: number,
+): Promise<Awaited<ReturnType<typeof decideUnderLock>>> {
   // An original is usually decided within a second: look again after 2 s (or the retry base, if shorter:
   // tests run a fast retry clock), backing off like a retry.
   const originalWait = { baseSeconds: Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2), maxSeconds: config.ROUTING_RETRY_MAX_SECONDS };
@@ -106,12 +135,14 @@ export async function decideUnderLock(
     takeLock: r.takeLock && n === 1,
     staleSeconds: config.ROUTING_LOCK_STALE_SECONDS,
     releaseRejected: n === 1 ? r.releaseRejected : undefined,
+    // Checked by the first call, before it does anything; a later call of the same decision follows it at once.
+    rulesRevision: n === 1 ? rulesRevision : undefined,
   });
   const locked = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (err) {
-      r.onLockError?.(err);
+      if (!(err instanceof RulesChanged)) r.onLockError?.(err);
       throw err;
     }
   };

@@ -17,6 +17,7 @@ import { registerOpenApi } from './plugins/openapi';
 import { refuseUnknownQueryParameters } from './plugins/strictQuery';
 import { installValidators } from './plugins/validation';
 import { adminLeadRoutes } from './routes/admin/leads';
+import type { LeadHandOff } from '../lib/routing/leadHandOff';
 import { adminRuleRoutes } from './routes/admin/rules';
 import { adminSloRoutes } from './routes/admin/slo';
 import { adminWorkspaceRoutes } from './routes/admin/workspaces';
@@ -33,6 +34,8 @@ export interface AppDeps {
    * starts its workflow at once (a failed start leaves it for the retry of the same request).
    */
   admission?: Admission;
+  /** The routing activities of this same process (the combined mode): new leads are handed to them in memory. */
+  leadHandOff?: LeadHandOff;
 }
 
 /** What route modules get: the app's dependencies and the onRequest hooks of each kind of caller. */

@@ -29,12 +29,18 @@ import type { Knex } from 'knex';
  * created_at in ms), which took a second round trip after it. Same arguments, same first four columns:
  * callers reading the old columns by name are unaffected (a rolling deploy).
  */
-export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`
+/**
+ * lock_and_decide() as this migration creates it (`rulesRevision` false), or with the last argument
+ * p_rules_revision (true): see migrations/0025_lock_and_decide_rules_revision.ts.
+ */
+export function lockAndDecideSql(rulesRevision: boolean): string {
+  const r = (sql: string) => (rulesRevision ? sql : '');
+  return `
     CREATE FUNCTION lock_and_decide(
       p_lead_id uuid, p_owner text, p_take_lock boolean, p_stale_seconds integer, p_release_rejected uuid,
       p_keys jsonb, p_candidates jsonb, p_earlier jsonb, p_exclude text[],
-      p_dedupe_window_days integer, p_original_wait_base double precision, p_original_wait_max double precision)
+      p_dedupe_window_days integer, p_original_wait_base double precision, p_original_wait_max double precision${r(`,
+      p_rules_revision bigint DEFAULT NULL`)})
     RETURNS jsonb LANGUAGE plpgsql AS $$
     DECLARE
       v_started timestamptz := clock_timestamp();
@@ -44,7 +50,11 @@ export async function up(knex: Knex): Promise<void> {
       v_outcome jsonb;
       v_assigned uuid;
       v_target jsonb;
-    BEGIN
+    BEGIN${r(`
+      -- Rules evaluated from a revision that is no longer the current one: nothing done, the caller reloads them.
+      IF p_rules_revision IS NOT NULL AND p_rules_revision IS DISTINCT FROM (SELECT v.revision FROM routing_rules_revision v) THEN
+        RETURN jsonb_build_object('rulesChanged', true);
+      END IF;`)}
       IF p_take_lock THEN
         SELECT * INTO v_row FROM acquire_routing_lock(p_lead_id, p_owner, p_stale_seconds);
         v_lock := to_jsonb(v_row);
@@ -86,7 +96,11 @@ export async function up(knex: Knex): Promise<void> {
       RETURN jsonb_build_object('lock', v_lock, 'lockMs', v_lock_ms, 'outcome', v_outcome)
              || CASE WHEN v_target IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('target', v_target) END;
     END $$;
-  `);
+`;
+}
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw(lockAndDecideSql(false));
   await knex.raw(DROP_COMPLETE_ROUTING);
   await knex.raw(completeRoutingSql(true));
 }

@@ -22,6 +22,8 @@ import * as m0020 from './0020_failed_leads_index';
 import * as m0021 from './0021_store_lead_admits_on_insert';
 import * as m0022 from './0022_release_claims_trigger_when';
 import * as m0023 from './0023_store_lead_repeat_before_lock';
+import * as m0024 from './0024_reserve_capacity_uncapped';
+import * as m0025 from './0025_lock_and_decide_rules_revision';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -51,4 +53,6 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0021_store_lead_admits_on_insert', m0021],
   ['0022_release_claims_trigger_when', m0022],
   ['0023_store_lead_repeat_before_lock', m0023],
+  ['0024_reserve_capacity_uncapped', m0024],
+  ['0025_lock_and_decide_rules_revision', m0025],
 ];

@@ -64,7 +64,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...workflowCode,
-    activities: wrap(createActivities({ db: opts.db, config: opts.config, log: opts.log, metrics: opts.metrics, temporal: opts.temporal })) as WorkerOptions['activities'],
+    activities: wrap(createActivities({ db: opts.db, config: opts.config, log: opts.log, metrics: opts.metrics, temporal: opts.temporal, ...(opts.leadHandOff ? { leadHandOff: opts.leadHandOff } : {}) })) as WorkerOptions['activities'],
     // Let in-flight activities finish on SIGTERM before the process exits (compose gives 60 s).
     shutdownGraceTime: opts.shutdownTimes?.graceTime ?? SHUTDOWN_GRACE_TIME,
     // ... and never wait for good: a workflow task whose local activity fails and is retried in a loop (its

@@ -7,6 +7,7 @@ import { startStarter } from '../lib/admission/starter';
 import type { Config } from '../lib/config';
 import { createDb, type Db } from '../lib/db/createDb';
 import { createLogger, type Logger } from '../lib/logger';
+import { createLeadHandOff } from '../lib/routing/leadHandOff';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
@@ -61,7 +62,9 @@ export async function startCombined(
     // NativeConnection implements the client's ConnectionLike and tells it that eager start is supported.
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
     const admission = Admission.fromConfig(config, { db, temporal, metrics, log, eager: true });
-    const app = (opened.app = await buildApp({ db, temporal, config, admission }, { logger: opts.httpLogger ?? true }));
+    // New leads go from the gateway to this worker's first routing attempt in memory (no read of the lead back).
+    const leadHandOff = createLeadHandOff();
+    const app = (opened.app = await buildApp({ db, temporal, config, admission, leadHandOff }, { logger: opts.httpLogger ?? true }));
     // Last: a created Worker holds the connection until it has run, so nothing that can fail comes after it.
     const worker = await createWorker({
       connection,
@@ -72,6 +75,7 @@ export async function startCombined(
       log,
       metrics,
       temporal,
+      leadHandOff,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
     });
     return { connection, temporal, admission, app, worker };

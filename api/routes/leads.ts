@@ -11,7 +11,7 @@ import { idParamsSchema } from '../schemas/params';
 import { routeDocs } from '../schemas/responses';
 
 export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
-  const { db, temporal, config, auth, admission } = deps;
+  const { db, temporal, config, auth, admission, leadHandOff } = deps;
   const statusUrl = (id: string) => `/api/leads/${id}`;
 
   app.post<{ Body: LeadBody; Querystring: RouteQuery }>(
@@ -35,6 +35,13 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
         payload: request.body as unknown as Record<string, unknown>,
         ttlDays: config.LEAD_TTL_DAYS,
       }, admission.claimWithInsert());
+      // Before the start below: with an eager start the lead's first attempt may run before admitNow returns.
+      if (created && leadHandOff) {
+        leadHandOff.put({
+          id: lead.id, sourceWorkspaceId: source.id, payload: request.body as unknown as Record<string, unknown>, ...hashes,
+          expiresAt: lead.expiresAt, routingStatus: lead.status, externalId: lead.externalId, createdAt: lead.createdAt,
+        });
+      }
 
       let current = lead;
       if (!isFinished(lead)) {

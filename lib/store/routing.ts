@@ -161,6 +161,17 @@ export async function decideRoutingInDatabase(trx: Db, r: DecideRoutingArgs): Pr
   return rows[0].outcome as DecisionOutcome;
 }
 
+/**
+ * lock_and_decide() was given a rules revision that is no longer the current one (migrations/0025): it did
+ * nothing; the caller reads the rules again.
+ */
+export class RulesChanged extends Error {
+  constructor(readonly evaluatedRevision: number) {
+    super(`the rules changed since revision ${evaluatedRevision}`);
+    this.name = 'RulesChanged';
+  }
+}
+
 /** The routing lock as lock_and_decide() reports it (acquire_routing_lock()'s row, or the owner check's). */
 export interface LockRow {
   acquired: boolean;
@@ -178,18 +189,20 @@ export interface LockRow {
  * `releaseRejected`: the buyer that just rejected the lead gets its reservation back first. `outcome` is
  * absent when the lock is not held (`lock.outcome`: not_routable, held_by_other, not_found, lock_lost).
  * `lockMs`: the lock step's time inside Postgres. `target`: the assigned partner's delivery URL and signing
- * secret (a secret: keep it out of logs, spans and activity results). Errors: 55P03 when the lead's row stays
- * locked 5 s.
+ * secret (a secret: keep it out of logs, spans and activity results). `rulesRevision`: the routing_rules_revision
+ * the candidates were evaluated from, when the caller did not read it (migrations/0025): throws RulesChanged,
+ * having done nothing, when it is not the current one. Errors: 55P03 when the lead's row stays locked 5 s.
  */
 export async function lockAndDecideInDatabase(
   db: Db,
-  r: DecideRoutingArgs & { owner: string; takeLock: boolean; staleSeconds: number; releaseRejected?: string },
+  r: DecideRoutingArgs & { owner: string; takeLock: boolean; staleSeconds: number; releaseRejected?: string; rulesRevision?: number },
 ): Promise<{ lock: LockRow; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget }> {
   const { rows } = await db.raw(
-    'SELECT lock_and_decide(?::uuid, ?, ?, ?::integer, ?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8) AS answer',
-    [r.leadId, r.owner, r.takeLock, r.staleSeconds, r.releaseRejected ?? null, ...decideArgs(r)],
+    'SELECT lock_and_decide(?::uuid, ?, ?, ?::integer, ?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8, ?::bigint) AS answer',
+    [r.leadId, r.owner, r.takeLock, r.staleSeconds, r.releaseRejected ?? null, ...decideArgs(r), r.rulesRevision ?? null],
   );
-  const answer = rows[0].answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget };
+  const answer = rows[0].answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget; rulesChanged?: true };
+  if (answer.rulesChanged) throw new RulesChanged(r.rulesRevision!);
   const l = answer.lock;
   return {
     lock: {

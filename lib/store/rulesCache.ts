@@ -10,7 +10,15 @@ import { activeRules } from './rules';
  * Keeping the same rule objects also lets the rule compiler's cache hit by identity (scripts/bench/rules.ts:
  * p95 0.8 ms per lead for 1,000 rules with reused objects, 3.2 ms when every decision parsed fresh ones).
  */
-export type RulesLoader = (db: Db, fingerprint?: string) => Promise<RoutingRule[]>;
+export interface RulesLoader {
+  (db: Db, fingerprint?: string): Promise<RoutingRule[]>;
+  /**
+   * The fingerprint of the rules held now, undefined before the first load: for a caller that evaluates the held
+   * rules without reading the fingerprint and has the database check it instead (lock_and_decide()'s
+   * p_rules_revision, revisionOf()).
+   */
+  current(): string | undefined;
+}
 
 /** The fingerprint as one column `fingerprint` ('r<revision>'), for a query to read along with other data. */
 export const RULES_FINGERPRINT_SQL = "SELECT 'r' || revision::text AS fingerprint FROM routing_rules_revision";
@@ -18,9 +26,17 @@ export const RULES_FINGERPRINT_SQL = "SELECT 'r' || revision::text AS fingerprin
 /** `fingerprint`: one the caller read in its own query (lib/store/routing.ts readLeadForDecision); else read here. */
 export function createRulesCache(): RulesLoader {
   let cached: { fingerprint: string; rules: RoutingRule[] } | undefined;
-  return async (db, known) => {
+  const load = async (db: Db, known?: string) => {
     const fingerprint = known ?? ((await db.raw(RULES_FINGERPRINT_SQL)).rows[0].fingerprint as string);
     if (cached?.fingerprint !== fingerprint) cached = { fingerprint, rules: await activeRules(db) };
     return cached.rules;
   };
+  return Object.assign(load, { current: () => cached?.fingerprint });
+}
+
+/** The routing_rules_revision a fingerprint ('r<revision>') stands for. */
+export function revisionOf(fingerprint: string): number {
+  const revision = Number(fingerprint.slice(1));
+  if (!fingerprint.startsWith('r') || !Number.isSafeInteger(revision)) throw new Error(`not a rules fingerprint: ${fingerprint}`);
+  return revision;
 }

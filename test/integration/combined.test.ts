@@ -41,6 +41,25 @@ test('a lead goes end to end through the combined process, its workflow started 
   expect(buyer.acceptedKeys('/buyer')).toEqual([res.json().leadId]);
 });
 
+test('a new lead reaches its first attempt in memory: the worker reads no lead row, and the buyer gets the lead as stored', async () => {
+  await post(aLead(), '?wait=10000'); // the worker holds the rules now (the first lead after a start reads them)
+  const statements: string[] = [];
+  const onQuery = (q: { sql: string }) => statements.push(q.sql);
+  combined.pools.worker.on('query', onQuery);
+  try {
+    const res = await post(aLead({ product: 'in-memory', phone: '(415) 555-0134', attributes: { score: 1.50, vip: true, note: 'ß' } }), '?wait=10000');
+    expect(res.json()).toMatchObject({ status: 'routed', result: 'success' });
+    const leadId = res.json().leadId as string;
+    expect(statements.filter((s) => /LEFT JOIN leads/.test(s))).toEqual([]);
+    const delivered = buyer.received.find((d) => d.idempotencyKey === leadId)?.body as { lead: unknown; externalId: string; createdAt: string };
+    const row = await stack.db('leads').where({ id: leadId }).first();
+    expect(delivered.lead).toEqual(row.payload);
+    expect(delivered).toMatchObject({ externalId: row.external_id, createdAt: row.created_at.toISOString() });
+  } finally {
+    combined.pools.worker.off('query', onQuery);
+  }
+});
+
 test('a burst over the bound: all 202, all routed; the eager share of the starts is reported', async () => {
   const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   const before = { started: total(combined.admission.stats.started), eager: total(combined.admission.stats.eager) };

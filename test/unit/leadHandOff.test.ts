@@ -1,0 +1,44 @@
+import { createLeadHandOff } from '../../lib/routing/leadHandOff';
+import type { LeadForDecision } from '../../lib/store/routing';
+
+const lead = (id: string): LeadForDecision => ({
+  id, sourceWorkspaceId: 'source', payload: { product: 'x' }, emailHash: 'e', phoneHash: null,
+  expiresAt: '2027-01-01T00:00:00.000Z', routingStatus: 'pending', externalId: `ext-${id}`, createdAt: '2026-11-30T00:00:00.000Z',
+});
+
+test('a lead is taken once: the second take (a later attempt) finds nothing and reads the row', () => {
+  const handOff = createLeadHandOff();
+  handOff.put(lead('a'));
+  expect(handOff.take('a')).toEqual(lead('a'));
+  expect(handOff.take('a')).toBeUndefined();
+  expect(handOff.size).toBe(0);
+});
+
+test('an entry older than maxAgeMs is not handed over, and is dropped by the next put', () => {
+  let t = 0;
+  const handOff = createLeadHandOff({ maxAgeMs: 1_000, now: () => t });
+  handOff.put(lead('old'));
+  handOff.put(lead('kept'));
+  t = 1_001;
+  expect(handOff.take('old')).toBeUndefined();
+  handOff.put(lead('new')); // 'kept' is as old as 'old' was: dropped now
+  expect(handOff.size).toBe(1);
+  expect(handOff.take('new')?.id).toBe('new');
+});
+
+test('at maxLeads the oldest entries go first, so memory stays bounded whatever is never taken', () => {
+  const handOff = createLeadHandOff({ maxLeads: 3 });
+  for (const id of ['a', 'b', 'c', 'd', 'e']) handOff.put(lead(id));
+  expect(handOff.size).toBe(3);
+  expect(['a', 'b', 'c', 'd', 'e'].map((id) => handOff.take(id)?.id)).toEqual([undefined, undefined, 'c', 'd', 'e']);
+});
+
+test('putting a lead again replaces it and makes it the newest', () => {
+  const handOff = createLeadHandOff({ maxLeads: 2 });
+  handOff.put(lead('a'));
+  handOff.put(lead('b'));
+  handOff.put({ ...lead('a'), externalId: 'again' });
+  handOff.put(lead('c')); // drops 'b', the oldest now
+  expect(handOff.take('b')).toBeUndefined();
+  expect(handOff.take('a')?.externalId).toBe('again');
+});
