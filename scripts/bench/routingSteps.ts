@@ -4,8 +4,10 @@ import { createActivities, type ActivityDeps } from '../../activities';
 import { loadConfig } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { createLogger } from '../../lib/logger';
+import { createLeadHandOff, type LeadHandOff } from '../../lib/routing/leadHandOff';
+import { readLeadForDecision } from '../../lib/store/routing';
 import { insertRule } from '../../lib/store/rules';
-import { createMetrics } from '../../lib/telemetry/metrics';
+import type { Metrics } from '../../lib/telemetry/metrics';
 import { closedLoop, summarize, type ClosedLoopResult, type LatencySummary } from './closedLoop';
 import { createRuleSet } from './ruleSet';
 
@@ -66,6 +68,9 @@ export async function seedRoutingData(db: Db, rules: number, seed = 42): Promise
  * The routing activities bound to `db`, as the worker builds them (same code, same rules cache). The separate
  * lock and decide activities serve runs started before issue 10's one-task shape; lockAndDecide (the lead read,
  * then lock and decision in one statement) is the first step of every routeAttempt, when the product has it.
+ * `handOff`: where the combined process's gateway hands new leads over (lib/routing/leadHandOff.ts), if the
+ * product has one. `rulesLatency`: the routing.rules.latency values the activities report, in order (the
+ * decision's share of lockAndDecide, as the product measures it); no metric is sent.
  */
 export function routingActivities(db: Db) {
   const config = loadConfig({
@@ -73,7 +78,15 @@ export function routingActivities(db: Db) {
     ADMIN_TOKEN: 'bench-not-a-real-admin-token-0123456789',
     IDENTITY_HMAC_KEY: 'bench-not-a-real-hmac-key-0123456789',
   } as NodeJS.ProcessEnv);
-  const deps: ActivityDeps = { db, config, log: createLogger('silent'), metrics: createMetrics({ enabled: false }), temporal: undefined as never };
+  const rulesLatency: number[] = [];
+  const metrics: Metrics = {
+    increment: () => undefined,
+    gauge: () => undefined,
+    distribution: (name, value) => void (name === 'routing.rules.latency' && rulesLatency.push(value)),
+    close: async () => undefined,
+  };
+  const handOff = createLeadHandOff();
+  const deps: ActivityDeps & { leadHandOff?: LeadHandOff } = { db, config, log: createLogger('silent'), metrics, temporal: undefined as never, leadHandOff: handOff };
   const all = createActivities(deps) as unknown as Record<string, ActivityFn | undefined>;
   const get = (name: string) => {
     const fn = all[name];
@@ -85,6 +98,9 @@ export function routingActivities(db: Db) {
     decideRouting: get('decideRouting'),
     completeRouting: get('completeRouting'),
     lockAndDecide: typeof all.lockAndDecide === 'function' ? all.lockAndDecide : undefined,
+    db,
+    handOff,
+    rulesLatency,
   };
 }
 
@@ -102,19 +118,29 @@ interface DecisionFields {
 
 /**
  * One lead routed as one workflow run would, without the delivery (the buyers have no URL): `split` takes
- * the lock and decides in two activities (two transactions), `merged` in lockAndDecide (one). Returns each
- * step's ms (`decide` is 0 for merged: it is inside `lock`).
+ * the lock and decides in two activities (two transactions), `merged` in lockAndDecide (one), `handed` too,
+ * with the lead handed over first as the combined process's gateway does (not timed). Returns each step's ms
+ * (for merged and handed, `lock` is the whole lockAndDecide and `decide` its routing.rules.latency).
  */
-async function routeOne(steps: Steps, leadId: string, path: 'split' | 'merged'): Promise<{ lock: number; decide: number; complete: number }> {
+async function routeOne(steps: Steps, leadId: string, path: 'split' | 'merged' | 'handed'): Promise<{ lock: number; decide: number; complete: number }> {
   const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `route-lead-${leadId}`, runId: crypto.randomUUID() }, attempt: 1 });
+  if (path === 'handed') {
+    const { lead } = await readLeadForDecision(steps.db, leadId);
+    steps.handOff.put(lead!);
+  }
   const t0 = performance.now();
   let decision: DecisionFields;
   let t1: number;
-  if (path === 'merged' && steps.lockAndDecide) {
+  if (path !== 'split' && steps.lockAndDecide) {
+    const reported = steps.rulesLatency.length;
     const out = (await call(env, steps.lockAndDecide, { leadId, excludeDestinations: [] })) as DecisionFields & { lock: { outcome: string } };
     if (out.lock.outcome !== 'acquired') throw new Error(`lock of ${leadId}: ${out.lock.outcome}`);
     t1 = performance.now();
+    if (steps.rulesLatency.length !== reported + 1) throw new Error('lockAndDecide reported no routing.rules.latency');
     decision = out;
+    const t2 = performance.now();
+    const done = await completeOne(steps, env, leadId, decision);
+    return { lock: t1 - t0, decide: steps.rulesLatency[reported]!, complete: done - t2 };
   } else {
     const lock = (await call(env, steps.acquireRoutingLock, { leadId })) as { outcome: string };
     if (lock.outcome !== 'acquired') throw new Error(`lock of ${leadId}: ${lock.outcome}`);
@@ -122,12 +148,17 @@ async function routeOne(steps: Steps, leadId: string, path: 'split' | 'merged'):
     decision = (await call(env, steps.decideRouting, { leadId, excludeDestinations: [] })) as DecisionFields;
   }
   const t2 = performance.now();
+  return { lock: t1 - t0, decide: t2 - t1, complete: (await completeOne(steps, env, leadId, decision)) - t2 };
+}
+
+/** complete_routing() for a decided lead; returns performance.now() when it is done. */
+async function completeOne(steps: Steps, env: MockActivityEnvironment, leadId: string, decision: DecisionFields): Promise<number> {
   const outcome = decision.kind === 'assigned'
     ? { result: 'success', destinationWorkspaceId: decision.destinationWorkspaceId, ruleId: decision.ruleId, ruleVersion: decision.ruleVersion }
     : { result: 'failed', errorCode: 'no_matching_rule', errorMessage: `bench decision ${decision.kind}` };
   const done = (await call(env, steps.completeRouting, { leadId, outcome, trace: decision.trace, attemptStartedAtMs: Date.now() })) as { status: string };
   if (done.status !== 'routed' && done.status !== 'failed') throw new Error(`complete of ${leadId}: ${done.status}`);
-  return { lock: t1 - t0, decide: t2 - t1, complete: performance.now() - t2 };
+  return performance.now();
 }
 
 export interface StepLatencies {
@@ -138,6 +169,10 @@ export interface StepLatencies {
   decide: LatencySummary;
   /** lockAndDecide (the lead read, then lock + decide in one statement), the current shape; absent if the product has none. */
   lockAndDecide?: LatencySummary;
+  /** Its decision (routing.rules.latency: lockAndDecide minus the lock step's time in Postgres), the separate mode's. */
+  lockAndDecideDecide?: LatencySummary;
+  /** lockAndDecide and its decision for a lead handed over in memory (the combined mode: no read); absent if none. */
+  handedOff?: { lockAndDecide: LatencySummary; decide: LatencySummary };
   complete: LatencySummary;
 }
 
@@ -148,7 +183,7 @@ export interface StepLatencies {
  */
 export async function measureSteps(db: Db, data: RoutingData, leads: number, warmup = 50): Promise<StepLatencies> {
   const steps = routingActivities(db);
-  const times = async (path: 'split' | 'merged') => {
+  const times = async (path: 'split' | 'merged' | 'handed') => {
     const ids = await data.insertLeads(leads + warmup);
     const out = { lock: [] as number[], decide: [] as number[], complete: [] as number[] };
     for (const [i, id] of ids.entries()) {
@@ -162,11 +197,13 @@ export async function measureSteps(db: Db, data: RoutingData, leads: number, war
   };
   const split = await times('split');
   const merged = steps.lockAndDecide ? await times('merged') : undefined;
+  const handed = steps.lockAndDecide ? await times('handed') : undefined;
   return {
     leads,
     lock: summarize(split.lock),
     decide: summarize(split.decide),
-    ...(merged ? { lockAndDecide: summarize(merged.lock) } : {}),
+    ...(merged ? { lockAndDecide: summarize(merged.lock), lockAndDecideDecide: summarize(merged.decide) } : {}),
+    ...(handed ? { handedOff: { lockAndDecide: summarize(handed.lock), decide: summarize(handed.decide) } } : {}),
     complete: summarize(merged?.complete ?? split.complete),
   };
 }
