@@ -49,7 +49,8 @@ export function makeDeliveryStep({ db, config, log, metrics }: ActivityDeps) {
     // heartbeat; its crash detection is the workflow task timeout, and its bound the local activity's timeout.
     const heartbeat = Context.current().info.isLocal ? undefined : setInterval(() => Context.current().heartbeat(), 2_000);
     try {
-      outcome = await deliverLead({ url: target.url, secret: target.secret, leadId, payload, timeoutMs: config.DELIVERY_TIMEOUT_MS });
+      // During a signing-secret rotation's overlap the previous secret signs too (lib/store/delivery.ts DeliveryTarget).
+      outcome = await deliverLead({ url: target.url, secret: target.secret, previousSecret: target.previousSecret, leadId, payload, timeoutMs: config.DELIVERY_TIMEOUT_MS });
     } catch (err) {
       // deliverLead throws only for what retrying cannot fix (a bad URL, a port fetch refuses ...).
       throw ApplicationFailure.nonRetryable(`cannot deliver to ${destinationWorkspaceId}: ${(err as Error).message}`, NonRetryable.InvalidConfiguration);

@@ -29,14 +29,29 @@ import type { Knex } from 'knex';
  * created_at in ms), which took a second round trip after it. Same arguments, same first four columns:
  * callers reading the old columns by name are unaffected (a rolling deploy).
  */
+/** Which lock_and_decide() to write: each later migration that changes it turns one option on. */
+export interface LockAndDecideOptions {
+  /** The last argument p_rules_revision: see migrations/0025_lock_and_decide_rules_revision.ts. */
+  rulesRevision: boolean;
+  /**
+   * `target.previousSecret`: the partner's previous signing secret while its rotation's overlap lasts (expiry
+   * checked against now()): see migrations/0026_signing_secret_rotation.ts.
+   */
+  previousSecret: boolean;
+  /** CREATE OR REPLACE (same signature, replaced in place) instead of CREATE. */
+  orReplace?: boolean;
+}
+
 /**
- * lock_and_decide() as this migration creates it (`rulesRevision` false), or with the last argument
- * p_rules_revision (true): see migrations/0025_lock_and_decide_rules_revision.ts.
+ * lock_and_decide() as this migration creates it (every option false), or as a later one does. With every
+ * option false (0016) and with `rulesRevision` alone (0025) the text is byte for byte what those migrations
+ * ran (test/unit/lockAndDecideSql.test.ts): a shipped migration's statement never changes.
  */
-export function lockAndDecideSql(rulesRevision: boolean): string {
+export function lockAndDecideSql({ rulesRevision, previousSecret, orReplace = false }: LockAndDecideOptions): string {
   const r = (sql: string) => (rulesRevision ? sql : '');
+  const p = (sql: string) => (previousSecret ? sql : '');
   return `
-    CREATE FUNCTION lock_and_decide(
+    CREATE${orReplace ? ' OR REPLACE' : ''} FUNCTION lock_and_decide(
       p_lead_id uuid, p_owner text, p_take_lock boolean, p_stale_seconds integer, p_release_rejected uuid,
       p_keys jsonb, p_candidates jsonb, p_earlier jsonb, p_exclude text[],
       p_dedupe_window_days integer, p_original_wait_base double precision, p_original_wait_max double precision${r(`,
@@ -90,7 +105,10 @@ export function lockAndDecideSql(rulesRevision: boolean): string {
       v_assigned := coalesce(v_outcome->>'assigned',
                              CASE WHEN v_outcome->'decision'->>'kind' = 'assigned' THEN v_outcome->'decision'->>'destinationWorkspaceId' END)::uuid;
       IF v_assigned IS NOT NULL THEN
-        SELECT jsonb_build_object('url', w.delivery_url, 'secret', w.signing_secret) INTO v_target
+        SELECT jsonb_build_object('url', w.delivery_url, 'secret', w.signing_secret)${p(`
+               -- The previous secret signs too until its overlap ends (a rotation's changeover).
+               || CASE WHEN w.previous_signing_secret IS NOT NULL AND w.previous_signing_secret_expires_at > now()
+                       THEN jsonb_build_object('previousSecret', w.previous_signing_secret) ELSE '{}'::jsonb END`)} INTO v_target
           FROM workspaces w WHERE w.id = v_assigned AND w.kind = 'partner';
       END IF;
       RETURN jsonb_build_object('lock', v_lock, 'lockMs', v_lock_ms, 'outcome', v_outcome)
@@ -100,7 +118,7 @@ export function lockAndDecideSql(rulesRevision: boolean): string {
 }
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw(lockAndDecideSql(false));
+  await knex.raw(lockAndDecideSql({ rulesRevision: false, previousSecret: false }));
   await knex.raw(DROP_COMPLETE_ROUTING);
   await knex.raw(completeRoutingSql(true));
 }

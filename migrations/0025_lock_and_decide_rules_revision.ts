@@ -20,10 +20,10 @@ const OLD_SIGNATURE = 'lock_and_decide(uuid, text, boolean, integer, uuid, jsonb
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`DROP FUNCTION ${OLD_SIGNATURE}`);
-  await knex.raw(lockAndDecideSql(true));
+  await knex.raw(lockAndDecideSql({ rulesRevision: true, previousSecret: false }));
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`DROP FUNCTION ${OLD_SIGNATURE.replace(')', ', bigint)')}`);
-  await knex.raw(lockAndDecideSql(false));
+  await knex.raw(lockAndDecideSql({ rulesRevision: false, previousSecret: false }));
 }

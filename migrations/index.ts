@@ -24,6 +24,7 @@ import * as m0022 from './0022_release_claims_trigger_when';
 import * as m0023 from './0023_store_lead_repeat_before_lock';
 import * as m0024 from './0024_reserve_capacity_uncapped';
 import * as m0025 from './0025_lock_and_decide_rules_revision';
+import * as m0026 from './0026_signing_secret_rotation';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -55,4 +56,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0023_store_lead_repeat_before_lock', m0023],
   ['0024_reserve_capacity_uncapped', m0024],
   ['0025_lock_and_decide_rules_revision', m0025],
+  ['0026_signing_secret_rotation', m0026],
 ];

@@ -1,6 +1,7 @@
 // Workspace answers: the Workspace shape, its creation answer with the secret, and the workspace routes' docs.
 import { AUTHED, WITH_BODY, errors } from './errorResponses';
 import { ADMIN, dateTime, nullableInt, ref, uuid } from './responseParts';
+import { signingSecretRouteDocs } from './signingSecretRotation';
 
 const workspaceProperties = {
   id: uuid,
@@ -79,4 +80,5 @@ export const workspaceRouteDocs = {
     security: ADMIN,
     response: { 200: ref('WorkspaceCreated', 'The source with its new `apiKey`, shown only here'), ...errors([...WITH_BODY, 404, 409]) },
   },
+  ...signingSecretRouteDocs,
 } as const;

@@ -23,6 +23,11 @@ export type DeliveryOutcome =
 export interface DeliverLeadInput {
   url: string;
   secret: string;
+  /**
+   * The partner's previous secret while its rotation's overlap lasts: the request then carries two signatures,
+   * `v1=<with secret>,v1=<with previousSecret>` (lib/delivery/signing.ts), so the buyer may verify with either.
+   */
+  previousSecret?: string;
   leadId: string;
   payload: unknown;
   /** Whole exchange, response body included. */
@@ -47,8 +52,10 @@ const DIGIT_RUN = /\+?\d(?:[\s().-]{0,2}\d){6,}/g;
 // quadratically, and a 64 KiB answer without an "@" then takes seconds (measured: 10 s).
 const EMAIL = /[^\s@"'<>(),;:]{1,64}@[^\s@"'<>(),;:]{1,255}/g;
 
-export async function deliverLead({ url, secret, leadId, payload, timeoutMs, fetchImpl = fetch, now = Date.now }: DeliverLeadInput): Promise<DeliveryOutcome> {
+export async function deliverLead({ url, secret, previousSecret, leadId, payload, timeoutMs, fetchImpl = fetch, now = Date.now }: DeliverLeadInput): Promise<DeliveryOutcome> {
   checkConfig(url, secret, leadId, timeoutMs);
+  if (previousSecret !== undefined && (typeof previousSecret !== 'string' || !previousSecret)) throw new Error('deliverLead: the previous signing secret is empty');
+  const secrets = previousSecret === undefined ? [secret] : [secret, previousSecret];
   const body = JSON.stringify(payload);
   if (typeof body !== 'string') throw new Error('deliverLead: the payload does not serialise to JSON');
 
@@ -68,7 +75,7 @@ export async function deliverLead({ url, secret, leadId, payload, timeoutMs, fet
         'idempotency-key': leadId,
         'user-agent': USER_AGENT,
         [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signPayload(secret, timestamp, body),
+        [SIGNATURE_HEADER]: signPayload(secrets, timestamp, body),
       },
     });
   } catch (err) {
@@ -83,7 +90,7 @@ export async function deliverLead({ url, secret, leadId, payload, timeoutMs, fet
   if ((status >= 200 && status < 300) || status === 409) return { kind: 'accepted', status, durationMs };
   if (status === 408 || status === 429 || (status >= 500 && status < 600)) return { kind: 'retryable', status, durationMs, reason: `HTTP ${status}` };
   const what = status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed: fix the delivery URL)` : `HTTP ${status}`;
-  const excerpt = buyerExcerpt(answer, secret, payload);
+  const excerpt = buyerExcerpt(answer, secrets, payload);
   return { kind: 'rejected', status, durationMs, reason: excerpt ? `${what}: ${excerpt}` : what };
 }
 
@@ -127,20 +134,20 @@ async function readCapped(response: Response): Promise<Uint8Array> {
 
 /**
  * The first 200 characters of the buyer's answer: one line, no control characters, and nothing of the
- * lead's person or our secret. A buyer echoes what it received in its own way, so the answer is first
+ * lead's person or our secrets. A buyer echoes what it received in its own way, so the answer is first
  * brought to one form (JSON `\\uXXXX` escapes decoded, Unicode NFKD, format characters such as zero-width
- * spaces removed, whitespace collapsed) and then masked case-insensitively: the secret, every email
+ * spaces removed, whitespace collapsed) and then masked case-insensitively: the secrets, every email
  * address, every run of 7 or more digits (any phone, however formatted: +14155552671, (415) 555-2671),
  * and the lead's names with or without their accents (short ones, such as "Li", as whole words).
  */
-function buyerExcerpt(answer: Uint8Array, secret: string, payload: unknown): string {
+function buyerExcerpt(answer: Uint8Array, secrets: readonly string[], payload: unknown): string {
+  const maskSecrets = (t: string) => secrets.reduce((masked, secret) => masked.split(secret).join('[redacted]'), t);
   // Masking works on a window well beyond the 200 characters kept, so that shrinking masked values cannot pull
   // a value cut at the window's edge into the excerpt, while a 64 KiB answer costs no more than a short one.
-  let text = new TextDecoder('utf-8').decode(answer).slice(0, 20 * MAX_REASON_CHARS);
-  text = text.split(secret).join('[redacted]');
+  let text = maskSecrets(new TextDecoder('utf-8').decode(answer).slice(0, 20 * MAX_REASON_CHARS));
   // Decoded escapes can leave half a surrogate pair, which Postgres would refuse inside the stored decision.
   text = oneForm(text.replace(/\\u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(LONE_SURROGATE, '\ufffd'));
-  text = text.split(secret).join('[redacted]').replace(EMAIL, '[redacted]').replace(DIGIT_RUN, '[redacted]');
+  text = maskSecrets(text).replace(EMAIL, '[redacted]').replace(DIGIT_RUN, '[redacted]');
   const names = piiValues(payload).map((v) => oneForm(v).replace(/\p{M}+/gu, '')).filter((v) => Array.from(v).length >= 2);
   if (names.length > 0) {
     const alternatives = names

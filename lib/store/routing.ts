@@ -2,7 +2,7 @@ import type { Db } from '../db/createDb';
 import type { LeadToDecide } from '../routing/decide';
 import type { DestinationTrace, Distribution, RuleDestination, RuleTrace } from '../rules/types';
 import type { RoutingResult, RoutingStatus } from './leads';
-import type { DeliveryTarget } from './delivery';
+import { deliveryTarget, type DeliveryTarget } from './delivery';
 import { RULES_FINGERPRINT_SQL } from './rulesCache';
 
 /** Thin, typed calls of the SQL functions in migrations/0002_routing_functions.ts. */
@@ -189,7 +189,8 @@ export interface LockRow {
  * `releaseRejected`: the buyer that just rejected the lead gets its reservation back first. `outcome` is
  * absent when the lock is not held (`lock.outcome`: not_routable, held_by_other, not_found, lock_lost).
  * `lockMs`: the lock step's time inside Postgres. `target`: the assigned partner's delivery URL and signing
- * secret (a secret: keep it out of logs, spans and activity results). `rulesRevision`: the routing_rules_revision
+ * secret, and the previous one while a rotation's overlap lasts (migrations/0026; secrets: keep them out of
+ * logs, spans and activity results). `rulesRevision`: the routing_rules_revision
  * the candidates were evaluated from, when the caller did not read it (migrations/0025): throws RulesChanged,
  * having done nothing, when it is not the current one. Errors: 55P03 when the lead's row stays locked 5 s.
  */
@@ -214,7 +215,7 @@ export async function lockAndDecideInDatabase(
     },
     lockMs: Number(answer.lockMs),
     ...(answer.outcome ? { outcome: answer.outcome } : {}),
-    ...(answer.target ? { target: { url: answer.target.url ?? null, secret: answer.target.secret ?? null } } : {}),
+    ...(answer.target ? { target: deliveryTarget(answer.target.url, answer.target.secret, answer.target.previousSecret) } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { deliveryUrlProblem, normalizeDeliveryUrl, workspaceBodySchema, workspac
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 import { refuseBody } from './noBody';
+import { adminSigningSecretRoutes } from './signingSecret';
 
 /**
  * A time zone both Node and Postgres read the same way: an IANA name (`America/New_York`, `UTC`) that
@@ -119,8 +120,7 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
    * A source's new API key (a leaked key is revoked by replacing it): the answer shows the new key, once; the
    * old one stops working at once on this process and within AUTH_CACHE_TTL_MS on other gateway processes
    * (they remember accepted keys that long: api/plugins/sourceKeyCache.ts). A partner is a 409: its signing
-   * secret is not rotated here (buyers verify with it; a second secret to sign with during a changeover is
-   * not built yet).
+   * secret is rotated at POST /api/admin/workspaces/:id/signing-secret (api/routes/admin/signingSecret.ts).
    */
   app.post<{ Params: { id: string } }>(
     '/api/admin/workspaces/:id/api-key',
@@ -128,7 +128,7 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
     async (request) => {
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
-      if (current.kind !== 'source') throw new ApiError(409, 'not_a_source', `workspace ${current.id} is a partner: only sources have API keys`);
+      if (current.kind !== 'source') throw new ApiError(409, 'not_a_source', `workspace ${current.id} is a partner: only sources have API keys (a partner rotates its signing secret at POST /api/admin/workspaces/${current.id}/signing-secret)`);
       const apiKey = generateApiKey();
       try {
         const workspace = await replaceSourceApiKey(db, current.id, { apiKeyHash: hashApiKey(apiKey), apiKeyPrefix: apiKeyPrefix(apiKey) });
@@ -139,4 +139,6 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
       }
     },
   );
+
+  adminSigningSecretRoutes(app, { db, auth });
 }

@@ -1,0 +1,46 @@
+// POST /api/admin/workspaces/:id/signing-secret: its body and its answers (api/routes/admin/signingSecret.ts).
+import { DEFAULT_OVERLAP_MINUTES, MAX_OVERLAP_MINUTES } from '../../lib/store/signingSecrets';
+import { ADMIN, nullableDateTime } from './responseParts';
+import { errors, WITH_BODY } from './errorResponses';
+
+export interface SigningSecretRotationBody {
+  overlapMinutes?: number;
+}
+
+/** `{ "overlapMinutes": N }`, N a whole number of minutes 0..10080 (a week); no body, or `{}`, is the default 1440. */
+export const signingSecretRotationBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    overlapMinutes: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_OVERLAP_MINUTES,
+      default: DEFAULT_OVERLAP_MINUTES,
+      description: `How long the secret replaced keeps signing deliveries beside the new one, in minutes (0: retired at once; at most ${MAX_OVERLAP_MINUTES}, a week). Default ${DEFAULT_OVERLAP_MINUTES} (a day).`,
+    },
+  },
+} as const;
+
+/** routeDocs entry (spread into api/schemas/responses.ts through workspaceRouteDocs). */
+export const signingSecretRouteDocs = {
+  rotateSigningSecret: {
+    operationId: 'rotateSigningSecret',
+    summary: "Give a partner a new signing secret; the old one keeps signing beside it for `overlapMinutes` (each delivery then carries `v1=<new>,v1=<old>`)",
+    tags: ['admin: workspaces'],
+    security: ADMIN,
+    response: {
+      201: {
+        description: 'The new secret, shown only here, and when the old one stops signing',
+        type: 'object',
+        required: ['signingSecret', 'previousSecretExpiresAt'],
+        additionalProperties: false,
+        properties: {
+          signingSecret: { type: 'string', description: 'verifies our deliveries from now on (`whsec_...`)' },
+          previousSecretExpiresAt: { ...nullableDateTime, description: 'when the old secret stops signing; null when it stopped at once (overlapMinutes 0)' },
+        },
+      },
+      ...errors([...WITH_BODY, 404, 409], { 409: 'The workspace is a source: only partners have signing secrets (a source rotates its API key)' }),
+    },
+  },
+} as const;
