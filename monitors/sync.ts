@@ -13,7 +13,7 @@ import { DASHBOARDS } from './dashboards';
 import { alertMonitors } from './monitors';
 import { monitorSettings, type MonitorSettings } from './monitorsSettings';
 import { SLO_OBJECTS } from './slos';
-import { datadogRemote, SyncApiError } from './sync/datadogRemote';
+import { datadogRemote, silenceDatadogClient, SyncApiError } from './sync/datadogRemote';
 import { formatReport, syncObjects, type DesiredObjects, type SyncReport } from './sync/run';
 import { datadogSettings, SyncConfigError } from './sync/settings';
 import { validateAll } from './validate';
@@ -32,6 +32,7 @@ export function parseArgs(argv: readonly string[]): { dryRun: boolean } {
 
 /** The whole command: settings, validation, sync. Returns the report; throws SyncConfigError / SyncApiError. */
 export async function runSync(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<SyncReport> {
+  silenceDatadogClient(); // before validation, which reads models through the client too
   const { dryRun } = parseArgs(argv);
   const dd = datadogSettings(env);
   let settings: MonitorSettings;

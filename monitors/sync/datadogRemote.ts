@@ -8,7 +8,7 @@
  * Errors become a SyncApiError whose message says what was being done and, for 401/403, which key or
  * permission to check. No key ever appears in a message.
  */
-import { client, v1 } from '@datadog/datadog-api-client';
+import { client, logger as datadogClientLogger, v1 } from '@datadog/datadog-api-client';
 import { MANAGED_BY_TAG, type Json } from '../dashboards/widgets';
 import type { DatadogSettings } from './settings';
 
@@ -84,8 +84,19 @@ function toJson(model: unknown, type: string): Json {
 
 const tagged = (tags: unknown) => Array.isArray(tags) && tags.includes(MANAGED_BY_TAG);
 
+/**
+ * Turns the client's own logging off (process-wide: it has one logger). It logs each failed request itself (a
+ * FetchError and its stack, before our one-line message says what failed), and with DEBUG set in the environment
+ * every request's headers, the keys included, and every model it fails to read while validating. Its errors reach
+ * the caller as SyncApiError.
+ */
+export function silenceDatadogClient(): void {
+  datadogClientLogger.setLevel('silent');
+}
+
 /** The real Datadog, at settings.baseUrl with the settings' keys; retries 429 and 5xx (the client's backoff). */
 export function datadogRemote(settings: DatadogSettings): Remote {
+  silenceDatadogClient();
   const configuration = client.createConfiguration({
     // Sends X-Datadog-Managed-By: iac, so Datadog's audit trail shows these changes came from automation.
     isIaC: true,

@@ -179,6 +179,14 @@ describe('monitors:sync against the fake Datadog API', () => {
     await expect(runSync(['--dryrun'], env())).rejects.toThrow(/unknown argument\(s\) --dryrun/);
   });
 
+  test('Datadog unreachable, DEBUG set: one line saying what could not be reached, no stack, no request headers, no key', async () => {
+    const out = await cli(['--dry-run'], { DD_API_KEY: API_KEY, DD_APP_KEY: APP_KEY, DATADOG_API_URL: 'http://127.0.0.1:1', DEBUG: '1' });
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^monitors:sync: could not reach Datadog \(http:\/\/127\.0\.0\.1:1\) to list (monitors|SLOs|dashboards): /)]);
+    expect(out.stdout).toBe('');
+    expect(`${out.stdout}${out.stderr}`).not.toContain(API_KEY);
+  });
+
   test('403: a wrong key names the keys and the read scope; a read-only application key names the write scope; no key printed', async () => {
     const wrong = runSync([], env({ DD_APP_KEY: 'not-the-right-key' }));
     await expect(wrong).rejects.toThrow(/Datadog answered 403 Forbidden to list (monitors|SLOs|dashboards): check that DD_API_KEY is an API key and DD_APP_KEY an application key .* (monitors|slos|dashboards)_read scope/);
