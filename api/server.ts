@@ -3,13 +3,14 @@ import '../lib/telemetry/initApi';
 import { Client, Connection } from '@temporalio/client';
 import { Admission } from '../lib/admission/admission';
 import { startStarter } from '../lib/admission/starter';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type Config } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { closeInOrder, exitOnStartFailure } from '../lib/shutdown';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
+import { checkDatabaseAtStart, checkTemporalNamespaceAtStart } from '../lib/startChecks';
 import { listenError } from '../lib/startErrors';
 import { flushTraces } from '../lib/telemetry/tracer';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
@@ -22,6 +23,7 @@ import { buildApp } from './app';
  */
 async function main() {
   const config = loadConfig();
+  await startChecks(config);
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-api', log: createLogger(config.LOG_LEVEL) });
   // Lazy: the API starts (and /ready says what is missing) even while Temporal is still coming up.
   const connection = Connection.lazy(temporalConnectionOptions(config));
@@ -59,6 +61,21 @@ async function main() {
   await app.listen({ port: config.PORT, host: config.HOST }).catch((err: unknown) => {
     throw listenError(err, { host: config.HOST, port: config.PORT });
   });
+}
+
+/**
+ * A DATABASE_URL or TEMPORAL_NAMESPACE that can never work stops the API here (ConfigError, exit 1): it would
+ * answer 503 to everything, or store leads no workflow can start for. Postgres or Temporal not up yet does not:
+ * the API answers 503 database_unavailable until Postgres is, and 202 while Temporal is down (admission control).
+ */
+async function startChecks(config: Config): Promise<void> {
+  const [database, temporal] = await Promise.all([
+    checkDatabaseAtStart(config.DATABASE_URL),
+    checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
+  ]);
+  const log = createLogger(config.LOG_LEVEL);
+  if (!database.reachable) log.warn({ event: 'api.database_unreachable', reason: database.reason }, 'Postgres not reachable at start; answering 503 until it is');
+  if (!temporal.reachable) log.warn({ event: 'api.temporal_unreachable', reason: temporal.reason }, 'Temporal not reachable at start; leads wait in Postgres until it is');
 }
 
 main().catch(exitOnStartFailure);

@@ -33,3 +33,75 @@ export function temporalStartError(err: unknown, settings: { address: string; na
   }
   return err;
 }
+
+/**
+ * SQLSTATEs of a connection attempt that no wait will fix (PostgreSQL appendix A): the database, the user or its
+ * password is wrong. Unreachable (refused, timed out, starting up, too many connections) is not here: compose
+ * starts services in any order, and those pass.
+ */
+const PERMANENT_DATABASE_SQLSTATES: Record<string, string> = {
+  '3D000': 'the database does not exist',
+  '28P01': 'the password is wrong',
+  '28000': 'the server refuses this user (no such role, or pg_hba.conf has no entry for it)',
+  '42501': 'the user may not connect to this database',
+};
+
+/** TLS failures of the `sslmode` in the URL (node's certificate error codes, pg's own "does not support SSL"). */
+const TLS_PROBLEM = /^(The server does not support SSL connections|self[- ]signed certificate|unable to verify|certificate|Hostname\/IP does not match)/i;
+const TLS_CODES = /CERT|SSL|TLS/;
+
+/** `text` with the password of `databaseUrl` (as written and percent-decoded) replaced by `***`. */
+export function withoutPassword(text: string, databaseUrl: string): string {
+  let password: string;
+  try {
+    password = new URL(databaseUrl).password;
+  } catch {
+    return text;
+  }
+  if (!password) return text;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // a stray % in the password: only the raw form can appear
+  }
+  return [password, decoded].reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+/**
+ * A database error at start rewritten to name DATABASE_URL when the URL itself is wrong (the database does not
+ * exist, wrong user or password, TLS it asks for cannot work): a ConfigError whose message never contains the
+ * password. Anything else (Postgres unreachable, a bug) is returned unchanged.
+ */
+export function databaseStartError(err: unknown, databaseUrl: string): unknown {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const cause = withoutPassword(err instanceof Error ? err.message : String(err), databaseUrl);
+  const what = PERMANENT_DATABASE_SQLSTATES[code]
+    ?? (TLS_PROBLEM.test(cause) || TLS_CODES.test(code) ? 'the TLS it asks for (sslmode and the ssl* options) cannot be used with this server' : undefined);
+  return what ? Object.assign(new ConfigError([`DATABASE_URL: ${what} (${cause})`]), { cause: err }) : err;
+}
+
+/** The `sslmode` values node-postgres knows (pg-connection-string); any other is silently read as "use TLS". */
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** Why DATABASE_URL's options cannot work, before any connection (an unknown sslmode), or undefined. */
+export function databaseUrlOptionProblem(databaseUrl: string): string | undefined {
+  let mode: string | null;
+  try {
+    mode = new URL(databaseUrl).searchParams.get('sslmode');
+  } catch {
+    return undefined; // the config check reports an unparsable URL
+  }
+  return mode !== null && !SSL_MODES.includes(mode) ? `DATABASE_URL: sslmode=${mode} is not one of ${SSL_MODES.join(', ')}` : undefined;
+}
+
+/**
+ * A failed Runtime.install() rewritten to name TEMPORAL_PROMETHEUS_BIND_ADDRESS when it is the SDK's Prometheus
+ * exporter that could not bind ("Failed to start prometheus metrics exporter: Address already in use"), or `err`.
+ */
+export function prometheusBindError(err: unknown, bindAddress: string | undefined): unknown {
+  const cause = err instanceof Error ? err.message : String(err);
+  if (!bindAddress || !/prometheus/i.test(cause)) return err;
+  const what = /in use/i.test(cause) ? 'is already in use' : /not available|cannot assign/i.test(cause) ? 'is not an address of this machine' : 'cannot be bound';
+  return Object.assign(new ConfigError([`TEMPORAL_PROMETHEUS_BIND_ADDRESS: ${bindAddress} ${what} (${cause})`]), { cause: err });
+}

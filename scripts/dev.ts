@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../lib/db/createDb';
 import { migrateLatest } from '../lib/db/migrate';
+import { devPorts } from './local/devPorts';
 import { freePort, isPortOpen } from './local/freePort';
 import { ensureDatabase, startLocalPostgres } from './local/postgres';
 import { startService, stopService, waitForApi, waitForWorker, type Service } from './local/services';
@@ -58,13 +59,14 @@ async function shutdown(code: number): Promise<never> {
 }
 
 async function main() {
+  const ports = devPorts(process.env); // before anything starts: a bad port variable is named at once
   fs.mkdirSync(dataDir, { recursive: true });
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    const pgPort = await pickPort(Number(process.env.DEV_PG_PORT ?? 55432));
+    const pgPort = await pickPort(ports.DEV_PG_PORT);
     const pg = await startLocalPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, durable: true, logFile: path.join(dataDir, 'postgres.log') });
     stoppers.push(pg.stop);
     await ensureDatabase(pg.url(), 'lead_router');
@@ -74,8 +76,8 @@ async function main() {
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let temporalUiUrl = process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
   if (!temporalAddress) {
-    const port = await pickPort(Number(process.env.DEV_TEMPORAL_PORT ?? 7233));
-    const uiPort = await pickPort(Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233));
+    const port = await pickPort(ports.DEV_TEMPORAL_PORT);
+    const uiPort = await pickPort(ports.DEV_TEMPORAL_UI_PORT);
     const server = await startTemporalDevServer({ port, uiPort, dbFile: path.join(dataDir, 'temporal.db'), logFile: path.join(dataDir, 'temporal.log') });
     stoppers.push(server.stop);
     temporalAddress = server.address;
@@ -95,7 +97,7 @@ async function main() {
     await db.destroy();
   }
 
-  const port = Number(process.env.PORT ?? 3000);
+  const port = ports.PORT;
   if (await isPortOpen(port)) throw new Error(`port ${port} is in use: set PORT to another port`);
   const adminToken = persistentSecret('admin-token', process.env.ADMIN_TOKEN);
   const env: NodeJS.ProcessEnv = {
@@ -130,8 +132,8 @@ Route a lead (waits up to 5 s for the decision):
     -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
     -d '${JSON.stringify(lead)}'
 
-For the runbooks' commands (docs/runbooks/README.md, "Before you start"):
-  export API=${apiUrl} ADMIN_TOKEN=${adminToken} DATABASE_URL=${databaseUrl} TEMPORAL_ADDRESS=${temporalAddress}
+For the runbooks' commands (docs/runbooks/README.md, "Before you start"; PATH: the \`temporal\` CLI):
+  export API=${apiUrl} ADMIN_TOKEN=${adminToken} DATABASE_URL=${databaseUrl} TEMPORAL_ADDRESS=${temporalAddress} PATH="${path.join(root, '.tools', 'venv', 'bin')}:$PATH"
 
 ${smoke ? 'Smoke test: routing 10 leads, then stopping.' : 'Press Ctrl-C to stop.'}`);
 

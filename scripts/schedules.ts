@@ -1,23 +1,30 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadScheduleConfig } from '../lib/config';
+import { temporalStartError } from '../lib/startErrors';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { ensureSchedules } from '../workers/schedules';
 
-/** `npm run schedules`: creates or updates the maintenance schedules (the worker also does it at start). */
+/**
+ * `npm run schedules`: creates or updates the maintenance schedules (the worker also does it at start). Reads
+ * only the Temporal settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY,
+ * TEMPORAL_TLS) and MAINTENANCE_TIMEZONE: the runbooks run it with only "Before you start"'s variables.
+ */
 async function main() {
-  const config = loadConfig();
-  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const config = loadScheduleConfig();
+  const settings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };
+  // Errors name TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (the SDK said "transport error", "Namespace x is not found").
+  const connection = await Connection.connect(temporalConnectionOptions(config)).catch((err: unknown) => { throw temporalStartError(err, settings, true); });
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    for (const s of await ensureSchedules(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE })) {
-      console.log(`${s.created ? 'created' : 'updated'} ${s.scheduleId}`);
-    }
+    const schedules = await ensureSchedules(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE })
+      .catch((err: unknown) => { throw temporalStartError(err, settings); });
+    for (const s of schedules) console.log(`${s.created ? 'created' : 'updated'} ${s.scheduleId}`);
   } finally {
     await connection.close();
   }
 }
 
 main().catch((err) => {
-  console.error('could not set up schedules:', err);
+  console.error('could not set up schedules:', err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });

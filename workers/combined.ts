@@ -1,11 +1,12 @@
 // First: dd-trace must wrap fastify, http, pg, knex, grpc and pino before they are loaded.
 import '../lib/telemetry/initApi';
-import { Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
+import { ConfigError, loadConfig, type Config } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
 import { exitOnStartFailure, settleWithin } from '../lib/shutdown';
-import { listenError } from '../lib/startErrors';
-import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
+import { checkDatabaseAtStart, checkTemporalNamespaceAtStart } from '../lib/startChecks';
+import { listenError, temporalStartError } from '../lib/startErrors';
+import { installTemporalRuntime } from '../lib/telemetry/temporalRuntime';
+import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { flushTraces } from '../lib/telemetry/tracer';
 import { ensureSchedules } from './schedules';
 import { startCombined } from './startCombined';
@@ -23,8 +24,11 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   // Signals are handled below, so the HTTP server stops taking leads before the worker drains.
-  Runtime.install({ ...temporalRuntimeOptions(config), shutdownSignals: [] });
-  const combined = await startCombined(config, { log }); // closes what it opened if it fails
+  installTemporalRuntime(config, { shutdownSignals: [] }); // a Prometheus port in use names its variable
+  await startChecks(config, log);
+  const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };
+  // closes what it opened if it fails; an unknown namespace is named as TEMPORAL_NAMESPACE
+  const combined = await startCombined(config, { log }).catch((err: unknown) => { throw temporalStartError(err, temporalSettings); });
   try {
     if (config.MAINTENANCE_SCHEDULES) {
       const schedules = await ensureSchedules(combined.temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });
@@ -50,6 +54,19 @@ async function main() {
   process.once('SIGINT', () => void close('SIGINT'));
   log.info({ event: 'combined.started', taskQueue: config.TEMPORAL_TASK_QUEUE, port: config.PORT }, 'gateway and worker running in one process');
   await combined.running;
+}
+
+/**
+ * DATABASE_URL and TEMPORAL_NAMESPACE that can never work stop the process (ConfigError); Postgres or Temporal
+ * not up yet is logged and the start goes on, as in the separate mode (lib/startChecks.ts).
+ */
+async function startChecks(config: Config, log: Logger): Promise<void> {
+  const [database, temporal] = await Promise.all([
+    checkDatabaseAtStart(config.DATABASE_URL),
+    checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
+  ]);
+  if (!database.reachable) log.warn({ event: 'combined.database_unreachable', reason: database.reason }, 'Postgres not reachable at start; starting anyway');
+  if (!temporal.reachable) log.warn({ event: 'combined.temporal_unreachable', reason: temporal.reason }, 'Temporal not reachable at start');
 }
 
 main().catch(exitOnStartFailure);

@@ -1,15 +1,16 @@
 // First: dd-trace must wrap pg, knex, fetch, grpc and pino before they are loaded.
 import '../lib/telemetry/initWorker';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { closeInOrder, exitOnStartFailure, type CloseStep } from '../lib/shutdown';
+import { checkDatabaseAtStart } from '../lib/startChecks';
 import { temporalStartError } from '../lib/startErrors';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
-import { temporalRuntimeOptions } from '../lib/telemetry/temporalRuntime';
+import { installTemporalRuntime } from '../lib/telemetry/temporalRuntime';
 import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
 import { flushTraces } from '../lib/telemetry/tracer';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
@@ -24,7 +25,11 @@ import { ensureSchedules } from './schedules';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  Runtime.install(temporalRuntimeOptions(config));
+  installTemporalRuntime(config); // a Prometheus port in use names TEMPORAL_PROMETHEUS_BIND_ADDRESS
+  // A DATABASE_URL that can never work stops the worker here: polling the shared task queue, it would take lead
+  // tasks it can only fail. Postgres not up yet is not that: its activities retry until it is.
+  const database = await checkDatabaseAtStart(config.DATABASE_URL);
+  if (!database.reachable) log.warn({ event: 'worker.database_unreachable', reason: database.reason }, 'Postgres not reachable at start; starting anyway (activities retry)');
   const opened: CloseStep[] = [];
   let failure: unknown;
   const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };

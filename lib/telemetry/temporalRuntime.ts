@@ -1,4 +1,5 @@
-import type { RuntimeOptions } from '@temporalio/worker';
+import { Runtime, type RuntimeOptions } from '@temporalio/worker';
+import { prometheusBindError } from '../startErrors';
 
 /**
  * The worker process's Temporal Runtime: graceful shutdown on SIGINT/SIGTERM, and, when
@@ -15,4 +16,17 @@ export function temporalRuntimeOptions(config: { TEMPORAL_PROMETHEUS_BIND_ADDRES
       ? { telemetryOptions: { metrics: { metricPrefix: 'temporal_', prometheus: { bindAddress: config.TEMPORAL_PROMETHEUS_BIND_ADDRESS } } } }
       : {}),
   };
+}
+
+/**
+ * Runtime.install() with temporalRuntimeOptions(config) plus `overrides`. A Prometheus endpoint that cannot be
+ * bound (the port in use) throws a ConfigError naming TEMPORAL_PROMETHEUS_BIND_ADDRESS instead of the SDK's raw
+ * "Failed to start prometheus metrics exporter" and its stack; other errors are thrown unchanged.
+ */
+export function installTemporalRuntime(config: { TEMPORAL_PROMETHEUS_BIND_ADDRESS?: string }, overrides: Partial<RuntimeOptions> = {}): Runtime {
+  try {
+    return Runtime.install({ ...temporalRuntimeOptions(config), ...overrides });
+  } catch (err) {
+    throw prometheusBindError(err, config.TEMPORAL_PROMETHEUS_BIND_ADDRESS);
+  }
 }
