@@ -36,7 +36,21 @@ function stringField(name: string, schema: FieldSchema): (value: string) => stri
 
 const properties = leadBodySchema.properties as Record<string, FieldSchema>;
 
+/**
+ * The key of a field path that the JSON body parser refuses anywhere in a body (api/plugins/jsonBody.ts,
+ * lib/input/sanitize.ts: `__proto__`, and `constructor` holding a `prototype`), or undefined. Field paths are
+ * already `name(.name)*` (lib/rules/validate.ts), so no empty segment reaches here.
+ */
+function refusedKey(segments: readonly string[]): string | undefined {
+  for (let i = 0; i < segments.length; i++) {
+    if (segments[i] === '__proto__') return '__proto__';
+    if (segments[i] === 'constructor' && segments[i + 1] === 'prototype') return 'constructor.prototype';
+  }
+  return undefined;
+}
+
 export const RULE_LEAD_SHAPE: LeadShape = {
   strings: Object.fromEntries(Object.entries(properties).filter(([, s]) => s.type === 'string').map(([name, s]) => [name, stringField(name, s)])),
   objects: { attributes: new RegExp(leadBodySchema.properties.attributes.propertyNames.pattern) },
+  refusedKey,
 };

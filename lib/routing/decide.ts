@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import { loadPhoneCountry } from '../config';
 import { applicableRules, checkRule } from '../rules/evaluate';
-import type { RoutingRule, RuleTrace } from '../rules/types';
+import { ruleLeadView } from '../rules/leadView';
+import type { LeadFields, RoutingRule, RuleTrace } from '../rules/types';
 import { decideRoutingInDatabase, type DecideRoutingArgs, type DecisionCandidate, type DecisionOutcome } from '../store/routing';
 import { activeRules } from '../store/rules';
 import type { RulesLoader } from '../store/rulesCache';
@@ -48,6 +50,18 @@ export interface DecideOptions {
    * never before the original's own next retry.
    */
   originalWait?: { baseSeconds: number; maxSeconds: number };
+  /**
+   * DEFAULT_PHONE_COUNTRY: where a phone without a country code is read when the lead has no `country`, for the
+   * rules' canonical phone (lib/rules/leadView.ts), as the gateway read it for dedupe. When omitted, the process
+   * environment's DEFAULT_PHONE_COUNTRY (the value the worker's config was loaded from; US when unset).
+   */
+  defaultPhoneCountry?: string;
+}
+
+let environmentPhoneCountry: string | undefined;
+/** DEFAULT_PHONE_COUNTRY of this process's environment, read once (the worker validated it at start). */
+function phoneCountryOf(opts: DecideOptions): string {
+  return opts.defaultPhoneCountry ?? (environmentPhoneCountry ??= loadPhoneCountry());
 }
 
 /**
@@ -64,9 +78,14 @@ export interface DecideOptions {
  * the remaining rules evaluated and their matches tried in a second call. A duplicate, original_in_flight,
  * capped or no_match decision leaves nothing written. The trace lists the rules up to the one that
  * assigned the lead (all of them otherwise).
+ *
+ * The rules see the lead as lib/rules/leadView.ts ruleLeadView makes it: email and phone in the canonical form
+ * dedupe reads them in (computed only when a rule compares them); `lead.payload` itself is never changed.
  */
 export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {
-  const rules = applicableRules(await (opts.loadRules ?? activeRules)(trx, opts.rulesFingerprint), lead.sourceWorkspaceId);
+  const loaded = await (opts.loadRules ?? activeRules)(trx, opts.rulesFingerprint);
+  const rules = applicableRules(loaded, lead.sourceWorkspaceId);
+  const seen = ruleLeadView(lead.payload, loaded, { defaultPhoneCountry: phoneCountryOf(opts) });
   const callDatabase = opts.call ?? ((db: Knex, args: DecideRoutingArgs) => decideRoutingInDatabase(db, args));
   const keys: Array<{ kind: 'email' | 'phone'; hash: string }> = [];
   if (lead.emailHash) keys.push({ kind: 'email', hash: lead.emailHash });
@@ -81,7 +100,7 @@ export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions)
     const candidates: Array<DecisionCandidate & { index: number }> = [];
     while (traces.length < rules.length && (call > 1 || candidates.length === 0)) {
       const rule = rules[traces.length]!;
-      const ruleTrace = checkRule(lead.payload, rule);
+      const ruleTrace = checkRule(seen, rule);
       traces.push(ruleTrace);
       if (ruleTrace.matched) {
         candidates.push({ index: traces.length - 1, id: rule.id, version: rule.version, distribution: rule.distribution, destinations: rule.destinations, trace: ruleTrace });
@@ -99,7 +118,7 @@ export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions)
       dedupeWindowDays: opts.dedupeWindowDays,
       originalWait: opts.originalWait ?? { baseSeconds: 2, maxSeconds: 3600 },
     }, call); // `call`: this call's number
-    if ('decision' in outcome) return withUnmatchedRules(outcome.decision as RecordedDecision, rules, lead.payload);
+    if ('decision' in outcome) return withUnmatchedRules(outcome.decision as RecordedDecision, rules, seen);
     if ('dedupe' in outcome) {
       const { originalLeadId, matchedOn, retryAt } = outcome.dedupe;
       const trace: DecisionTrace = { rules: [], dedupe: { duplicateOfLeadId: originalLeadId, matchedOn } };
@@ -146,9 +165,10 @@ type RecordedDecision = Decision & { unmatchedRulesOmitted?: true };
  * the matched rules (migrations/0013_decide_function.ts), so the entries of the rules that did not match
  * are evaluated again, in order, between them. They depend only on the lead and the rules: with the same
  * rules (an activity retry comes seconds later) the result is the same decision. Should the matched rules
- * no longer be the same ones (a rule edited in between), the trace stays the matched rules only.
+ * no longer be the same ones (a rule edited in between), the trace stays the matched rules only. `seen`: the
+ * lead as the rules see it (ruleLeadView).
  */
-function withUnmatchedRules(recorded: RecordedDecision, rules: RoutingRule[], payload: Record<string, unknown>): Decision {
+function withUnmatchedRules(recorded: RecordedDecision, rules: RoutingRule[], seen: LeadFields): Decision {
   const { unmatchedRulesOmitted, ...decision } = recorded;
   if (!unmatchedRulesOmitted) return decision as Decision; // recorded with its whole trace (before migration 0013)
   const matched = decision.trace.rules;
@@ -156,7 +176,7 @@ function withUnmatchedRules(recorded: RecordedDecision, rules: RoutingRule[], pa
   let found = 0;
   for (const rule of rules) {
     if (found === matched.length) break;
-    const ruleTrace = checkRule(payload, rule);
+    const ruleTrace = checkRule(seen, rule);
     const next = matched[found]!;
     if (!ruleTrace.matched) {
       full.push(ruleTrace);

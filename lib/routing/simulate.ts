@@ -7,12 +7,13 @@ import { decide, type Decision } from './decide';
  * runs against a throw-away lead inside a transaction that is always rolled back, so the answer is
  * exactly what routing would do and nothing is written. The rules see the payload as read back from
  * the database, as the real routing does (issue 7, item 2: a value jsonb cannot hold would otherwise
- * make simulate and routing disagree).
+ * make simulate and routing disagree), with email and phone in canonical form as the worker's decide() makes
+ * them (`defaultPhoneCountry`: DEFAULT_PHONE_COUNTRY, the region dedupe read the lead's phone in).
  */
 export async function simulateRouting(
   db: Db,
   lead: { sourceWorkspaceId: string; payload: Record<string, unknown>; emailHash: string | null; phoneHash: string | null },
-  opts: { dedupeWindowDays: number },
+  opts: { dedupeWindowDays: number; defaultPhoneCountry: string },
 ): Promise<Decision> {
   const trx = await db.transaction();
   try {
@@ -29,7 +30,7 @@ export async function simulateRouting(
         expires_at: trx.raw("now() + interval '1 day'"),
       })
       .returning(['id', 'expires_at', 'payload']);
-    return await decide(trx, { ...lead, payload: row.payload, id: row.id, expiresAt: new Date(row.expires_at).toISOString() }, { excludeDestinations: [], dedupeWindowDays: opts.dedupeWindowDays });
+    return await decide(trx, { ...lead, payload: row.payload, id: row.id, expiresAt: new Date(row.expires_at).toISOString() }, { excludeDestinations: [], dedupeWindowDays: opts.dedupeWindowDays, defaultPhoneCountry: opts.defaultPhoneCountry });
   } finally {
     await trx.rollback();
   }

@@ -1,5 +1,6 @@
 import { compileCondition, matchRule, ROOT_PATH, type Miss } from './compile';
 import { gatedMiss } from './gate';
+import { ruleLeadView, type LeadViewOptions } from './leadView';
 import { readField } from './operators';
 import type { Condition, LeadFields, RoutingDecision, RoutingRule, RuleTrace } from './types';
 
@@ -45,7 +46,8 @@ export function applicableRules(rules: RoutingRule[], sourceWorkspaceId: string)
  * Whether one rule's conditions hold for the lead, as a trace entry: where it failed names the path in
  * the definition, the field and the operator, never the lead's value. The compiled tree is cached per
  * rule id and version. A lead refused by the rule's first `eq`/`in` predicate gets a shared, frozen entry
- * (gate.ts): only a matched rule's entry is a new object its caller may add to.
+ * (gate.ts): only a matched rule's entry is a new object its caller may add to. `lead` is the lead as rules
+ * see it (leadView.ts ruleLeadView: email and phone in canonical form), built once for all the rules.
  */
 export function checkRule(lead: LeadFields, rule: RoutingRule): RuleTrace {
   return (gatedMiss(lead, rule, () => evaluateRule(lead, rule)) as RuleTrace | undefined) ?? evaluateRule(lead, rule);
@@ -59,20 +61,27 @@ function evaluateRule(lead: LeadFields, rule: RoutingRule): RuleTrace {
   return entry;
 }
 
+/** The region DEFAULT_PHONE_COUNTRY defaults to (lib/config.ts): evaluateRules' when none is passed. */
+const DEFAULT_VIEW: LeadViewOptions = Object.freeze({ defaultPhoneCountry: 'US' });
+
 /**
  * Picks the destination for a lead: enabled rules in priority order (lower first, id as tie-break),
  * scoped to the lead's source; the first rule that matches and has an eligible destination wins.
  * This issue's distribution is "first eligible destination"; weighted and round-robin come later.
+ * The rules see the lead as ruleLeadView makes it (email and phone in canonical form), with `view`'s
+ * DEFAULT_PHONE_COUNTRY (US when omitted). The worker decides through lib/routing/decide.ts instead.
  */
 export function evaluateRules(
   lead: LeadFields,
   sourceWorkspaceId: string,
   rules: RoutingRule[],
   isEligible: (workspaceId: string) => boolean,
+  view: LeadViewOptions = DEFAULT_VIEW,
 ): RoutingDecision {
   const trace: RuleTrace[] = [];
+  const seen = ruleLeadView(lead, rules, view);
   for (const rule of applicableRules(rules, sourceWorkspaceId)) {
-    const entry = checkRule(lead, rule);
+    const entry = checkRule(seen, rule);
     trace.push(entry);
     if (!entry.matched) continue;
     const destination = rule.destinations.find((d) => isEligible(d.workspaceId));

@@ -17,6 +17,12 @@ export interface LeadShape {
   strings: Readonly<Record<string, (value: string) => string | undefined>>;
   /** Top-level fields that are objects of scalar values (attributes), with the pattern their keys follow. */
   objects: Readonly<Record<string, RegExp>>;
+  /**
+   * The key a field path names that no request body may carry (api/plugins/jsonBody.ts refuses it anywhere,
+   * as prototype pollution: `__proto__`, `constructor.prototype`), or undefined. A lead carrying it is
+   * answered 400 forbidden_key, so a rule on it can never match.
+   */
+  refusedKey: (segments: readonly string[]) => string | undefined;
 }
 
 const EQUALITY = new Set(['eq', 'neq', 'in', 'not_in']);
@@ -28,7 +34,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * Predicates that compare a field with something the lead can never hold there:
- * - a field no lead has (`amount` instead of `attributes.amount`, `State`, `state.code`, `attributes.a.b`);
+ * - a field no lead has (`amount` instead of `attributes.amount`, `State`, `state.code`, `attributes.a.b`),
+ *   including a key every request body is refused for (`attributes.__proto__`: shape.refusedKey);
  * - `attributes` itself (an object) under anything but exists/not_exists;
  * - a number comparison (gt, gte, lt, lte, between) on a top-level field, which is always a string;
  * - eq/neq/in/not_in with a number or boolean on a top-level string field, or with a string that field can
@@ -45,8 +52,13 @@ export function leadShapeProblems(input: unknown, shape: LeadShape, path = 'cond
     if (Array.isArray(c.any)) return c.any.forEach((child, i) => visit(child, `${p}.any[${i}]`));
     if ('not' in c) return visit(c.not, `${p}.not`);
     if (typeof c.field !== 'string' || typeof c.op !== 'string') return;
-    const [head = '', ...rest] = c.field.split('.');
+    const segments = c.field.split('.');
+    const [head = '', ...rest] = segments;
     const op = c.op;
+    const refused = shape.refusedKey(segments);
+    if (refused) {
+      return void problems.push({ path: `${p}.field`, message: `is never in a lead: a "${refused}" key is refused in every request body (prototype pollution), so a lead carrying it is answered 400 forbidden_key` });
+    }
     if (head in shape.strings) {
       if (rest.length) return void problems.push({ path: `${p}.field`, message: `is never in a lead: ${head} is a string, it has no "${rest.join('.')}"` });
       if (NUMERIC.has(op)) return void problems.push({ path: `${p}.op`, message: `"${op}" compares numbers, and ${head} is always a string in a lead: it never holds (use eq, in, matches ... with strings, or attributes.<name> for numbers)` });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { simulateRouting } from '../../../lib/routing/simulate';
+import { identityValueProblems } from '../../../lib/rules/identityValues';
 import { normalizeConditionValues } from '../../../lib/rules/normalize';
 import type { Condition } from '../../../lib/rules/types';
 import { constantGroupProblems, leadShapeProblems } from '../../../lib/rules/neverMatches';
@@ -18,7 +19,8 @@ import { routeDocs } from '../../schemas/responses';
 
 /**
  * Checks what the JSON schema cannot: the condition tree (errors name its path), parts no lead can ever
- * satisfy (a field, op or value the normalised lead never holds, a `not` of an empty group: lib/rules/neverMatches.ts),
+ * satisfy (a field, op or value the normalised lead never holds, a `not` of an empty group: lib/rules/neverMatches.ts;
+ * a phone value that is not in the E.164 form a lead's phone is compared in: lib/rules/identityValues.ts),
  * destinations that are partners and carry a weight only in a weighted rule, a source scope that is a
  * source. Returns the rule to store or throws a 400 naming each field.
  */
@@ -26,7 +28,12 @@ async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
   // No conditions: a catch-all rule. Values are compared in the form lead values are stored in.
   const conditions = normalizeConditionValues(body.conditions ?? { all: [] }) as Condition;
   const treeProblems = validateConditions(conditions);
-  const neverProblems = () => [...unmatchableValueProblems(conditions), ...leadShapeProblems(conditions, RULE_LEAD_SHAPE), ...constantGroupProblems(conditions)];
+  const neverProblems = () => firstPerPath([
+    ...unmatchableValueProblems(conditions),
+    ...leadShapeProblems(conditions, RULE_LEAD_SHAPE),
+    ...identityValueProblems(conditions, { defaultPhoneCountry: deps.config.DEFAULT_PHONE_COUNTRY }),
+    ...constantGroupProblems(conditions),
+  ]);
   const problems: FieldProblem[] = (treeProblems.length ? treeProblems : neverProblems()).map((p) => ({ field: p.path, message: p.message }));
   const distribution = body.distribution ?? 'priority';
   const workspaces = new Map((await listWorkspaces(deps.db)).map((w) => [w.id, w]));
@@ -51,6 +58,12 @@ async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
     distribution,
     enabled: body.enabled ?? true,
   };
+}
+
+/** One problem per path, the first found: a phone value the lead schema refuses is not an E.164 one either. */
+function firstPerPath<P extends { path: string }>(problems: P[]): P[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => !seen.has(p.path) && seen.add(p.path));
 }
 
 export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -119,7 +132,7 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (err instanceof ApiError && err.details) throw badRequest(err.message, err.details.map((d) => ({ ...d, field: `lead.${d.field}` })));
       throw err;
     }
-    const decision = await simulateRouting(db, { sourceWorkspaceId, payload: lead as Record<string, unknown>, ...hashes }, { dedupeWindowDays: config.DEDUPE_WINDOW_DAYS });
+    const decision = await simulateRouting(db, { sourceWorkspaceId, payload: lead as Record<string, unknown>, ...hashes }, { dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, defaultPhoneCountry: config.DEFAULT_PHONE_COUNTRY });
     return { decision };
   });
 }
