@@ -17,9 +17,16 @@ import { signingSecretRotationBodySchema, type SigningSecretRotationBody } from 
  * 404, a bad body 400 naming the field.
  */
 export function adminSigningSecretRoutes(app: FastifyInstance, { db, auth }: Pick<RouteDeps, 'db' | 'auth'>) {
-  app.post<{ Params: { id: string }; Body: SigningSecretRotationBody | undefined }>(
+  app.post<{ Params: { id: string }; Body: SigningSecretRotationBody }>(
     '/api/admin/workspaces/:id/signing-secret',
-    { onRequest: auth.admin, schema: { ...routeDocs.rotateSigningSecret, params: idParamsSchema, body: signingSecretRotationBodySchema } },
+    {
+      onRequest: auth.admin,
+      // No body is the default overlap, like `{}`: the schema then sees an object (and fills in the default).
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
+      schema: { ...routeDocs.rotateSigningSecret, params: idParamsSchema, body: signingSecretRotationBodySchema },
+    },
     async (request, reply) => {
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
@@ -27,7 +34,7 @@ export function adminSigningSecretRoutes(app: FastifyInstance, { db, auth }: Pic
         throw new ApiError(409, 'not_a_partner', `workspace ${current.id} is a ${current.kind}: only partners have signing secrets (a source rotates its API key at POST /api/admin/workspaces/${current.id}/api-key)`);
       }
       const signingSecret = generateSigningSecret();
-      const rotation = await rotatePartnerSigningSecret(db, current.id, signingSecret, request.body?.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES);
+      const rotation = await rotatePartnerSigningSecret(db, current.id, signingSecret, request.body.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES);
       if (!rotation) throw notFound('workspace'); // deleted (or changed kind) since it was read
       return reply.status(201).send({ signingSecret, previousSecretExpiresAt: rotation.previousSecretExpiresAt });
     },
