@@ -10,6 +10,7 @@ export interface SigningSecretRotationBody {
 /** `{ "overlapMinutes": N }`, N a whole number of minutes 0..10080 (a week); no body, or `{}`, is the default 1440. */
 export const signingSecretRotationBodySchema = {
   type: 'object',
+  description: `Optional: no body, or {}, is an overlap of ${DEFAULT_OVERLAP_MINUTES} minutes.`,
   additionalProperties: false,
   properties: {
     overlapMinutes: {
