@@ -25,5 +25,18 @@ export const badRequest = (message: string, details: FieldProblem[]) => new ApiE
 export const unauthorized = (message = 'missing or invalid credentials') => new ApiError(401, 'unauthorized', message);
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 
+/** "1 request", "2 requests": a count and its noun, plural unless the count is 1 (nouns that take an -s). */
+export const countOf = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * "an hourly cap", "an unspecified address", "a daily cap": the indefinite article for a word built into a
+ * message. By its first letter (a vowel, or the silent h of "hour"), which holds for the words the API puts
+ * after an article (cap periods, address kinds, workspace kinds); write the article out for anything else.
+ */
+export const withArticle = (word: string) => `${/^(?:[aeiou]|hour|honest|heir)/i.test(word) ? 'an' : 'a'} ${word}`;
+
 /** "retry after 26 seconds (Retry-After)": a 429's advice, with the number its Retry-After header carries. */
-export const retryAfterText = (seconds: number) => `retry after ${seconds} second${seconds === 1 ? '' : 's'} (Retry-After)`;
+export const retryAfterText = (seconds: number) => `retry after ${countOf(seconds, 'second')} (Retry-After)`;
+
+/** A caller's request limit as a 429 says it: "rate limit of 1 request per 1 minute exceeded; retry after …". */
+export const rateLimitText = (max: number, retryAfterSeconds: number) => `rate limit of ${countOf(max, 'request')} per 1 minute exceeded; ${retryAfterText(retryAfterSeconds)}`;

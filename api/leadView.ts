@@ -16,8 +16,10 @@ export interface LeadViewOptions {
  * retry after a failed delivery was decided already: `pendingDecision` (buyer, rule + version, when) and
  * `retry` (attempt, failures, next attempt time, why) say so, and `decision` is that decision's trace until the
  * lead finishes (then it is the final trace, as before). Both are null unless `opts.waiting` is given.
+ * Not exported: every answer that shows a lead reads its waiting state through leadViews()/leadViewOf(), so no
+ * route can show a waiting lead without it (a repeated POST once answered null where GET showed the retry).
  */
-export function leadView(lead: LeadState, opts: LeadViewOptions = {}) {
+function leadView(lead: LeadState, opts: LeadViewOptions = {}) {
   const workflowId = routeLeadWorkflowId(lead.id);
   const pending = opts.waiting?.pendingDecision;
   return {
@@ -51,11 +53,20 @@ export function leadView(lead: LeadState, opts: LeadViewOptions = {}) {
 
 export const isFinished = (lead: LeadState) => lead.status === 'routed' || lead.status === 'failed' || lead.status === 'expired';
 
+export type LeadViewShown = ReturnType<typeof leadView>;
+
 /**
  * The views of several leads with their waiting state: one query for the undecided ones among them (none
- * when all are finished). What GET /api/leads/:id and the admin lead list answer.
+ * when all are finished). What every answer that shows a lead is made of: GET /api/leads/:id, the admin
+ * lead list, and POST /api/leads/route's 200 (a repeat, or a lead that finished within `?wait=`).
  */
-export async function leadViews(db: Db, leads: readonly LeadState[], opts: Omit<LeadViewOptions, 'waiting'> = {}) {
+export async function leadViews(db: Db, leads: readonly LeadState[], opts: Omit<LeadViewOptions, 'waiting'> = {}): Promise<LeadViewShown[]> {
   const waiting = await waitingStates(db, leads.filter((l) => !isFinished(l)).map((l) => l.id));
   return leads.map((lead) => leadView(lead, { ...opts, waiting: waiting.get(lead.id) }));
+}
+
+/** One lead's view with its waiting state (leadViews of one lead). */
+export async function leadViewOf(db: Db, lead: LeadState, opts: Omit<LeadViewOptions, 'waiting'> = {}): Promise<LeadViewShown> {
+  const [view] = await leadViews(db, [lead], opts);
+  return view!;
 }

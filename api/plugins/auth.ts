@@ -5,7 +5,7 @@ import { hashApiKey, isSourceKeyShaped, safeEqual } from '../../lib/apiKeys';
 import type { Config } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { findSourceByKeyHash, type Workspace } from '../../lib/store/workspaces';
-import { ApiError, retryAfterText, unauthorized } from '../errors';
+import { ApiError, rateLimitText, retryAfterText, unauthorized } from '../errors';
 import { SourceKeyCache } from './sourceKeyCache';
 
 /**
@@ -124,6 +124,8 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
     keyGenerator: (request) => (request.caller?.kind === 'source' ? `source:${request.caller.workspace.id}` : 'admin'),
     max: (request) =>
       (request.caller?.kind === 'source' ? request.caller.workspace.rateLimitPerMinute : null) ?? config.RATE_LIMIT_PER_MINUTE,
+    // The window is timeWindow's (api/app.ts: 1 minute); the wait is the Retry-After header's number (ceil(ttl / 1000)).
+    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', rateLimitText(context.max, Math.ceil(context.ttl / 1000))),
   });
   const throttle = async (request: FastifyRequest, reply: FastifyReply) => failures.check(request, reply);
   const hooks = (authenticate: Authenticate): onRequestHookHandler[] => [

@@ -15,6 +15,9 @@ const ANSWERS: Record<string, { status: number; code: string; message: string }>
 };
 const MALFORMED = { status: 400, code: 'invalid_request', message: 'the request is not valid HTTP' };
 
+/** Every status answered here: each is documented on every operation (api/schemas/errorResponses.ts EVERY_OPERATION). */
+export const CLIENT_ERROR_STATUSES = [...new Set([...Object.values(ANSWERS).map((a) => a.status), MALFORMED.status])].sort();
+
 /** The answer (status line, headers, body) for a client error Node reports with `code`. */
 export function clientErrorResponse(code: string | undefined): string {
   const { status, code: apiCode, message } = (code && ANSWERS[code]) || MALFORMED;

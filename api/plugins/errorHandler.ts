@@ -17,18 +17,32 @@ interface AjvError {
   parentSchema?: Record<string, unknown>;
 }
 
-/**
- * `/attributes/loanAmount` + missing `x` -> `attributes.loanAmount.x`; array items as `destinations[0]`, the
- * form every other check (rules, input sanitising) names fields in.
- */
-function fieldOf(e: AjvError): string {
-  const base = e.instancePath
+/** `/attributes/loanAmount` -> `attributes.loanAmount`; array items as `destinations[0]`, the form every other check names fields in. */
+function pathOf(instancePath: string): string {
+  return instancePath
     .split('/')
     .filter(Boolean)
     .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path ? `${path}.${seg}` : seg), '');
-  const child = (e.params.missingProperty ?? e.params.additionalProperty ?? e.propertyName) as string | undefined;
+}
+
+/**
+ * The field a problem names: the path, plus a missing or unknown field's name (`attributes.loanAmount.x`).
+ * A problem in a key (propertyNames), and an unknown field whose name is empty, name the object that holds
+ * the key; the message then names the key (keyProblem), since `attributes.a.b` would read as a nested path.
+ */
+function fieldOf(e: AjvError): string {
+  const base = pathOf(e.instancePath);
+  const child = e.propertyName !== undefined ? undefined : ((e.params.missingProperty ?? e.params.additionalProperty) as string | undefined);
   return [base, child].filter(Boolean).join('.') || '(root)';
+}
+
+/**
+ * A problem in an object's key, said the same way for every key: `key "a.b" …`, and for the empty key
+ * `an empty key in attributes …` (lib/input/sanitize.ts words its key problems the same way).
+ */
+export function keyProblem(holder: string, key: string, problem: string): string {
+  return key === '' ? `an empty key in ${holder || 'the body'} ${problem}` : `key ${JSON.stringify(key)} ${problem}`;
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -74,6 +88,13 @@ function messageOf(e: AjvError, where: string): string {
   return e.message ?? 'is invalid';
 }
 
+/** messageOf, for a problem in a key said as keyProblem says it. */
+function messageFor(e: AjvError, where: string): string {
+  if (e.propertyName !== undefined) return keyProblem(pathOf(e.instancePath), e.propertyName, `is not accepted: ${messageOf(e, where)}`);
+  if (e.keyword === 'additionalProperties' && e.params.additionalProperty === '') return keyProblem(pathOf(e.instancePath) || (where === 'body' ? '' : `the ${where}`), '', messageOf(e, where));
+  return messageOf(e, where);
+}
+
 /** One detail per field and message: a value that fails two checks sharing one `x-error-message` says it once. */
 function distinct(details: FieldProblem[]): FieldProblem[] {
   const seen = new Set<string>();
@@ -109,7 +130,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         (err.validation as AjvError[])
           // A bad key yields two errors: the key's own (with propertyName) and a vaguer wrapper; keep the first.
           .filter((e) => e.keyword !== 'propertyNames')
-          .map((e) => ({ field: fieldOf(e), message: e.propertyName ? `is not a valid key: ${messageOf(e, where)}` : messageOf(e, where) })),
+          .map((e) => ({ field: fieldOf(e), message: messageFor(e, where) })),
       );
       return reply.status(400).send({ error: { code: 'invalid_request', message: `invalid ${where}`, details } });
     }

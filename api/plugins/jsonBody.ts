@@ -86,11 +86,26 @@ export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
   return result.value;
 }
 
+/** A body of any other Content-Type: none when empty (a body-less POST from `curl -d ''`), else 415. */
+export function parseOtherBody(raw: Buffer): undefined {
+  if (raw.length === 0) return undefined;
+  throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+}
+
 export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     try {
       done(null, parseJsonBody(request, body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // Every other type: an empty body is no body (as an empty JSON one), whatever the type says; a non-empty
+  // one is the 415 Fastify would answer. The body limit still applies (413) while it is read.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => {
+    try {
+      done(null, parseOtherBody(body as Buffer));
     } catch (err) {
       done(err as Error, undefined);
     }

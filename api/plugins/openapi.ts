@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { errors, EVERY_OPERATION, WITH_PATH_PARAMETERS } from '../schemas/errorResponses';
 import { SHARED_SCHEMAS } from '../schemas/responses';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
@@ -12,7 +13,21 @@ type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record
  */
 const EMAIL_OR_PHONE = { anyOf: [{ required: ['email'] }, { required: ['phone'] }] };
 
-function documentCodeChecks({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+/**
+ * The answers no route handler gives but any operation can get (api/schemas/errorResponses.ts
+ * EVERY_OPERATION, WITH_PATH_PARAMETERS), added to the document only: Fastify never serializes them
+ * with the route's schemas (they come from the not-found handler, frameworkErrors or Node's parser).
+ */
+function documentServerWideAnswers(schema: FastifySchema, url: string): FastifySchema {
+  const response = schema.response as Record<string, unknown> | undefined;
+  if (!response) return schema;
+  const statuses = [...EVERY_OPERATION, ...(url.includes(':') ? WITH_PATH_PARAMETERS : [])].filter((s) => !(String(s) in response));
+  return { ...schema, response: { ...response, ...errors(statuses) } };
+}
+
+function documentCodeChecks(route: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+  const url = route.url;
+  const schema = documentServerWideAnswers(route.schema, url);
   const body = schema.body as JsonSchema | undefined;
   if (!body) return { schema, url };
   if (url === '/api/leads/route') return { schema: { ...schema, body: { ...body, ...EMAIL_OR_PHONE } }, url };
@@ -43,7 +58,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'operators manage workspaces, rules and stuck leads under `/api/admin` with the admin token. ' +
           'JSON in and out; every error is `{"error": {"code", "message", "details"?}}`. ' +
           'A method a path does not serve is 405 with `Allow`; a query parameter an /api operation does not take is 400; ' +
-          'a compressed body (Content-Encoding) is 415; request headers over 16 KiB are 431.',
+          'a compressed body (Content-Encoding) is 415; request headers over 16 KiB are 431; a request that does not arrive in time is 408; ' +
+          'a path parameter over 100 characters is 414. Each operation lists every status it can answer.',
       },
       tags: [
         { name: 'leads', description: 'Sources: send a lead, follow its routing' },

@@ -19,6 +19,22 @@ const EMAIL_CHAR = "[\\p{L}\\p{M}\\p{N}!#$%&'*+/=?^_`{|}~-]";
 const LABEL = '[\\p{L}\\p{M}\\p{N}](?:[\\p{L}\\p{M}\\p{N}-]{0,61}[\\p{L}\\p{M}\\p{N}])?';
 export const EMAIL = new RegExp(`^${EMAIL_CHAR}+(?:\\.${EMAIL_CHAR}+)*@(?:${LABEL}\\.)+${LABEL}$`, 'u');
 
+/** RFC 5321 §4.5.3.1.1: at most 64 octets before the @ (UTF-8 bytes, RFC 6531 §3.3); mail servers refuse longer. */
+export const MAX_EMAIL_LOCAL_PART_BYTES = 64;
+
+/** EMAIL, with the local part's length limit above. */
+export const isEmailAddress = (s: string): boolean =>
+  EMAIL.test(s) && Buffer.byteLength(s.slice(0, s.lastIndexOf('@')), 'utf8') <= MAX_EMAIL_LOCAL_PART_BYTES;
+
+/**
+ * A code (a state, a postal code): no format character (Unicode category Cf: zero-width joiner and space,
+ * directional marks, soft hyphen, BOM …). They are invisible, and a code is compared character by character:
+ * "C\u200DA" looks like CA and never equals it in a rule. Free text keeps them (lib/input/invisible.ts).
+ * Checked by the schema keyword `x-code: true` (installValidators); other readers of the schemas (OpenAPI
+ * tools, api/schemas/ruleLeadShape.ts) ignore an `x-` keyword quietly, where an unknown format warns.
+ */
+export const isCode = (s: string): boolean => !/\p{Cf}/u.test(s);
+
 /** ISO 3166-1 alpha-2, upper case (the boundary upper-cases a lead's country before validation). */
 export const isCountryCode = (s: string): boolean => /^[A-Z]{2}$/.test(s) && countries.isValid(s);
 
@@ -33,14 +49,15 @@ export function installValidators(app: FastifyInstance): void {
   const build = (coerceTypes: boolean) => {
     const ajv = addFormats(new Ajv({ ...common, coerceTypes }));
     ajv.addFormat('uuid', UUID);
-    ajv.addFormat('email', EMAIL);
+    ajv.addFormat('email', isEmailAddress);
+    ajv.addKeyword({ keyword: 'x-code', type: 'string', schemaType: 'boolean', errors: false, validate: (on: boolean, data: string) => !on || isCode(data) });
     ajv.addFormat('iso-3166-alpha-2', isCountryCode);
     return ajv;
   };
   const strict = build(false);
   const coercing = build(true);
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body' ? strict.compile(schema) : decimalNumbersOnly(schema as QuerySchema, coercing.compile(schema) as Validate),
+    httpPart === 'body' ? strict.compile(schema) : queryValueChecks(schema as QuerySchema, coercing.compile(schema) as Validate),
   );
 }
 
@@ -49,21 +66,42 @@ type QuerySchema = { properties?: Record<string, { type?: unknown; minimum?: num
 /** An example the parameter accepts: 5000 within its bounds (`limit`, at most 500, says "such as 500"). */
 const exampleWithin = (p: { minimum?: number; maximum?: number }): number => Math.max(p.minimum ?? -Infinity, Math.min(p.maximum ?? Infinity, 5000));
 type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
+type QueryProblem = { instancePath: string; schemaPath: string; keyword: string; params: Record<string, unknown>; message: string };
+
+/** The spellings of a boolean query parameter: true or false, in any case (as the on/off settings, lib/config). */
+export const BOOLEAN_QUERY_VALUE = /^(true|false)$/i;
+const problem = (key: string, keyword: string, message: string): QueryProblem => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}`, keyword, params: {}, message });
 
 /**
- * Query strings and params are coerced by ajv with `Number(text)`, which also reads `0x10`, `1e2` and
- * `" "` (as 0): a number there must be written in decimal (`?wait=5000`), checked before coercion.
+ * Query strings and params are text on the wire; before ajv coerces them to the declared types, each value
+ * the route takes is checked as written, one clear message per parameter:
+ * - given more than once (`?kind=source&kind=partner` arrives as an array): one message saying so, rather than
+ *   ajv's "must be string" and "must be one of …" side by side;
+ * - a number must be written in decimal (`?wait=5000`): ajv's `Number(text)` also reads `0x10`, `1e2` and
+ *   `" "` (as 0);
+ * - a boolean is `true` or `false` in any case (`TRUE`, `False`), like every on/off setting; anything else
+ *   says which spellings are accepted.
  */
-function decimalNumbersOnly(schema: QuerySchema, validate: Validate): Validate {
-  const numeric = Object.entries(schema.properties ?? {}).filter(([, p]) => p.type === 'integer' || p.type === 'number');
-  if (numeric.length === 0) return validate;
+function queryValueChecks(schema: QuerySchema, validate: Validate): Validate {
+  const properties = Object.entries(schema.properties ?? {});
+  if (properties.length === 0) return validate;
   const wrapped: Validate = (data) => {
     const query = (data ?? {}) as Record<string, unknown>;
-    const errors = numeric
-      .filter(([key, p]) => typeof query[key] === 'string' && !(p.type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(query[key] as string))
-      .map(([key, p]) => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, keyword: 'decimal', params: { type: p.type as string }, message: `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as ${exampleWithin(p)}` }));
+    const errors: QueryProblem[] = [];
+    for (const [key, p] of properties) {
+      const value = query[key];
+      if (Array.isArray(value) && p.type !== 'array') errors.push(problem(key, 'duplicate', 'is given more than once; give it once'));
+      if (typeof value !== 'string') continue;
+      if ((p.type === 'integer' || p.type === 'number') && !(p.type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(value)) {
+        errors.push({ ...problem(key, 'decimal', `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as ${exampleWithin(p)}`), params: { type: p.type } });
+      }
+      if (p.type === 'boolean') {
+        if (BOOLEAN_QUERY_VALUE.test(value)) query[key] = value.toLowerCase();
+        else errors.push(problem(key, 'boolean', 'must be true or false (in any case)'));
+      }
+    }
     if (errors.length > 0) {
-      wrapped.errors = errors;
+      wrapped.errors = errors as unknown as FastifySchemaValidationError[];
       return false;
     }
     const ok = validate(data);

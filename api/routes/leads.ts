@@ -5,7 +5,7 @@ import type { RouteDeps } from '../app';
 import { notFound } from '../errors';
 import { leadIdentityHashes } from '../leadIdentity';
 import { normalizeLeadInput } from '../leadInput';
-import { isFinished, leadView, leadViews } from '../leadView';
+import { isFinished, leadViewOf } from '../leadView';
 import { leadBodySchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
 import { idParamsSchema } from '../schemas/params';
 import { routeDocs } from '../schemas/responses';
@@ -67,7 +67,8 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
       const finished = isFinished(current);
       const status = created && !finished ? 202 : 200;
       return reply.status(status).send({
-        ...(finished || !created ? leadView(current) : { leadId: current.id, status: current.status }),
+        // The same view as GET /api/leads/:id (a lead waiting for a retry shows its pending decision and retry).
+        ...(finished || !created ? await leadViewOf(db, current) : { leadId: current.id, status: current.status }),
         statusUrl: statusUrl(current.id),
         ...(created ? {} : { repeated: true }),
       });
@@ -82,9 +83,8 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
       const caller = request.caller;
       // A source sees only its own leads; others' ids look exactly like ids that do not exist.
       if (!lead || (caller?.kind === 'source' && caller.workspace.id !== lead.sourceWorkspaceId)) throw notFound('lead');
-      // leadViews: a lead waiting for a retry shows its pending decision and retry state (one more read, undecided leads only).
-      const [view] = await leadViews(db, [lead], caller?.kind === 'admin' ? { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : {});
-      return view;
+      // leadViewOf: a lead waiting for a retry shows its pending decision and retry state (one more read, undecided leads only).
+      return leadViewOf(db, lead, caller?.kind === 'admin' ? { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : {});
     },
   );
 }

@@ -1,4 +1,5 @@
 /** JSON schemas of the admin endpoints. */
+import { withArticle } from '../errors';
 import { leadBodySchema, VISIBLE_AT_BOTH_ENDS, type LeadBody } from './lead';
 import { DISTRIBUTIONS, type Condition, type Distribution, type RuleDestination } from '../../lib/rules/types';
 
@@ -65,7 +66,7 @@ function unreachableHostProblem(hostname: string): string | undefined {
   const high = mapped ? parseInt(mapped[1] ?? '0', 16) : 0;
   const ipv4 = mapped ? `${high >> 8}.${high & 255}.0.0` : host; // the first two octets decide
   const octets = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(ipv4);
-  const refuse = (what: string) => `must not point at a ${what} address (${hostname}): no buyer is there`;
+  const refuse = (what: string) => `must not point at ${withArticle(what)} address (${hostname}): no buyer is there`;
   if (octets?.[1] === '169' && octets[2] === '254') return refuse('link-local (169.254.0.0/16, cloud metadata)');
   if (octets?.[1] === '0' || host === '::') return refuse('unspecified (0.0.0.0/8, ::)');
   if (/^fe[89ab][0-9a-f]:/.test(host)) return refuse('link-local (fe80::/10)');

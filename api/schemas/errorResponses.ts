@@ -43,6 +43,11 @@ const ERROR_DESCRIPTIONS = {
   415: 'Content-Type is not application/json (or its charset is not UTF-8), or the body is compressed (any Content-Encoding but identity; answered with `Accept-Encoding: identity`)',
   429: 'Over the rate limit; retry after the `retry-after` seconds',
   503: 'The database (Postgres) is unreachable: nothing was changed; retry the same request after `retry-after` seconds',
+  405: 'This path is served, but not with this method (a request with another method than the ones documented for this path): the `Allow` header lists the methods it takes',
+  408: 'The request (headers and body) did not arrive within HTTP_REQUEST_TIMEOUT_MS; the connection is closed. Send it again',
+  414: 'A path parameter is longer than the server reads (100 characters); ids are UUIDs',
+  431: 'Request headers larger than the server accepts (16 KiB in all); the connection is closed',
+  500: 'An unexpected server error (logged with its cause; the answer never carries it)',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
@@ -50,6 +55,15 @@ export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 export function errors(statuses: ErrorStatus[], descriptions: Partial<Record<ErrorStatus, string>> = {}) {
   return Object.fromEntries(statuses.map((s) => [s, ref('Error', descriptions[s] ?? ERROR_DESCRIPTIONS[s])]));
 }
+
+/**
+ * What any operation may answer before (or outside) its route: a method the path does not serve (405,
+ * api/plugins/errorHandler.ts's not-found handler), what Node's HTTP parser refuses (408, 431,
+ * api/plugins/clientErrors.ts), an unexpected error (500). Added to every operation's document by
+ * api/plugins/openapi.ts, with 414 on operations that have path parameters (api/app.ts frameworkErrors).
+ */
+export const EVERY_OPERATION: ErrorStatus[] = [405, 408, 431, 500];
+export const WITH_PATH_PARAMETERS: ErrorStatus[] = [414];
 
 /** What every authenticated route may answer before its handler runs. */
 export const AUTHED: ErrorStatus[] = [401, 429, 503];

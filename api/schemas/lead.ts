@@ -33,6 +33,12 @@ const CONTROLS_MESSAGE = 'must not contain control characters (tab, line break, 
 const text = (maxLength: number) =>
   ({ type: 'string', minLength: 1, maxLength, pattern: SINGLE_LINE_TEXT, 'x-error-message': { pattern: CONTROLS_MESSAGE } }) as const;
 
+const FORMAT_CHARACTERS_MESSAGE = 'must not contain invisible format characters (Unicode Cf, such as U+200D zero-width joiner or U+200B zero-width space): it is a code, compared character by character';
+
+/** A code written as text (a state, a postal code): one line as text(), and no format character (api/plugins/validation.ts isCode). */
+const code = (maxLength: number) =>
+  ({ ...text(maxLength), 'x-code': true, 'x-error-message': { pattern: CONTROLS_MESSAGE, 'x-code': FORMAT_CHARACTERS_MESSAGE } }) as const;
+
 export const leadBodySchema = {
   type: 'object',
   required: ['externalId'],
@@ -46,7 +52,8 @@ export const leadBodySchema = {
       pattern: VISIBLE_AT_BOTH_ENDS,
       'x-error-message': 'must be 1-200 characters (counted after NFC normalization) on one line, without control characters or bidirectional overrides, that do not start or end with whitespace or invisible characters',
     },
-    email: { type: 'string', format: 'email', maxLength: 254, 'x-error-message': 'is not an email address such as jane@example.com' },
+    // format `email`: api/plugins/validation.ts isEmailAddress (at most 64 bytes before the @, RFC 5321).
+    email: { type: 'string', format: 'email', maxLength: 254, 'x-error-message': { format: 'is not an email address such as jane@example.com (at most 64 characters before the @: RFC 5321 §4.5.3.1.1)' } },
     phone: {
       type: 'string',
       minLength: 3,
@@ -58,13 +65,14 @@ export const leadBodySchema = {
     lastName: text(100),
     // Upper-cased at the boundary (api/leadInput.ts) before this check.
     country: { type: 'string', format: 'iso-3166-alpha-2', 'x-error-message': 'is not an ISO 3166-1 alpha-2 country code such as US' },
-    state: text(64),
-    postalCode: text(20),
+    // Codes rules compare character by character: no invisible format character inside (`x-code`).
+    state: code(64),
+    postalCode: code(20),
     product: text(100),
     attributes: {
       type: 'object',
       maxProperties: 50,
-      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', 'x-error-message': 'keys are 1-64 ASCII letters, digits or _, not starting with a digit' },
       // Strings may span lines (tab, LF, CR: a comment box), but carry no other control character.
       additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1000, pattern: MULTILINE_TEXT, 'x-error-message': { pattern: 'must not contain control characters other than tab and line breaks (\\t, \\n, \\r), or bidirectional overrides (U+202A-202E, U+2066-2069)' } },
     },

@@ -115,8 +115,9 @@ export function sanitizeJson(input: unknown): SanitizeResult {
           continue;
         }
         const keyProblem = stringProblem(key);
-        // The key itself is unprintable in a path: show it JSON-escaped, so the partner can find it.
-        if (keyProblem) problems.push({ field: join(path, JSON.stringify(key).slice(1, -1)), message: `key ${keyProblem}` });
+        // A problem in a key names the object that holds it, and the key JSON-escaped in the message (the
+        // schema's key problems say it the same way: api/plugins/errorHandler.ts keyProblem).
+        if (keyProblem) problems.push({ field: path || '(root)', message: `key ${JSON.stringify(key)} ${keyProblem}` });
         const name = keyProblem ? key : key.normalize('NFC');
         out[name] = walk(item, join(path, name), depth + 1);
       }

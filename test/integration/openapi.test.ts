@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { CLIENT_ERROR_STATUSES } from '../../api/plugins/clientErrors';
 import { formatOpenApi, OPENAPI_FILE } from '../../scripts/openapi';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -100,10 +102,90 @@ test('every registered route is documented, with its security and a response for
       if (p.includes('{id}')) expect([label, statuses]).toEqual([label, expect.arrayContaining(['400', '404'])]);
     }
   }
-  expect(Object.keys(doc.paths['/api/leads/route']!.post!.responses).sort()).toEqual(['200', '202', '400', '401', '413', '415', '429', '503']);
+  expect(Object.keys(doc.paths['/api/leads/route']!.post!.responses).sort()).toEqual(['200', '202', '400', '401', '405', '408', '413', '415', '429', '431', '500', '503']);
   expect(Object.keys(doc.paths['/api/admin/leads/{id}/retry']!.post!.responses)).toEqual(expect.arrayContaining(['202', '409']));
-  expect(Object.keys(doc.paths['/ready']!.get!.responses).sort()).toEqual(['200', '503']);
+  expect(Object.keys(doc.paths['/ready']!.get!.responses).sort()).toEqual(['200', '405', '408', '431', '500', '503']);
 });
+
+/** Every documented operation, with a concrete URL (ids as UUIDs of nothing, versions 1) and its documented statuses. */
+function operations() {
+  return Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      label: `${method.toUpperCase()} ${p}`, method: method.toUpperCase(), path: p, documented: Object.keys(op.responses),
+      url: p.replace('{version}', '1').replace(/\{\w+\}/g, '0b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b'),
+    })),
+  );
+}
+
+describe('statuses answered outside the routes are documented on every operation where they happen', () => {
+  test('the operation count (the README states it)', () => {
+    // 20 in session 9; a new endpoint changes this number and the README's.
+    expect(operations().length).toBeGreaterThanOrEqual(20);
+  });
+
+  test('405: every path asked with a method it does not serve; each of its operations documents 405', async () => {
+    let answered405 = 0;
+    for (const path of Object.keys(doc.paths)) {
+      const ops = operations().filter((o) => o.path === path);
+      const unserved = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].find((m) => !ops.some((o) => o.method === m))!;
+      const res = await stack.app.inject({ method: unserved as 'GET', url: ops[0]!.url, headers: { authorization: `Bearer ${stack.adminToken}` } });
+      // A path another pattern serves with that method (/api/admin/rules/simulate vs /:id) answers that route instead.
+      if (res.statusCode !== 405) continue;
+      answered405 += 1;
+      for (const o of ops) expect([o.label, o.documented]).toEqual([o.label, expect.arrayContaining(['405'])]);
+    }
+    expect(answered405).toBeGreaterThanOrEqual(Object.keys(doc.paths).length - 2);
+  });
+
+  test('414: every operation with a path parameter, sent one of 3,000 characters, answers 414 and documents it', async () => {
+    const withParams = operations().filter((o) => o.path.includes('{'));
+    expect(withParams.length).toBeGreaterThanOrEqual(8);
+    for (const o of withParams) {
+      const url = o.path.replace(/\{\w+\}/g, 'a'.repeat(3000));
+      const res = await stack.app.inject({ method: o.method as 'GET', url, headers: { authorization: `Bearer ${stack.adminToken}` } });
+      expect([o.label, res.statusCode, o.documented]).toEqual([o.label, 414, expect.arrayContaining(['414'])]);
+    }
+  });
+
+  test('408 and 431 (Node\'s parser, before any route) and 500 are documented on every operation', () => {
+    // clientErrors.ts's statuses but 400 (documented where the route validates; a request Node cannot read has no operation).
+    const beforeRouting = CLIENT_ERROR_STATUSES.filter((s) => s !== 400).map(String);
+    expect(beforeRouting).toEqual(['408', '431']);
+    for (const o of operations()) expect([o.label, o.documented]).toEqual([o.label, expect.arrayContaining([...beforeRouting, '500'])]);
+  });
+
+  test('431 is answered on every operation (headers over 16 KiB, over a real socket)', async () => {
+    const app = await startTestStack();
+    try {
+      await app.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.app.server.address() as net.AddressInfo;
+      for (const o of operations()) {
+        const head = await firstLine(port, `${o.method} ${o.url} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+        expect([o.label, head]).toEqual([o.label, expect.stringMatching(/^HTTP\/1\.1 431 /)]);
+      }
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+/** The status line of the answer to `request`, written raw on a new connection (5 s deadline). */
+function firstLine(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write(request));
+    let response = '';
+    const deadline = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within 5 s; got ${JSON.stringify(response.slice(0, 200))}`));
+    }, 5_000);
+    socket.on('data', (d) => (response += d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      resolve(response.split('\r\n')[0] ?? '');
+    });
+  });
+}
 
 test('docs/openapi.json is the generated document (after an API change: npm run openapi:write)', () => {
   const committed = fs.existsSync(OPENAPI_FILE) ? fs.readFileSync(OPENAPI_FILE, 'utf8') : '(missing)';

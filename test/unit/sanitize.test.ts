@@ -20,8 +20,10 @@ describe('numbers are kept only when a double holds them exactly', () => {
 });
 
 describe('text', () => {
-  test('NUL and lone surrogates in values and keys are refused with their paths; NFC is applied', () => {
-    expect(fields('{"a":["ok","x\\u0000"],"b":{"\\ud800":1},"c":"\\udc00"}')).toEqual(['a[1]', 'b.\\ud800', 'c']);
+  test('NUL and lone surrogates in values and keys are refused with their paths (a key: the object holding it, the key quoted); NFC is applied', () => {
+    expect(fields('{"a":["ok","x\\u0000"],"b":{"\\ud800":1},"c":"\\udc00"}')).toEqual(['a[1]', 'b', 'c']);
+    const keyProblem = sanitizeJson(JSON.parse('{"b":{"\\ud800":1}}'));
+    expect(keyProblem).toMatchObject({ ok: false, problems: [{ field: 'b', message: 'key "\\ud800" contains an unpaired UTF-16 surrogate, which is not valid Unicode text' }] });
     expect(run('{"Mu\\u0308ller":"Mu\\u0308ller"}')).toEqual({ ok: true, value: { Müller: 'Müller' } });
     expect(run('{"emoji":"\\ud83d\\ude00"}')).toEqual({ ok: true, value: { emoji: '😀' } });
   });
