@@ -3,9 +3,13 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { Client } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { buildApp } from '../../api/app';
 import { freePort } from '../../scripts/local/freePort';
-import { runEntryPoint } from '../support/entryPoint';
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { runEntryPoint, startEntryPoint } from '../support/entryPoint';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -35,6 +39,24 @@ async function runEntry(entry: string, env: Record<string, string>, timeoutMs = 
     MAINTENANCE_SCHEDULES: 'false',
   };
   return runEntryPoint(entry, { ...base, ...env }, timeoutMs);
+}
+
+/**
+ * Runs an entry point with `env` over the stack's settings until it prints `ready` (it started); the caller stops it.
+ */
+function startEntry(entry: string, env: Record<string, string>, ready: RegExp) {
+  return startEntryPoint(entry, {
+    PATH: process.env.PATH,
+    DATABASE_URL: stack.config.DATABASE_URL,
+    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+    IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
+    DD_TRACE_ENABLED: 'false',
+    METRICS_ENABLED: 'false',
+    ADMISSION_STARTER: 'false',
+    MAINTENANCE_SCHEDULES: 'false',
+    ...env,
+  }, ready);
 }
 
 const named = (result: { code: number | null; output: string }, message: RegExp) => ({ code: result.code, named: message.test(result.output), output: message.test(result.output) ? '' : result.output });
@@ -119,3 +141,119 @@ test.each<[string, number]>([
   if (status === 201) expect(res.json().timezone).toBe(timezone);
   else expect(res.body).toContain('timezone');
 });
+
+/** The stack's DATABASE_URL with `change` applied (a database, user or option that cannot work). */
+function databaseUrl(change: (url: URL) => void): string {
+  const url = new URL(stack.config.DATABASE_URL);
+  change(url);
+  return url.toString();
+}
+
+// Session 9's newcomer walk: these started, the API answering 503 to everything and the worker taking lead tasks
+// from the shared queue only to fail them. Nothing named like the missing database is created here.
+describe('a DATABASE_URL that can never work stops every entry point at start, naming it without the password', () => {
+  const missingDb = () => databaseUrl((u) => { u.pathname = `/lr_nosuchdb_${crypto.randomBytes(4).toString('hex')}`; });
+  const unknownRole = () => databaseUrl((u) => { u.username = 'lr_nosuchrole'; u.password = 'pw-never-printed'; });
+  test.each<[string, string, () => string, RegExp]>([
+    ['api/server.ts', 'a database that does not exist (3D000)', missingDb, /DATABASE_URL: the database does not exist \(database "lr_nosuchdb_\w+" does not exist\)/],
+    ['workers/main.ts', 'a database that does not exist (3D000)', missingDb, /DATABASE_URL: the database does not exist/],
+    ['workers/combined.ts', 'a database that does not exist (3D000)', missingDb, /DATABASE_URL: the database does not exist/],
+    ['scripts/migrate.ts', 'a database that does not exist (3D000)', missingDb, /DATABASE_URL: the database does not exist/],
+    ['api/server.ts', 'a user the server refuses (28000), with a password', unknownRole, /DATABASE_URL: the server refuses this user .*role "lr_nosuchrole" does not exist/],
+    ['workers/main.ts', 'a user the server refuses (28000), with a password', unknownRole, /DATABASE_URL: the server refuses this user/],
+    ['scripts/migrate.ts', 'a user the server refuses (28000), with a password', unknownRole, /DATABASE_URL: the server refuses this user/],
+    ['api/server.ts', 'sslmode=bogus', () => `${stack.config.DATABASE_URL}?sslmode=bogus`, /DATABASE_URL: sslmode=bogus is not one of disable, prefer/],
+    ['workers/main.ts', 'sslmode=require on a server without TLS', () => `${stack.config.DATABASE_URL}?sslmode=require`, /DATABASE_URL: the TLS it asks for .* cannot be used with this server \(The server does not support SSL connections\)/],
+  ])('%s with %s: exit 1 naming DATABASE_URL', async (entry, _what, url, message) => {
+    const result = await runEntry(entry, { DATABASE_URL: url() });
+    expect({ ...named(result, message), password: result.output.includes('pw-never-printed') }).toEqual({ code: 1, named: true, output: '', password: false });
+  }, 90_000);
+});
+
+describe('Postgres or Temporal not reachable at start: the processes start as before (compose starts services in any order)', () => {
+  test('the API with Postgres refusing connections listens and answers 503 database_unavailable', async () => {
+    const port = await freePort();
+    const api = await startEntry('api/server.ts', { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/lead_router`, HOST: '127.0.0.1', PORT: String(port) }, /Server listening at/);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/leads/route`, { method: 'POST', headers: { authorization: 'Bearer some-source-key', 'content-type': 'application/json' }, body: '{}' });
+      expect({ status: res.status, code: ((await res.json()) as { error?: { code?: string } }).error?.code, warned: /api\.database_unreachable/.test(api.output()) })
+        .toEqual({ status: 503, code: 'database_unavailable', warned: true });
+    } finally {
+      await api.stop();
+    }
+  }, 90_000);
+
+  test('the worker with Postgres refusing connections polls (its activities retry until Postgres is up)', async () => {
+    const worker = await startEntry('workers/main.ts', { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/lead_router` }, /worker polling/);
+    try {
+      expect(worker.output()).toMatch(/worker\.database_unreachable/);
+    } finally {
+      await worker.stop();
+    }
+  }, 90_000);
+
+  test('the API with Temporal unreachable listens (leads wait in Postgres: admission control)', async () => {
+    const port = await freePort();
+    const api = await startEntry('api/server.ts', { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, HOST: '127.0.0.1', PORT: String(port) }, /Server listening at/);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      expect({ status: res.status, warned: /api\.temporal_unreachable/.test(api.output()) }).toEqual({ status: 200, warned: true });
+    } finally {
+      await api.stop();
+    }
+  }, 90_000);
+});
+
+describe('TEMPORAL_NAMESPACE that does not exist on a Temporal that answers stops the API and the combined process', () => {
+  test.each(['api/server.ts', 'workers/combined.ts'])('%s: exit 1 naming TEMPORAL_NAMESPACE', async (entry) => {
+    const result = await runEntry(entry, { TEMPORAL_NAMESPACE: 'nosuchns', HOST: '127.0.0.1', PORT: String(await freePort()) }, 90_000);
+    expect(named(result, /TEMPORAL_NAMESPACE: "nosuchns" does not exist on the Temporal server/)).toEqual({ code: 1, named: true, output: '' });
+  }, 120_000);
+});
+
+describe('TEMPORAL_PROMETHEUS_BIND_ADDRESS on a port in use is named (was: the SDK\'s raw error and stack)', () => {
+  test.each(['workers/main.ts', 'workers/combined.ts'])('%s: exit 1 naming it', async (entry) => {
+    const busy = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    try {
+      const result = await runEntry(entry, { TEMPORAL_PROMETHEUS_BIND_ADDRESS: `127.0.0.1:${port}`, HOST: '127.0.0.1', PORT: String(await freePort()) }, 90_000);
+      expect(named(result, new RegExp(`TEMPORAL_PROMETHEUS_BIND_ADDRESS: 127\\.0\\.0\\.1:${port} is already in use`))).toEqual({ code: 1, named: true, output: '' });
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  }, 120_000);
+});
+
+// docs/runbooks/emergency-rollback.md step 6, with only what docs/runbooks/README.md "Before you start" exports
+// (it failed: "IDENTITY_HMAC_KEY is required"). A namespace of this test's own: the schedules it creates start
+// workflows on `lead-routing`, which must not reach other files' workers on the shared server.
+test('`npm run --silent schedules` with only the runbooks\' variables creates the maintenance schedules', async () => {
+  const namespace = `lr-schedules-${crypto.randomBytes(4).toString('hex')}`;
+  await stack.client.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  const client = new Client({ connection: stack.client.connection, namespace });
+  const env = {
+    PATH: [path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+    HOME: process.env.HOME,
+    API: 'http://127.0.0.1:1',
+    ADMIN_TOKEN: 'runbook-admin-token',
+    DATABASE_URL: stack.config.DATABASE_URL,
+    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: namespace,
+  };
+  const run = () => new Promise<{ code: number; output: string }>((resolve) => {
+    execFile('npm', ['run', '--silent', 'schedules'], { cwd: path.resolve(__dirname, '../..'), env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+  try {
+    // A namespace just registered may take a moment to reach the frontend's cache: retried until it has.
+    const deadline = Date.now() + 30_000;
+    let result = await run();
+    while (result.code !== 0 && /TEMPORAL_NAMESPACE/.test(result.output) && Date.now() < deadline) result = await run();
+    expect(result).toEqual({ code: 0, output: expect.stringContaining('created lead-router-retry-queue') });
+    expect(result.output.trim().split('\n')).toHaveLength(5);
+  } finally {
+    for await (const s of client.schedule.list()) await client.schedule.getHandle(s.scheduleId).delete();
+  }
+}, 120_000);

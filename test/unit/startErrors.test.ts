@@ -1,5 +1,5 @@
 import { ConfigError } from '../../lib/config';
-import { listenError, temporalStartError } from '../../lib/startErrors';
+import { databaseStartError, databaseUrlOptionProblem, listenError, prometheusBindError, temporalStartError, withoutPassword } from '../../lib/startErrors';
 
 const sysError = (code: string, message: string) => Object.assign(new Error(message), { code });
 const problemsOf = (err: unknown) => (err instanceof ConfigError ? err.problems : err);
@@ -31,5 +31,57 @@ describe('temporalStartError names TEMPORAL_NAMESPACE / TEMPORAL_ADDRESS', () =>
     expect(problemsOf(temporalStartError(new Error('transport error'), settings, true))).toEqual(['TEMPORAL_ADDRESS: cannot connect to temporal:7233 (transport error)']);
     const other = new Error('boom');
     expect(temporalStartError(other, settings)).toBe(other);
+  });
+});
+
+describe('databaseStartError names DATABASE_URL for what no wait fixes, never with the password', () => {
+  const url = 'postgres://app:s3cr%40t@db:5432/leads';
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+  test.each<[string, Error, RegExp]>([
+    ['3D000', pgError('3D000', 'database "leads" does not exist'), /^DATABASE_URL: the database does not exist \(database "leads" does not exist\)$/],
+    ['28P01', pgError('28P01', 'password authentication failed for user "app"'), /^DATABASE_URL: the password is wrong/],
+    ['28000', pgError('28000', 'role "app" does not exist'), /^DATABASE_URL: the server refuses this user/],
+    ['42501', pgError('42501', 'permission denied for database "leads"'), /^DATABASE_URL: the user may not connect/],
+    ['no TLS on the server', new Error('The server does not support SSL connections'), /^DATABASE_URL: the TLS it asks for/],
+    ['a certificate refused', pgError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), /^DATABASE_URL: the TLS it asks for/],
+    ['a message that repeats the password', pgError('28P01', 'bad password s3cr@t and s3cr%40t'), /^DATABASE_URL: the password is wrong \(bad password \*\*\* and \*\*\*\)$/],
+  ])('%s', (_what, err, message) => {
+    expect(problemsOf(databaseStartError(err, url))).toEqual([expect.stringMatching(message)]);
+  });
+  test.each<[string, Error]>([
+    ['refused (compose order)', pgError('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.2:5432')],
+    ['starting up (57P03)', pgError('57P03', 'the database system is starting up')],
+    ['too many connections (53300)', pgError('53300', 'sorry, too many clients already')],
+    ['a bug', new Error('boom')],
+  ])('%s is returned unchanged', (_what, err) => {
+    expect(databaseStartError(err, url)).toBe(err);
+  });
+  test('withoutPassword leaves text alone for a URL without one', () => {
+    expect(withoutPassword('x', 'postgres://app@db/leads')).toBe('x');
+  });
+});
+
+test.each<[string, string | undefined]>([
+  ['postgres://db/leads', undefined],
+  ['postgres://db/leads?sslmode=verify-full', undefined],
+  ['postgres://db/leads?sslmode=disable', undefined],
+  ['postgres://db/leads?sslmode=bogus', 'DATABASE_URL: sslmode=bogus is not one of disable, prefer, require, verify-ca, verify-full, no-verify'],
+  ['postgres://db/leads?sslmode=', 'DATABASE_URL: sslmode= is not one of disable, prefer, require, verify-ca, verify-full, no-verify'],
+])('databaseUrlOptionProblem(%s)', (url, problem) => {
+  expect(databaseUrlOptionProblem(url)).toBe(problem);
+});
+
+describe('prometheusBindError names TEMPORAL_PROMETHEUS_BIND_ADDRESS', () => {
+  test('a port in use', () => {
+    const err = new Error('Failed to start prometheus metrics exporter: Address already in use (os error 98)');
+    expect(problemsOf(prometheusBindError(err, '0.0.0.0:9464'))).toEqual([
+      'TEMPORAL_PROMETHEUS_BIND_ADDRESS: 0.0.0.0:9464 is already in use (Failed to start prometheus metrics exporter: Address already in use (os error 98))',
+    ]);
+  });
+  test('other errors, or no endpoint configured, pass unchanged', () => {
+    const other = new Error('Runtime is already installed');
+    expect(prometheusBindError(other, '0.0.0.0:9464')).toBe(other);
+    const prom = new Error('Failed to start prometheus metrics exporter: Address already in use');
+    expect(prometheusBindError(prom, undefined)).toBe(prom);
   });
 });
