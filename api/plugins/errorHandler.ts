@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../../lib/db/unavailable';
-import { ApiError, type FieldProblem } from '../errors';
+import { ApiError, countOf, type FieldProblem } from '../errors';
 import { collectRouteMethods } from './methodNotAllowed';
 
 interface AjvError {
@@ -61,6 +61,11 @@ function typeInWords(type: unknown): string {
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? 'of another type');
 }
 
+/** Count keywords as words: [at least / at most, what is counted]. */
+const COUNT_LIMITS: Record<string, [string, string]> = {
+  minItems: ['at least', 'item'], maxItems: ['at most', 'item'], minProperties: ['at least', 'field'], maxProperties: ['at most', 'field'],
+};
+
 /**
  * What a field's own `x-error-message` cannot say: a wrong JSON type ("phone": 4155552671 must be a string,
  * not "has characters that are not accepted"), a missing or unknown field, and lengths, which are
@@ -80,8 +85,11 @@ function messageOf(e: AjvError, where: string): string {
   const declared = e.parentSchema?.['x-error-message'];
   const own = typeof declared === 'object' && declared !== null ? (declared as Record<string, unknown>)[e.keyword] : declared;
   if (typeof own === 'string') return own;
-  if (e.keyword === 'maxLength') return `must be at most ${String(e.params.limit)} characters${counted}`;
-  if (e.keyword === 'minLength') return e.params.limit === 1 ? 'must not be empty' : `must be at least ${String(e.params.limit)} characters${counted}`;
+  if (e.keyword === 'maxLength') return `must be at most ${countOf(Number(e.params.limit), 'character')}${counted}`;
+  if (e.keyword === 'minLength') return e.params.limit === 1 ? 'must not be empty' : `must be at least ${countOf(Number(e.params.limit), 'character')}${counted}`;
+  // ajv says "must NOT have fewer than 1 items": counts in words, singular for 1.
+  const limit = COUNT_LIMITS[e.keyword];
+  if (limit) return `must have ${limit[0]} ${countOf(Number(e.params.limit), limit[1])}`;
   if (e.keyword === 'format' && e.params.format === 'uuid') return 'must be a UUID such as 0b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b';
   // ajv says only "must be equal to one of the allowed values": name them (op, distribution, kind, status ...).
   if (e.keyword === 'enum') return `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;

@@ -196,4 +196,13 @@ describe('5. grammar of messages', () => {
     expect(res.statusCode).toBe(400);
     expect(details(res)).toEqual([{ field: 'deliveryUrl', message: 'must not point at an unspecified (0.0.0.0/8, ::) address (0.0.0.0): no buyer is there' }]);
   });
+
+  test('counts of items and fields say "1 item", "1 field" (ajv said "fewer than 1 items")', async () => {
+    const patch = await inject({ method: 'PATCH', url: `/api/admin/workspaces/${source.id}`, headers: asAdmin(), payload: {} });
+    expect(details(patch)).toEqual([{ field: '(root)', message: 'must have at least 1 field' }]);
+    const rule = await inject({ method: 'POST', url: '/api/admin/rules', headers: asAdmin(), payload: { name: 'nits 9 no destination', priority: 3, conditions: { all: [] }, destinations: [] } });
+    expect(details(rule)).toEqual(expect.arrayContaining([{ field: 'destinations', message: 'must have at least 1 item' }]));
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
+    expect(details(await postLead(stack, source.apiKey!, aLead({ attributes: many })))).toEqual([{ field: 'attributes', message: 'must have at most 50 fields' }]);
+  });
 });
