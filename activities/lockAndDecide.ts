@@ -159,6 +159,7 @@ async function decideUnderLockFor(
     const decision = await decide(db, lead, {
       excludeDestinations: r.excludeDestinations,
       dedupeWindowDays: config.DEDUPE_WINDOW_DAYS,
+      defaultPhoneCountry: config.DEFAULT_PHONE_COUNTRY,
       loadRules: r.loadRules,
       rulesFingerprint,
       originalWait,

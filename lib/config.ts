@@ -359,11 +359,6 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env) {
   return parse(configObject.pick({ DATABASE_URL: true, DATABASE_POOL_MAX: true }), env);
 }
 
-/** Just DEFAULT_PHONE_COUNTRY, for code its caller does not hand the loaded config (lib/routing/decide.ts). */
-export function loadPhoneCountry(env: NodeJS.ProcessEnv = process.env): string {
-  return parse(configObject.pick({ DEFAULT_PHONE_COUNTRY: true }), env).DEFAULT_PHONE_COUNTRY;
-}
-
 /**
  * Just the Temporal connection and the maintenance schedules' settings, for `npm run schedules` (the rollback
  * runbook runs it with only TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE set: the full config wanted IDENTITY_HMAC_KEY).

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { loadPhoneCountry } from '../config';
 import { applicableRules, checkRule } from '../rules/evaluate';
 import { ruleLeadView } from '../rules/leadView';
 import type { LeadFields, RoutingRule, RuleTrace } from '../rules/types';
@@ -52,16 +51,9 @@ export interface DecideOptions {
   originalWait?: { baseSeconds: number; maxSeconds: number };
   /**
    * DEFAULT_PHONE_COUNTRY: where a phone without a country code is read when the lead has no `country`, for the
-   * rules' canonical phone (lib/rules/leadView.ts), as the gateway read it for dedupe. When omitted, the process
-   * environment's DEFAULT_PHONE_COUNTRY (the value the worker's config was loaded from; US when unset).
+   * rules' canonical phone (lib/rules/leadView.ts), as the gateway read it for dedupe.
    */
-  defaultPhoneCountry?: string;
-}
-
-let environmentPhoneCountry: string | undefined;
-/** DEFAULT_PHONE_COUNTRY of this process's environment, read once (the worker validated it at start). */
-function phoneCountryOf(opts: DecideOptions): string {
-  return opts.defaultPhoneCountry ?? (environmentPhoneCountry ??= loadPhoneCountry());
+  defaultPhoneCountry: string;
 }
 
 /**
@@ -85,7 +77,7 @@ function phoneCountryOf(opts: DecideOptions): string {
 export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {
   const loaded = await (opts.loadRules ?? activeRules)(trx, opts.rulesFingerprint);
   const rules = applicableRules(loaded, lead.sourceWorkspaceId);
-  const seen = ruleLeadView(lead.payload, loaded, { defaultPhoneCountry: phoneCountryOf(opts) });
+  const seen = ruleLeadView(lead.payload, loaded, { defaultPhoneCountry: opts.defaultPhoneCountry });
   const callDatabase = opts.call ?? ((db: Knex, args: DecideRoutingArgs) => decideRoutingInDatabase(db, args));
   const keys: Array<{ kind: 'email' | 'phone'; hash: string }> = [];
   if (lead.emailHash) keys.push({ kind: 'email', hash: lead.emailHash });

@@ -54,7 +54,7 @@ async function lead(source: string, fields: { product: string; emailHash?: strin
 }
 
 const decideNow = (l: Awaited<ReturnType<typeof lead>>, excludeDestinations: string[] = []) =>
-  db.transaction((trx) => decide(trx, l, { excludeDestinations, dedupeWindowDays: 30 }));
+  db.transaction((trx) => decide(trx, l, { excludeDestinations, dedupeWindowDays: 30, defaultPhoneCountry: 'US' }));
 
 /** Everything a decision may write, to prove an undone one wrote nothing. */
 async function writes() {

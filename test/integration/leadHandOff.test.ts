@@ -127,3 +127,26 @@ test('a lead handed over before the worker held any rules is read, as without a 
     expect(handOff.size).toBe(0);
   });
 });
+
+test('the routing attempt reads a national phone in the worker\'s DEFAULT_PHONE_COUNTRY, handed over or read back', async () => {
+  const buyer = await createWorkspace(stack, { name: 'London', kind: 'partner' });
+  await createRule(stack, { name: 'london numbers', priority: 1, conditions: { all: [{ field: 'product', op: 'eq', value: 'uk-phone' }, { field: 'phone', op: 'starts_with', value: '+4420' }] }, destinations: [{ workspaceId: buyer.id }] });
+  const stored = async () => {
+    const [row] = await stack.db('leads')
+      .insert({ source_workspace_id: source.id, external_id: crypto.randomUUID(), payload: { product: 'uk-phone', phone: '020 7946 0958' }, expires_at: stack.db.raw("now() + interval '90 days'") })
+      .returning('id');
+    return (await readLeadForDecision(stack.db, row.id)).lead!;
+  };
+  await withStatements(async (db, _statements, handOff) => {
+    const lockAndDecide = makeLockAndDecide({
+      db, config: { ...stack.config, DEFAULT_PHONE_COUNTRY: 'GB' }, log: pino({ level: 'silent' }), metrics: createMetrics({ enabled: false }), temporal: stack.client, leadHandOff: handOff,
+    });
+    const read = await stored();
+    const handed = await stored();
+    handOff.put(handed);
+    for (const lead of [read, handed]) {
+      const out = (await asRun(lead.id).run(lockAndDecide, { leadId: lead.id, excludeDestinations: [] })) as LockAndDecideOutput;
+      expect(out).toMatchObject({ kind: 'assigned', destinationWorkspaceId: buyer.id });
+    }
+  });
+});
