@@ -117,7 +117,8 @@ function runShell(code: string, env: Record<string, string>): Promise<{ code: nu
   const cli = findTemporalCli();
   const PATH = [cli ? path.dirname(cli) : '', path.dirname(process.execPath), process.env.PATH].filter(Boolean).join(path.delimiter);
   return new Promise((resolve) => {
-    execFile('bash', ['-eo', 'pipefail', '-c', code], { cwd: root, env: { ...process.env, ...env, PATH }, timeout: 90_000, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
+    // Only what "Before you start" exports (and HOME, for npm): a tool that needs more fails here as it would on call.
+    execFile('bash', ['-eo', 'pipefail', '-c', code], { cwd: root, env: { HOME: process.env.HOME, ...env, PATH }, timeout: 90_000, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
       const exit = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code: exit, output: `${stdout}${stderr}` });
     });
@@ -172,8 +173,6 @@ test.each(blocks.map((b) => [`${b.file}:${b.line} (${b.lang})`, b] as const))('%
     DATABASE_URL: stack.config.DATABASE_URL,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: 'lead-routing',
-    IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
     LEAD_ID: leadId,
     WORKSPACE_ID: lowPrioritySourceId,
     GOOD_COMMIT: 'HEAD',
