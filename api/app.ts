@@ -8,7 +8,7 @@ import { Admission } from '../lib/admission/admission';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/createDb';
 import { loggerOptions } from '../lib/logger';
-import { ApiError, retryAfterText } from './errors';
+import { ApiError, rateLimitText } from './errors';
 import { createAuthHooks, type AuthHooks } from './plugins/auth';
 import { handleClientError } from './plugins/clientErrors';
 import { installErrorHandler } from './plugins/errorHandler';
@@ -138,7 +138,7 @@ export async function buildApp(
     timeWindow: '1 minute',
     // `context.after` is the time left in the window, not the window ("2 requests per 26 seconds"): say the
     // window (timeWindow above), and the wait as the Retry-After header's number (the plugin's ceil(ttl / 1000)).
-    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `rate limit of ${context.max} requests per 1 minute exceeded; ${retryAfterText(Math.ceil(context.ttl / 1000))}`),
+    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', rateLimitText(context.max, Math.ceil(context.ttl / 1000))),
   });
   const admission = deps.admission ?? Admission.fromConfig(deps.config, { db: deps.db, temporal: deps.temporal, log: app.log, bounded: false });
   const routeDeps = { ...deps, admission, auth: createAuthHooks(app, deps) };

@@ -102,11 +102,11 @@ export function buildAlertMessage({ definition: def, action, value, group, firin
 export function buildDigestMessage(def: DigestAlert, digest: ExpirationDigest, runbookBaseUrl: string, maxRows = 20): AlertMessage {
   const lines = [`Leads expired (${digest.since} to ${digest.until}): ${digest.total}`, ...def.description];
   for (const s of digest.bySource.slice(0, maxRows)) lines.push(`- ${s.name} (${s.sourceWorkspaceId}): ${s.count}`);
-  if (digest.bySource.length > maxRows) lines.push(`- ... and ${digest.bySource.length - maxRows} more workspaces`);
+  if (digest.bySource.length > maxRows) lines.push(`- ... and ${digest.bySource.length - maxRows} more ${digest.bySource.length - maxRows === 1 ? 'workspace' : 'workspaces'}`);
   const url = runbookUrl(def.runbook, runbookBaseUrl);
   lines.push(`Runbook: ${url}`);
   return {
-    summary: `[INFO] ${def.title}: ${digest.total} leads expired in the last 24 h`,
+    summary: `[INFO] ${def.title}: ${digest.total} ${digest.total === 1 ? 'lead' : 'leads'} expired in the last 24 h`,
     lines,
     runbookUrl: url,
     details: { alert_id: def.id, value: digest.total, threshold: null, condition: describeCondition(def), workspace_id: null, firing_since: null },

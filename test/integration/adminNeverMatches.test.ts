@@ -116,6 +116,7 @@ describe('small admin inconsistencies', () => {
     const hourly = await send('POST', '/api/admin/workspaces', { name: 'Caps', kind: 'partner', caps: { hourly: 500, daily: 100 } });
     expect(hourly.statusCode).toBe(400);
     expect(fieldsOf(hourly)).toEqual(['caps.hourly']);
+    expect(details(hourly)[0]!.message).toBe('the hourly cap (500) is above the daily cap (100): it could never be reached; an hourly cap must be at most the daily one');
     const daily = await send('POST', '/api/admin/workspaces', { name: 'Caps', kind: 'partner', caps: { daily: 5000, monthly: 1000 } });
     expect(fieldsOf(daily)).toEqual(['caps.daily']);
 

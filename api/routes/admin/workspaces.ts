@@ -3,7 +3,7 @@ import { apiKeyPrefix, generateApiKey, generateSigningSecret, hashApiKey } from 
 import { getWorkspace, insertWorkspace, listWorkspaces, replaceSourceApiKey, updateWorkspace, type WorkspaceKind } from '../../../lib/store/workspaces';
 import type { Db } from '../../../lib/db/createDb';
 import type { RouteDeps } from '../../app';
-import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
+import { ApiError, badRequest, notFound, withArticle, type FieldProblem } from '../../errors';
 import { isIanaZoneName } from '../../../lib/timeZone';
 import { deliveryUrlProblem, normalizeDeliveryUrl, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
@@ -38,7 +38,7 @@ function capOrderProblems(caps: Caps, sent: Caps): FieldProblem[] {
       const b = caps[longer];
       if (a == null || b == null || a <= b) continue;
       const field = sent[shorter] !== undefined ? `caps.${shorter}` : `caps.${longer}`;
-      problems.push({ field, message: `the ${shorter} cap (${a}) is above the ${longer} cap (${b}): it could never be reached; a ${shorter} cap must be at most the ${longer} one` });
+      problems.push({ field, message: `the ${shorter} cap (${a}) is above the ${longer} cap (${b}): it could never be reached; ${withArticle(shorter)} cap must be at most the ${longer} one` });
       return;
     }
   });
