@@ -7,7 +7,7 @@ import { devPorts } from './local/devPorts';
 import { freePort, isPortOpen } from './local/freePort';
 import { ensureDatabase, startLocalPostgres } from './local/postgres';
 import { startService, stopService, waitForApi, waitForWorker, type Service } from './local/services';
-import { startTemporalDevServer } from './local/temporal';
+import { findTemporalCli, startTemporalDevServer } from './local/temporal';
 import { seedDemo, type DemoKeys } from './seedDemo';
 
 /**
@@ -117,6 +117,9 @@ async function main() {
   await waitForWorker(temporalAddress, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
 
   const key = demo?.sources[0]?.apiKey ?? '<a source API key>';
+  // The runbooks' and README's `temporal` commands: the CLI make dev found (usually .tools/venv/bin, not on PATH).
+  const cli = findTemporalCli();
+  const cliPath = cli ? ` PATH="${path.dirname(cli)}:$PATH"` : '';
   // A new person each run: the same person again would be a cross-partner duplicate of the last run's lead.
   const run = Date.now();
   const lead = { externalId: `demo-${run}`, email: `jane.doe.${run}@outlook.com`, phone: `+1 415 734 ${String(run % 10_000).padStart(4, '0')}`, state: 'TX', product: 'mortgage' };
@@ -133,7 +136,7 @@ Route a lead (waits up to 5 s for the decision):
     -d '${JSON.stringify(lead)}'
 
 For the runbooks' commands (docs/runbooks/README.md, "Before you start"; PATH: the \`temporal\` CLI):
-  export API=${apiUrl} ADMIN_TOKEN=${adminToken} DATABASE_URL=${databaseUrl} TEMPORAL_ADDRESS=${temporalAddress} PATH="${path.join(root, '.tools', 'venv', 'bin')}:$PATH"
+  export API=${apiUrl} ADMIN_TOKEN=${adminToken} DATABASE_URL=${databaseUrl} TEMPORAL_ADDRESS=${temporalAddress}${cliPath}
 
 ${smoke ? 'Smoke test: routing 10 leads, then stopping.' : 'Press Ctrl-C to stop.'}`);
 
