@@ -39,6 +39,19 @@ export const isCode = (s: string): boolean => !/\p{Cf}/u.test(s);
 export const isCountryCode = (s: string): boolean => /^[A-Z]{2}$/.test(s) && countries.isValid(s);
 
 /**
+ * The formats and keywords the API's schemas use (uuid, email, iso-3166-alpha-2, x-code), added to `ajv`: every
+ * validator of those schemas (the API's, and api/schemas/ruleLeadShape.ts's, which must refuse in a rule what
+ * the API refuses in a lead) checks them the same way.
+ */
+export function withLeadChecks(ajv: Ajv): Ajv {
+  ajv.addFormat('uuid', UUID);
+  ajv.addFormat('email', isEmailAddress);
+  ajv.addKeyword({ keyword: 'x-code', type: 'string', schemaType: 'boolean', errors: false, validate: (on: boolean, data: string) => !on || isCode(data) });
+  ajv.addFormat('iso-3166-alpha-2', isCountryCode);
+  return ajv;
+}
+
+/**
  * Two validators: bodies are checked strictly (no type coercion: "externalId": 123 is a 400, not "123";
  * unknown fields are rejected, not silently dropped), while query strings and params, which are always
  * text on the wire, are coerced to the declared types. `verbose` hands the error handler each failing
@@ -46,14 +59,7 @@ export const isCountryCode = (s: string): boolean => /^[A-Z]{2}$/.test(s) && cou
  */
 export function installValidators(app: FastifyInstance): void {
   const common = { allErrors: true, removeAdditional: false as const, useDefaults: true, strict: false, verbose: true };
-  const build = (coerceTypes: boolean) => {
-    const ajv = addFormats(new Ajv({ ...common, coerceTypes }));
-    ajv.addFormat('uuid', UUID);
-    ajv.addFormat('email', isEmailAddress);
-    ajv.addKeyword({ keyword: 'x-code', type: 'string', schemaType: 'boolean', errors: false, validate: (on: boolean, data: string) => !on || isCode(data) });
-    ajv.addFormat('iso-3166-alpha-2', isCountryCode);
-    return ajv;
-  };
+  const build = (coerceTypes: boolean) => withLeadChecks(addFormats(new Ajv({ ...common, coerceTypes })));
   const strict = build(false);
   const coercing = build(true);
   app.setValidatorCompiler(({ schema, httpPart }) =>

@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { trimInvisible } from '../../lib/input/invisible';
 import type { LeadShape } from '../../lib/rules/neverMatches';
-import { EMAIL, isCountryCode } from '../plugins/validation';
+import { withLeadChecks } from '../plugins/validation';
 import { leadBodySchema } from './lead';
 
 /**
@@ -12,22 +12,21 @@ import { leadBodySchema } from './lead';
  * of scalars whose names follow the schema's propertyNames pattern. A rule value a field's schema refuses
  * is one no stored lead holds there.
  */
-const ajv = addFormats(new Ajv({ strict: false }));
-ajv.addFormat('email', EMAIL);
-ajv.addFormat('iso-3166-alpha-2', isCountryCode);
+const ajv = withLeadChecks(addFormats(new Ajv({ strict: false })));
 
 /** Why a field can never hold a value, in words (the schema's own messages speak of a lead, not a rule). */
 const DESCRIPTIONS: Record<string, string> = {
   country: 'country is an upper-case ISO 3166-1 alpha-2 code, e.g. US',
-  email: 'email is an email address such as jane@example.com',
+  email: 'email is an email address such as jane@example.com, at most 64 bytes before the @',
   phone: 'phone is 3-40 characters: digits, +, spaces, dots, dashes and parentheses',
 };
 
-type FieldSchema = { type?: unknown; maxLength?: number };
+type FieldSchema = { type?: unknown; maxLength?: number; 'x-code'?: boolean };
 
 function stringField(name: string, schema: FieldSchema): (value: string) => string | undefined {
   const valid = ajv.compile(schema);
-  const description = DESCRIPTIONS[name] ?? `${name} is 1-${schema.maxLength ?? 'any number of'} characters on one line`;
+  const description = DESCRIPTIONS[name]
+    ?? `${name} is 1-${schema.maxLength ?? 'any number of'} characters on one line${schema['x-code'] ? ', without invisible format characters (a code)' : ''}`;
   return (value) => {
     if (trimInvisible(value) !== value) return `${name} is trimmed of whitespace and invisible characters at both ends`;
     return valid(value) ? undefined : description;
