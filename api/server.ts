@@ -10,7 +10,7 @@ import { closeInOrder, exitOnStartFailure } from '../lib/shutdown';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { temporalClientInterceptors } from '../lib/telemetry/temporalTracing';
-import { checkDatabaseAtStart, checkTemporalNamespaceAtStart } from '../lib/startChecks';
+import { checkDatabaseAtStart, checkTemporalNamespaceAtStart, logUnreachable } from '../lib/startChecks';
 import { listenError } from '../lib/startErrors';
 import { flushTraces } from '../lib/telemetry/tracer';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
@@ -73,9 +73,7 @@ async function startChecks(config: Config): Promise<void> {
     checkDatabaseAtStart(config.DATABASE_URL),
     checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
   ]);
-  const log = createLogger(config.LOG_LEVEL);
-  if (!database.reachable) log.warn({ event: 'api.database_unreachable', reason: database.reason }, 'Postgres not reachable at start; answering 503 until it is');
-  if (!temporal.reachable) log.warn({ event: 'api.temporal_unreachable', reason: temporal.reason }, 'Temporal not reachable at start; leads wait in Postgres until it is');
+  logUnreachable(createLogger(config.LOG_LEVEL), { postgres: database, temporal }, 'starting anyway: 503 database_unavailable until Postgres is up, leads wait in Postgres until Temporal is');
 }
 
 main().catch(exitOnStartFailure);

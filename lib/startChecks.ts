@@ -1,6 +1,7 @@
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { ConfigError } from './config';
+import type { Logger } from './logger';
 import { databaseStartError, databaseUrlOptionProblem, temporalStartError, withoutPassword } from './startErrors';
 
 /**
@@ -71,5 +72,15 @@ export async function checkTemporalNamespaceAtStart(options: ConnectionOptions, 
     return { reachable: false, reason: err instanceof Error ? err.message : String(err) };
   } finally {
     await connection.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Logs each dependency a start check could not reach (`start.dependency_unreachable`, warn, with `dependency` and
+ * the reason, which has no secret: the password is taken out) with what the process does meanwhile (`meanwhile`).
+ */
+export function logUnreachable(log: Logger, checks: { postgres?: StartCheck; temporal?: StartCheck }, meanwhile: string): void {
+  for (const [dependency, check] of Object.entries(checks)) {
+    if (check && !check.reachable) log.warn({ event: 'start.dependency_unreachable', dependency, reason: check.reason }, `${dependency} not reachable at start; ${meanwhile}`);
   }
 }

@@ -3,7 +3,7 @@ import '../lib/telemetry/initApi';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { exitOnStartFailure, settleWithin } from '../lib/shutdown';
-import { checkDatabaseAtStart, checkTemporalNamespaceAtStart } from '../lib/startChecks';
+import { checkDatabaseAtStart, checkTemporalNamespaceAtStart, logUnreachable } from '../lib/startChecks';
 import { listenError, temporalStartError } from '../lib/startErrors';
 import { installTemporalRuntime } from '../lib/telemetry/temporalRuntime';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
@@ -65,8 +65,7 @@ async function startChecks(config: Config, log: Logger): Promise<void> {
     checkDatabaseAtStart(config.DATABASE_URL),
     checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
   ]);
-  if (!database.reachable) log.warn({ event: 'combined.database_unreachable', reason: database.reason }, 'Postgres not reachable at start; starting anyway');
-  if (!temporal.reachable) log.warn({ event: 'combined.temporal_unreachable', reason: temporal.reason }, 'Temporal not reachable at start');
+  logUnreachable(log, { postgres: database, temporal }, 'starting anyway');
 }
 
 main().catch(exitOnStartFailure);

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../lib/config';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { closeInOrder, exitOnStartFailure, type CloseStep } from '../lib/shutdown';
-import { checkDatabaseAtStart } from '../lib/startChecks';
+import { checkDatabaseAtStart, logUnreachable } from '../lib/startChecks';
 import { temporalStartError } from '../lib/startErrors';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
@@ -28,8 +28,7 @@ async function main() {
   installTemporalRuntime(config); // a Prometheus port in use names TEMPORAL_PROMETHEUS_BIND_ADDRESS
   // A DATABASE_URL that can never work stops the worker here: polling the shared task queue, it would take lead
   // tasks it can only fail. Postgres not up yet is not that: its activities retry until it is.
-  const database = await checkDatabaseAtStart(config.DATABASE_URL);
-  if (!database.reachable) log.warn({ event: 'worker.database_unreachable', reason: database.reason }, 'Postgres not reachable at start; starting anyway (activities retry)');
+  logUnreachable(log, { postgres: await checkDatabaseAtStart(config.DATABASE_URL) }, 'starting anyway: its activities retry until Postgres is up');
   const opened: CloseStep[] = [];
   let failure: unknown;
   const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };

@@ -176,7 +176,7 @@ describe('Postgres or Temporal not reachable at start: the processes start as be
     const api = await startEntry('api/server.ts', { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/lead_router`, HOST: '127.0.0.1', PORT: String(port) }, /Server listening at/);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/leads/route`, { method: 'POST', headers: { authorization: 'Bearer some-source-key', 'content-type': 'application/json' }, body: '{}' });
-      expect({ status: res.status, code: ((await res.json()) as { error?: { code?: string } }).error?.code, warned: /api\.database_unreachable/.test(api.output()) })
+      expect({ status: res.status, code: ((await res.json()) as { error?: { code?: string } }).error?.code, warned: /start\.dependency_unreachable.*"dependency":"postgres"/.test(api.output()) })
         .toEqual({ status: 503, code: 'database_unavailable', warned: true });
     } finally {
       await api.stop();
@@ -186,7 +186,7 @@ describe('Postgres or Temporal not reachable at start: the processes start as be
   test('the worker with Postgres refusing connections polls (its activities retry until Postgres is up)', async () => {
     const worker = await startEntry('workers/main.ts', { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/lead_router` }, /worker polling/);
     try {
-      expect(worker.output()).toMatch(/worker\.database_unreachable/);
+      expect(worker.output()).toMatch(/start\.dependency_unreachable.*"dependency":"postgres"/);
     } finally {
       await worker.stop();
     }
@@ -197,7 +197,7 @@ describe('Postgres or Temporal not reachable at start: the processes start as be
     const api = await startEntry('api/server.ts', { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, HOST: '127.0.0.1', PORT: String(port) }, /Server listening at/);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health`);
-      expect({ status: res.status, warned: /api\.temporal_unreachable/.test(api.output()) }).toEqual({ status: 200, warned: true });
+      expect({ status: res.status, warned: /start\.dependency_unreachable.*"dependency":"temporal"/.test(api.output()) }).toEqual({ status: 200, warned: true });
     } finally {
       await api.stop();
     }
