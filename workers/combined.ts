@@ -25,10 +25,11 @@ async function main() {
   const log = createLogger(config.LOG_LEVEL);
   // Signals are handled below, so the HTTP server stops taking leads before the worker drains.
   installTemporalRuntime(config, { shutdownSignals: [] }); // a Prometheus port in use names its variable
-  await startChecks(config, log);
+  const { temporalReachable } = await startChecks(config, log);
   const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };
-  // closes what it opened if it fails; an unknown namespace is named as TEMPORAL_NAMESPACE
-  const combined = await startCombined(config, { log }).catch((err: unknown) => { throw temporalStartError(err, temporalSettings); });
+  // Closes what it opened if it fails. An unknown namespace is named as TEMPORAL_NAMESPACE; with Temporal unreachable
+  // (its worker cannot start without it, unlike the separate API) the failure names TEMPORAL_ADDRESS.
+  const combined = await startCombined(config, { log }).catch((err: unknown) => { throw temporalStartError(err, temporalSettings, !temporalReachable); });
   try {
     if (config.MAINTENANCE_SCHEDULES) {
       const schedules = await ensureSchedules(combined.temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });
@@ -60,12 +61,13 @@ async function main() {
  * DATABASE_URL and TEMPORAL_NAMESPACE that can never work stop the process (ConfigError); Postgres or Temporal
  * not up yet is logged and the start goes on, as in the separate mode (lib/startChecks.ts).
  */
-async function startChecks(config: Config, log: Logger): Promise<void> {
+async function startChecks(config: Config, log: Logger): Promise<{ temporalReachable: boolean }> {
   const [database, temporal] = await Promise.all([
     checkDatabaseAtStart(config.DATABASE_URL),
     checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
   ]);
   logUnreachable(log, { postgres: database, temporal }, 'starting anyway');
+  return { temporalReachable: temporal.reachable };
 }
 
 main().catch(exitOnStartFailure);

@@ -211,6 +211,12 @@ describe('TEMPORAL_NAMESPACE that does not exist on a Temporal that answers stop
   }, 120_000);
 });
 
+test('workers/combined.ts with Temporal unreachable (its worker cannot start without it) exits 1 naming TEMPORAL_ADDRESS', async () => {
+  const address = `127.0.0.1:${await freePort()}`;
+  const result = await runEntry('workers/combined.ts', { TEMPORAL_ADDRESS: address, HOST: '127.0.0.1', PORT: String(await freePort()) }, 90_000);
+  expect(named(result, new RegExp(`TEMPORAL_ADDRESS: cannot connect to ${address.replace(/\./g, '\\.')}`))).toEqual({ code: 1, named: true, output: '' });
+}, 120_000);
+
 describe('TEMPORAL_PROMETHEUS_BIND_ADDRESS on a port in use is named (was: the SDK\'s raw error and stack)', () => {
   test.each(['workers/main.ts', 'workers/combined.ts'])('%s: exit 1 naming it', async (entry) => {
     const busy = net.createServer();
