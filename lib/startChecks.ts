@@ -2,7 +2,7 @@ import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { ConfigError } from './config';
 import type { Logger } from './logger';
-import { databaseStartError, databaseUrlOptionProblem, temporalStartError, withoutPassword } from './startErrors';
+import { databaseStartError, databaseUrlOptionProblem, messageOf, temporalStartError, withoutPassword } from './startErrors';
 
 /**
  * Checks a process runs at start, before it listens or polls: a setting that can never work stops the process
@@ -33,7 +33,7 @@ export async function checkDatabaseAtStart(databaseUrl: string, timeoutMs = STAR
     client = new PgClient({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, application_name: 'lead-router-start-check' });
   } catch (err) {
     // pg reads the URL's files (sslrootcert, sslcert, sslkey) here: nothing to wait for.
-    throw Object.assign(new ConfigError([`DATABASE_URL: ${withoutPassword(err instanceof Error ? err.message : String(err), databaseUrl)}`]), { cause: err });
+    throw Object.assign(new ConfigError([`DATABASE_URL: cannot be used as written (${withoutPassword(messageOf(err), databaseUrl)})`]), { cause: err });
   }
   client.on('error', () => undefined); // a connection dropped after the check is not the check's business
   try {
@@ -42,7 +42,7 @@ export async function checkDatabaseAtStart(databaseUrl: string, timeoutMs = STAR
   } catch (err) {
     const named = databaseStartError(err, databaseUrl);
     if (named instanceof ConfigError) throw named;
-    return { reachable: false, reason: withoutPassword(err instanceof Error ? err.message : String(err), databaseUrl) };
+    return { reachable: false, reason: withoutPassword(messageOf(err), databaseUrl) };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -58,7 +58,7 @@ export async function checkTemporalNamespaceAtStart(options: ConnectionOptions, 
   try {
     connection = await Connection.connect({ ...options, connectTimeout: timeoutMs });
   } catch (err) {
-    return { reachable: false, reason: err instanceof Error ? err.message : String(err) };
+    return { reachable: false, reason: messageOf(err) };
   }
   try {
     await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.describeNamespace({ namespace }));
@@ -69,7 +69,7 @@ export async function checkTemporalNamespaceAtStart(options: ConnectionOptions, 
       const named = temporalStartError(err, { address, namespace });
       throw named instanceof ConfigError ? named : new ConfigError([`TEMPORAL_NAMESPACE: "${namespace}" does not exist on the Temporal server at ${address}`]);
     }
-    return { reachable: false, reason: err instanceof Error ? err.message : String(err) };
+    return { reachable: false, reason: messageOf(err) };
   } finally {
     await connection.close().catch(() => undefined);
   }

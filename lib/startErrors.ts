@@ -1,5 +1,11 @@
 import { ConfigError } from './config';
 
+/** An error's message: `message` of anything that has one (errors from another realm too, e.g. under jest), else the text. */
+export function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
 /**
  * A failed `listen()` rewritten to name the setting that caused it (`getaddrinfo ENOTFOUND nonexistent.invalid`
  * said nothing about HOST): a ConfigError, so the entry point prints it as a configuration problem and exits 1.
@@ -7,7 +13,7 @@ import { ConfigError } from './config';
  */
 export function listenError(err: unknown, { host, port }: { host: string; port: number }): unknown {
   const code = (err as { code?: unknown } | null)?.code;
-  const cause = err instanceof Error ? err.message : String(err);
+  const cause = messageOf(err);
   const problem = ({
     ENOTFOUND: `HOST: ${host} cannot be resolved to an address (${cause})`,
     EAI_AGAIN: `HOST: ${host} cannot be resolved to an address now (${cause})`,
@@ -24,7 +30,7 @@ export function listenError(err: unknown, { host, port }: { host: string; port: 
  * says the error came from connecting). A ConfigError, so it prints as a configuration problem.
  */
 export function temporalStartError(err: unknown, settings: { address: string; namespace: string }, connecting = false): unknown {
-  const cause = err instanceof Error ? err.message : String(err);
+  const cause = messageOf(err);
   if (/namespace\b.*\bnot found|NamespaceNotFound/i.test(cause)) {
     return Object.assign(new ConfigError([`TEMPORAL_NAMESPACE: "${settings.namespace}" does not exist on the Temporal server at ${settings.address} (${cause})`]), { cause: err });
   }
@@ -75,7 +81,7 @@ export function withoutPassword(text: string, databaseUrl: string): string {
  */
 export function databaseStartError(err: unknown, databaseUrl: string): unknown {
   const code = String((err as { code?: unknown } | null)?.code ?? '');
-  const cause = withoutPassword(err instanceof Error ? err.message : String(err), databaseUrl);
+  const cause = withoutPassword(messageOf(err), databaseUrl);
   const what = PERMANENT_DATABASE_SQLSTATES[code]
     ?? (TLS_PROBLEM.test(cause) || TLS_CODES.test(code) ? 'the TLS it asks for (sslmode and the ssl* options) cannot be used with this server' : undefined);
   return what ? Object.assign(new ConfigError([`DATABASE_URL: ${what} (${cause})`]), { cause: err }) : err;
@@ -100,7 +106,7 @@ export function databaseUrlOptionProblem(databaseUrl: string): string | undefine
  * exporter that could not bind ("Failed to start prometheus metrics exporter: Address already in use"), or `err`.
  */
 export function prometheusBindError(err: unknown, bindAddress: string | undefined): unknown {
-  const cause = err instanceof Error ? err.message : String(err);
+  const cause = messageOf(err);
   if (!bindAddress || !/prometheus/i.test(cause)) return err;
   const what = /in use/i.test(cause) ? 'is already in use' : /not available|cannot assign/i.test(cause) ? 'is not an address of this machine' : 'cannot be bound';
   return Object.assign(new ConfigError([`TEMPORAL_PROMETHEUS_BIND_ADDRESS: ${bindAddress} ${what} (${cause})`]), { cause: err });
