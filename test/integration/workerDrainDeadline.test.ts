@@ -19,7 +19,7 @@ beforeAll(async () => {
   stack = await startTestStack();
 });
 afterAll(async () => {
-  await stack.db.raw('ALTER FUNCTION IF EXISTS lock_and_decide_away(uuid, text, boolean, integer, uuid, jsonb, jsonb, jsonb, text[], integer, double precision, double precision) RENAME TO lock_and_decide').catch(() => undefined);
+  await stack.db.raw('ALTER FUNCTION IF EXISTS lock_and_decide_away(uuid, text, boolean, integer, uuid, jsonb, jsonb, jsonb, text[], integer, double precision, double precision, bigint) RENAME TO lock_and_decide').catch(() => undefined);
   await stack?.stop();
 });
 
@@ -27,7 +27,7 @@ test('a worker whose routing attempts fail in a loop still stops at its force ti
   const source = await createWorkspace(stack, { name: 'Drain source', kind: 'source' });
   const buyer = await createWorkspace(stack, { name: 'Drain buyer', kind: 'partner' });
   await createRule(stack, { name: 'drain', priority: 1, destinations: [{ workspaceId: buyer.id }] });
-  await stack.db.raw('ALTER FUNCTION lock_and_decide(uuid, text, boolean, integer, uuid, jsonb, jsonb, jsonb, text[], integer, double precision, double precision) RENAME TO lock_and_decide_away');
+  await stack.db.raw('ALTER FUNCTION lock_and_decide(uuid, text, boolean, integer, uuid, jsonb, jsonb, jsonb, text[], integer, double precision, double precision, bigint) RENAME TO lock_and_decide_away');
 
   const connection = await NativeConnection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   const failures: number[] = [];
