@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getLeadState, storeLead } from '../../lib/store/leads';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
-import type { RouteDeps } from '../app';
+import { BODY_LIMIT_BYTES, type RouteDeps } from '../app';
 import { notFound } from '../errors';
 import { leadIdentityHashes } from '../leadIdentity';
 import { normalizeLeadInput } from '../leadInput';
@@ -40,7 +40,7 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
         leadHandOff.put({
           id: lead.id, sourceWorkspaceId: source.id, payload: request.body as unknown as Record<string, unknown>, ...hashes,
           expiresAt: lead.expiresAt, routingStatus: lead.status, externalId: lead.externalId, createdAt: lead.createdAt,
-        });
+        }, Number(request.headers['content-length']) || BODY_LIMIT_BYTES); // a body without a length: counted as the largest
       }
 
       let current = lead;

@@ -127,7 +127,7 @@ async function routeOne(steps: Steps, leadId: string, path: 'split' | 'merged' |
   const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `route-lead-${leadId}`, runId: crypto.randomUUID() }, attempt: 1 });
   if (path === 'handed') {
     const { lead } = await readLeadForDecision(steps.db, leadId);
-    steps.handOff.put(lead!);
+    steps.handOff.put(lead!, JSON.stringify(lead!.payload).length);
   }
   const t0 = performance.now();
   let decision: DecisionFields;

@@ -63,7 +63,7 @@ test('a handed-over lead is decided in ONE statement, to the same decision as a 
     expect(statements).toHaveLength(3); // the read, the rules' load (its revision came with the read), lock_and_decide()
 
     const handed = await storedLead('same');
-    handOff.put(handed);
+    handOff.put(handed, 1_000);
     statements.length = 0;
     const second = (await asRun(handed.id).run(lockAndDecide, { leadId: handed.id, excludeDestinations: [] })) as LockAndDecideOutput;
     expect(statements).toHaveLength(1);
@@ -87,7 +87,7 @@ test('rules changed since the cache loaded: lock_and_decide() does nothing, the 
     await createRule(stack, { name: 'new', priority: 5, conditions: { all: [{ field: 'product', op: 'eq', value: 'changing' }] }, destinations: [{ workspaceId: newBuyer.id }] });
 
     const handed = await storedLead('changing');
-    handOff.put(handed);
+    handOff.put(handed, 1_000);
     statements.length = 0;
     const out = (await asRun(handed.id).run(lockAndDecide, { leadId: handed.id, excludeDestinations: [] })) as LockAndDecideOutput;
     expect(out).toMatchObject({ kind: 'assigned', destinationWorkspaceId: newBuyer.id, lock: { outcome: 'acquired', attempts: 1 } });
@@ -120,7 +120,7 @@ test('a lead handed over before the worker held any rules is read, as without a 
   await createRule(stack, { name: 'cold', priority: 1, conditions: { all: [{ field: 'product', op: 'eq', value: 'cold' }] }, destinations: [{ workspaceId: buyer.id }] });
   await withStatements(async (db, statements, handOff) => {
     const handed = await storedLead('cold');
-    handOff.put(handed);
+    handOff.put(handed, 1_000);
     const out = (await asRun(handed.id).run(routing(db, handOff), { leadId: handed.id, excludeDestinations: [] })) as LockAndDecideOutput;
     expect(out).toMatchObject({ kind: 'assigned', destinationWorkspaceId: buyer.id });
     expect(statements[0]).toMatch(/LEFT JOIN leads/);
@@ -143,7 +143,7 @@ test('the routing attempt reads a national phone in the worker\'s DEFAULT_PHONE_
     });
     const read = await stored();
     const handed = await stored();
-    handOff.put(handed);
+    handOff.put(handed, 1_000);
     for (const lead of [read, handed]) {
       const out = (await asRun(lead.id).run(lockAndDecide, { leadId: lead.id, excludeDestinations: [] })) as LockAndDecideOutput;
       expect(out).toMatchObject({ kind: 'assigned', destinationWorkspaceId: buyer.id });
