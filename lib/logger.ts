@@ -6,7 +6,7 @@ import pino, { type Logger, type LoggerOptions } from 'pino';
  */
 const SENSITIVE_KEYS = [
   'email', 'phone', 'firstName', 'lastName', // PII
-  'authorization', 'apiKey', 'api_key', 'apiKeyHash', 'api_key_hash', 'signingSecret', 'signing_secret', 'adminToken', // secrets
+  'authorization', 'apiKey', 'api_key', 'apiKeyHash', 'api_key_hash', 'signingSecret', 'signing_secret', 'secret', 'previousSecret', 'previous_signing_secret', 'adminToken', // secrets
 ];
 // Each key at the top level and up to three levels down ({ req: { headers: { authorization } } }).
 export const REDACT_PATHS = SENSITIVE_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]);

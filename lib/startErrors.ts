@@ -87,8 +87,11 @@ export function databaseStartError(err: unknown, databaseUrl: string): unknown {
   return what ? Object.assign(new ConfigError([`DATABASE_URL: ${what} (${cause})`]), { cause: err }) : err;
 }
 
-/** The `sslmode` values node-postgres knows (pg-connection-string); any other is silently read as "use TLS". */
-const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+/**
+ * The `sslmode` values node-postgres knows (pg-connection-string), and libpq's `allow`, which pg reads as TLS like
+ * any value it does not know (a URL libpq accepts must not stop the process); any other is refused.
+ */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
 
 /** Why DATABASE_URL's options cannot work, before any connection (an unknown sslmode), or undefined. */
 export function databaseUrlOptionProblem(databaseUrl: string): string | undefined {

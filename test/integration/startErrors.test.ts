@@ -162,7 +162,7 @@ describe('a DATABASE_URL that can never work stops every entry point at start, n
     ['api/server.ts', 'a user the server refuses (28000), with a password', unknownRole, /DATABASE_URL: the server refuses this user .*role "lr_nosuchrole" does not exist/],
     ['workers/main.ts', 'a user the server refuses (28000), with a password', unknownRole, /DATABASE_URL: the server refuses this user/],
     ['scripts/migrate.ts', 'a user the server refuses (28000), with a password', unknownRole, /DATABASE_URL: the server refuses this user/],
-    ['api/server.ts', 'sslmode=bogus', () => `${stack.config.DATABASE_URL}?sslmode=bogus`, /DATABASE_URL: sslmode=bogus is not one of disable, prefer/],
+    ['api/server.ts', 'sslmode=bogus', () => `${stack.config.DATABASE_URL}?sslmode=bogus`, /DATABASE_URL: sslmode=bogus is not one of disable, allow, prefer/],
     ['workers/main.ts', 'sslmode=require on a server without TLS', () => `${stack.config.DATABASE_URL}?sslmode=require`, /DATABASE_URL: the TLS it asks for .* cannot be used with this server \(The server does not support SSL connections\)/],
   ])('%s with %s: exit 1 naming DATABASE_URL', async (entry, _what, url, message) => {
     const result = await runEntry(entry, { DATABASE_URL: url() });

@@ -46,6 +46,13 @@ describe('logger redaction of lead PII', () => {
     expect(out).toContain('[redacted]');
   });
 
+  test('a delivery target logged by mistake shows neither signing secret', async () => {
+    const target = { url: 'https://buyer.example/hook', secret: 'whsec-current-0123456789', previousSecret: 'whsec-previous-0123456789' };
+    const out = await output((log) => log.info({ delivery: { target } }, 'delivering'));
+    expect(out).not.toContain('whsec-');
+    expect(lines(out)[0]?.delivery).toEqual({ target: { url: 'https://buyer.example/hook', secret: '[redacted]', previousSecret: '[redacted]' } });
+  });
+
   test('each field is replaced by the censor, not dropped, and other fields survive', async () => {
     const [line] = lines(await output((log) => log.info({ lead: { ...person(), state: 'CA', id: 'lead-1' } }, 'routed')));
     expect(line?.lead).toEqual({

@@ -65,8 +65,9 @@ test.each<[string, string | undefined]>([
   ['postgres://db/leads', undefined],
   ['postgres://db/leads?sslmode=verify-full', undefined],
   ['postgres://db/leads?sslmode=disable', undefined],
-  ['postgres://db/leads?sslmode=bogus', 'DATABASE_URL: sslmode=bogus is not one of disable, prefer, require, verify-ca, verify-full, no-verify'],
-  ['postgres://db/leads?sslmode=', 'DATABASE_URL: sslmode= is not one of disable, prefer, require, verify-ca, verify-full, no-verify'],
+  ['postgres://db/leads?sslmode=allow', undefined], // libpq's; pg reads it as TLS
+  ['postgres://db/leads?sslmode=bogus', 'DATABASE_URL: sslmode=bogus is not one of disable, allow, prefer, require, verify-ca, verify-full, no-verify'],
+  ['postgres://db/leads?sslmode=', 'DATABASE_URL: sslmode= is not one of disable, allow, prefer, require, verify-ca, verify-full, no-verify'],
 ])('databaseUrlOptionProblem(%s)', (url, problem) => {
   expect(databaseUrlOptionProblem(url)).toBe(problem);
 });
