@@ -22,13 +22,13 @@ import crypto from 'node:crypto';
 export const SIGNATURE_HEADER = 'x-leadrouter-signature';
 export const TIMESTAMP_HEADER = 'x-leadrouter-timestamp';
 
-/** The most `v1=` values a header may carry (we send at most two); more is refused as malformed. */
+/** The most values a header may carry (we send at most two); more is refused as malformed. */
 export const MAX_SIGNATURE_VALUES = 8;
 
 const SCHEME = 'v1=';
-const VALUE = 'v1=[0-9a-fA-F]{64}';
-/** One to MAX_SIGNATURE_VALUES values, comma-separated (spaces or tabs allowed after a comma: proxies join repeated headers with ", "). */
-const SIGNATURE_SHAPE = new RegExp(`^${VALUE}(?:,[ \t]*${VALUE}){0,${MAX_SIGNATURE_VALUES - 1}}$`);
+/** One `scheme=value` entry of the header, spaces or tabs around it (proxies join repeated headers with ", "). */
+const ENTRY = /^[ \t]*([a-z][a-z0-9]{0,15})=([^,= \t]+)[ \t]*$/;
+const V1_VALUE = /^[0-9a-fA-F]{64}$/;
 const TIMESTAMP_SHAPE = /^[0-9]{1,12}$/;
 
 function mac(secret: string, timestamp: number, body: string | Uint8Array): Buffer {
@@ -59,7 +59,7 @@ export interface VerifySignatureInput {
   body: string | Uint8Array;
   /** The x-leadrouter-timestamp header (unix seconds). */
   timestamp: string | number | undefined | null;
-  /** The x-leadrouter-signature header: one or more comma-separated `v1=` values. */
+  /** The x-leadrouter-signature header: comma-separated `v1=` values (entries of other schemes are skipped). */
   signature: string | undefined | null;
   /** How far (either way) the timestamp may be from now. */
   toleranceSeconds?: number;
@@ -68,7 +68,26 @@ export interface VerifySignatureInput {
 }
 
 /**
- * True only for a fresh, well-formed header (1 to MAX_SIGNATURE_VALUES `v1=<64 hex>` values, comma-separated)
+ * The header's `v1` values as 32-byte buffers, or undefined when it is malformed: not 1 to MAX_SIGNATURE_VALUES
+ * comma-separated `scheme=value` entries, a `v1` value that is not 64 hex digits, or no `v1` entry at all. Entries
+ * of other schemes are skipped, as Stripe's verifiers do, so a scheme added later does not break a verifier.
+ */
+function v1Values(header: string): Buffer[] | undefined {
+  const entries = header.split(',');
+  if (entries.length > MAX_SIGNATURE_VALUES) return undefined;
+  const values: Buffer[] = [];
+  for (const entry of entries) {
+    const m = ENTRY.exec(entry);
+    if (!m) return undefined;
+    if (`${m[1]}=` !== SCHEME) continue;
+    if (!V1_VALUE.test(m[2]!)) return undefined;
+    values.push(Buffer.from(m[2]!, 'hex'));
+  }
+  return values.length > 0 ? values : undefined;
+}
+
+/**
+ * True only for a fresh, well-formed header (1 to MAX_SIGNATURE_VALUES comma-separated entries, v1Values)
  * of which at least one value was made with `secret` (any of them, if several) over exactly this timestamp and
  * body. Every value is compared with every secret, each comparison in constant time. Throws RangeError for a
  * negative tolerance (a programming error); anything the request carries is answered false, never thrown.
@@ -77,7 +96,8 @@ export function verifySignature({ secret, body, timestamp, signature, toleranceS
   if (!(toleranceSeconds >= 0)) throw new RangeError('verifySignature: toleranceSeconds must be a non-negative number');
   const secrets = typeof secret === 'string' ? [secret] : secret;
   if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || !s)) return false;
-  if (typeof signature !== 'string' || !SIGNATURE_SHAPE.test(signature)) return false;
+  const given = typeof signature === 'string' ? v1Values(signature) : undefined;
+  if (!given) return false;
 
   let ts: number;
   if (typeof timestamp === 'number') ts = timestamp;
@@ -86,8 +106,6 @@ export function verifySignature({ secret, body, timestamp, signature, toleranceS
   if (!Number.isSafeInteger(ts) || ts < 0) return false;
   if (Math.abs(now() / 1000 - ts) > toleranceSeconds) return false;
 
-  // 32 bytes each: the shape check guarantees it.
-  const given = signature.split(',').map((value) => Buffer.from(value.trim().slice(SCHEME.length), 'hex'));
   let matched = false;
   for (const s of secrets) {
     const expected = mac(s, ts, body);

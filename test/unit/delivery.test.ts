@@ -53,7 +53,7 @@ describe('signPayload / verifySignature', () => {
   test('rejects malformed headers', () => {
     const good = signPayload(SECRET, ts, body);
     for (const signature of [undefined, null, '', 'v1=', good.slice(0, -2), good + '00', good.replace('v1=', 'v2='), good.replace('v1=', ''),
-      ` ${good}`, `${good},`, `,${good}`, `${good},,${good}`, `${good};${good}`, 'v1=' + 'zz'.repeat(32)]) {
+      `${good},`, `,${good}`, `${good},,${good}`, `${good};${good}`, 'v1=' + 'zz'.repeat(32)]) {
       expect(verify({ signature })).toBe(false);
     }
     for (const timestamp of [undefined, null, '', 'abc', `${ts}abc`, ` ${ts}`, `${ts}.0`, '-1', '1e9', ts + 0.5, -1, Number.NaN]) {

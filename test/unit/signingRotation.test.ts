@@ -57,10 +57,18 @@ describe('verifySignature with several values', () => {
   test('malformed headers are refused even when one value would match', () => {
     const good = signPayload(OLD, ts, body);
     const junk = [
-      `${good},`, `,${good}`, `${good},,${good}`, `${good};${good}`, `${good} ${good}`, `${good},v2=${'a'.repeat(64)}`,
+      `${good},`, `,${good}`, `${good},,${good}`, `${good};${good}`, `${good} ${good}`,
       `${good},v1=${'a'.repeat(63)}`, `${good},v1=`, `${good},${'a'.repeat(64)}`, `${good},\n${good}`,
     ];
     for (const signature of junk) expect(verify(OLD, signature)).toBe(false);
+  });
+
+  test('entries of another scheme are skipped, as Stripe\'s verifiers do: a scheme added later breaks no verifier', () => {
+    const good = signPayload(OLD, ts, body);
+    expect(verify(OLD, `v2=${'a'.repeat(64)},${good}`)).toBe(true);
+    expect(verify(OLD, `${good}, t0=anything`)).toBe(true);
+    expect(verify(OLD, `v2=${'a'.repeat(64)}`)).toBe(false); // no v1 value at all
+    expect(verify(OLD, `v2=${good.slice(3)}`)).toBe(false);
   });
 
   test(`at most ${MAX_SIGNATURE_VALUES} values: one more is refused, however it is filled`, () => {
