@@ -37,6 +37,26 @@ function documentCodeChecks(route: { schema: FastifySchema; url: string }): { sc
   return { schema, url };
 }
 
+type OpenApiDocument = { paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> } }>> };
+
+/**
+ * A body schema marked `'x-optional-body': true` (a route that takes no body as well as one) is documented as
+ * not required: @fastify/swagger marks every body it documents required, so generated clients would force one.
+ */
+function markOptionalBodies(doc: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const body = operation.requestBody;
+      const schema = body?.content?.['application/json']?.schema;
+      if (body && schema?.['x-optional-body'] === true) {
+        body.required = false;
+        delete schema['x-optional-body'];
+      }
+    }
+  }
+  return doc;
+}
+
 /**
  * The API's contract as OpenAPI 3.1 (DESIGN §8), generated from the route schemas: request schemas
  * (api/schemas/*.ts), answers per status (api/schemas/responses.ts), security per operation.
@@ -80,6 +100,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
     },
     transform: documentCodeChecks,
+    transformObject: (document) => markOptionalBodies(('openapiObject' in document ? document.openapiObject : {}) as OpenApiDocument) as never,
     // Shared schemas keep their $id as their name under #/components/schemas.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });

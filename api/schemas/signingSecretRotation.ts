@@ -5,12 +5,14 @@ import { errors, WITH_BODY } from './errorResponses';
 
 export interface SigningSecretRotationBody {
   overlapMinutes?: number;
+  force?: boolean;
 }
 
 /** `{ "overlapMinutes": N }`, N a whole number of minutes 0..10080 (a week); no body, or `{}`, is the default 1440. */
 export const signingSecretRotationBodySchema = {
   type: 'object',
   description: `Optional: no body, or {}, is an overlap of ${DEFAULT_OVERLAP_MINUTES} minutes.`,
+  'x-optional-body': true, // api/plugins/openapi.ts: documented as not required
   additionalProperties: false,
   properties: {
     overlapMinutes: {
@@ -19,6 +21,10 @@ export const signingSecretRotationBodySchema = {
       maximum: MAX_OVERLAP_MINUTES,
       default: DEFAULT_OVERLAP_MINUTES,
       description: `How long the secret replaced keeps signing deliveries beside the new one, in minutes (0: retired at once; at most ${MAX_OVERLAP_MINUTES}, a week). Default ${DEFAULT_OVERLAP_MINUTES} (a day).`,
+    },
+    force: {
+      type: 'boolean',
+      description: 'Rotate even during an earlier rotation\'s overlap, dropping the secret that rotation replaced (without it: 409 rotation_in_progress).',
     },
   },
 } as const;
@@ -41,7 +47,7 @@ export const signingSecretRouteDocs = {
           previousSecretExpiresAt: { ...nullableDateTime, description: 'when the old secret stops signing; null when it stopped at once (overlapMinutes 0)' },
         },
       },
-      ...errors([...WITH_BODY, 404, 409], { 409: 'The workspace is a source: only partners have signing secrets (a source rotates its API key)' }),
+      ...errors([...WITH_BODY, 404, 409], { 409: 'The workspace is a source (only partners have signing secrets), or an earlier rotation\'s overlap is still running (rotation_in_progress: send force)' }),
     },
   },
 } as const;

@@ -154,10 +154,17 @@ test('overlap 0 retires the old secret at once: one v1 value, the old secret fai
   expect(verifiesWith(delivery, partner.secret)).toBe(false);
 }, 60_000);
 
-test('rotating again during an overlap keeps two secrets: the current one becomes the previous, the oldest is dropped', async () => {
+test('rotating again during an overlap is a 409 (a request sent twice would retire the secret the buyer has); with force it keeps two secrets, the oldest dropped', async () => {
   const partner = await aPartner();
   const second = (await rotate(partner.id, { overlapMinutes: 30 })).json() as { signingSecret: string };
-  const third = (await rotate(partner.id, { overlapMinutes: 30 })).json() as { signingSecret: string };
+  const again = await rotate(partner.id, { overlapMinutes: 30 });
+  expect(again.statusCode).toBe(409);
+  expect(again.json().error).toMatchObject({ code: 'rotation_in_progress', message: expect.stringMatching(/overlap until .*"force": true/) });
+  const before = await routeOne(partner);
+  expect(verifiesWith(before.delivery, partner.secret)).toBe(true); // the buyer's secret still signs
+  expect(verifiesWith(before.delivery, second.signingSecret)).toBe(true);
+
+  const third = (await rotate(partner.id, { overlapMinutes: 30, force: true })).json() as { signingSecret: string };
 
   const { delivery } = await routeOne(partner);
   expect(signatureValues(delivery)).toHaveLength(2);
@@ -169,8 +176,8 @@ test('rotating again during an overlap keeps two secrets: the current one become
 }, 60_000);
 
 test('no body, or {}, is the default overlap of a day', async () => {
-  const partner = await aPartner();
   for (const payload of [undefined, {}]) {
+    const partner = await aPartner();
     const before = Date.now();
     const res = await rotate(partner.id, payload);
     expect(res.statusCode).toBe(201);
@@ -231,4 +238,12 @@ test('0026 down() restores 0025\'s lock_and_decide() exactly and drops the colum
   } finally {
     await db.destroy();
   }
+});
+
+test('the contract documents the body as optional (no body is the default overlap) and force as a boolean', async () => {
+  const doc = (await stack.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  const body = doc.paths['/api/admin/workspaces/{id}/signing-secret'].post.requestBody;
+  expect(body.required).toBe(false);
+  expect(body.content['application/json'].schema).not.toHaveProperty('x-optional-body');
+  expect(body.content['application/json'].schema.properties.force).toMatchObject({ type: 'boolean' });
 });
