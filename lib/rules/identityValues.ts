@@ -29,7 +29,7 @@ const phoneText = (v: string) => asciiDigits(v.normalize('NFKC')).trim();
 /**
  * How normalizeConditionValues writes a string value of a predicate on `field` with `op`, or undefined when
  * the field is neither email nor phone (or the op is `matches`). Email: canonicalRuleEmail. Phone, eq / neq /
- * in / not_in: E.164 when it is a valid number written with its country code (`+1 415 734 0132` is stored as
+ * in / not_in: E.164 when it is a possible number written with its country code (`+1 415 734 0132` is stored as
  * `+14157340132`), else as typed (identityValueProblems then refuses it); contains / starts_with / ends_with:
  * NFKC with ASCII digits, trimmed.
  */
@@ -39,7 +39,7 @@ export function identityValueWriter(field: unknown, op: unknown): ((v: string) =
     return (v) => {
       const text = phoneText(v);
       const parsed = text.startsWith('+') ? parsePhoneNumberFromString(text) : undefined;
-      return parsed?.isValid() ? parsed.number : text;
+      return parsed?.isPossible() ? parsed.number : text;
     };
   }
   if (field === 'phone' && PHONE_PART_OPS.has(op as string)) return phoneText;
@@ -79,15 +79,19 @@ export function identityValueProblems(input: unknown, opts: { defaultPhoneCountr
   return problems;
 }
 
-/** Why `v` is not a valid number in E.164 (+ country code, digits only), or undefined. */
+/**
+ * Why `v` is not a possible number in E.164 (+ country code, digits only), or undefined. Possible, not valid
+ * (libphonenumber-js): a lead's phone is compared in E.164 whenever it is possible (lib/identity.ts
+ * normalizePhone), +15555550100 included, so a rule must be able to name any such number.
+ */
 function numberProblem(v: string, defaultCountry: string): string | undefined {
   const parsed = parsePhoneNumberFromString(v);
-  if (parsed?.isValid() && parsed.number === v) return undefined;
+  if (parsed?.isPossible() && parsed.number === v) return undefined;
   if (v.startsWith('+')) {
-    return `is not a valid phone number (read with the country calling code it starts with): a lead's phone is compared in E.164, e.g. ${EXAMPLE}`;
+    return `is not a possible phone number (read with the country calling code it starts with): a lead's phone is compared in E.164, e.g. ${EXAMPLE}`;
   }
   const national = parsePhoneNumberFromString(v, defaultCountry as CountryCode);
-  if (national?.isValid()) {
+  if (national?.isPossible()) {
     return `has no country code, and a lead's phone is compared in E.164: write "${national.number}" (read as a number of ${defaultCountry}), or the number with its own country code`;
   }
   return `is not a phone number in E.164, which is how a lead's phone is compared: write + then the country code and number, e.g. ${EXAMPLE}`;

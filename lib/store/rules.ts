@@ -1,3 +1,4 @@
+import { normalizeConditionValues } from '../rules/normalize';
 import type { Db } from '../db/createDb';
 import type { Condition, Distribution, RoutingRule, RuleDestination } from '../rules/types';
 
@@ -112,8 +113,18 @@ export async function ruleVersion(db: Db, id: string, version: number): Promise<
   return row ? toVersion(row) : undefined;
 }
 
-/** Every enabled rule, in evaluation order (lib/rules applicableRules() narrows them to a source). */
+/**
+ * Every enabled rule, in evaluation order (lib/rules applicableRules() narrows them to a source), as routing
+ * evaluates it: its condition values in the form a rule is written in now (lib/rules/normalize.ts). A rule
+ * stored before email and phone were compared in canonical form (session 9) keeps its meaning without being
+ * saved again: `email eq "Jane@X.com"` is compared as "jane@x.com", `phone eq "+1 415 734 0132"` as
+ * "+14157340132". (A national phone value, which has no country to be read in, stays as written and matches
+ * nothing, as it is refused on write.) Canonical values are unchanged by it; the admin API shows rules as stored.
+ */
 export async function activeRules(db: Db): Promise<RoutingRule[]> {
   const rows = await db('routing_rules').select('*').where({ enabled: true }).whereNull('deleted_at').orderBy('priority').orderBy('id');
-  return rows.map(toRule);
+  return rows.map((row) => {
+    const rule = toRule(row);
+    return { ...rule, conditions: normalizeConditionValues(rule.conditions) as Condition };
+  });
 }

@@ -114,16 +114,18 @@ describe('simulate evaluates the canonical lead', () => {
     expect((await simulate(source.id, { email: 'jane.down@outlook.com' })).kind).toBe('no_match');
   });
 
-  test('a stored rule is not rewritten: its upper-case value stays as stored and now misses the canonical lead', async () => {
+  test('a rule stored before canonical comparison keeps its meaning: routing reads its values canonically, the admin API shows them as stored', async () => {
     const source = await createWorkspace(stack, { name: 'Legacy source', kind: 'source' });
-    const legacy = await insertRule(stack.db, { name: 'Legacy', priority: 10, sourceWorkspaceId: source.id, conditions: { field: 'email', op: 'eq', value: 'Jane.Up@Outlook.com' }, destinations: [{ workspaceId: partner.id }], distribution: 'priority', enabled: true });
-    expect((await simulate(source.id, { email: 'Jane.Up@Outlook.com' })).kind).toBe('no_match');
+    const legacy = await insertRule(stack.db, {
+      name: 'Legacy', priority: 10, sourceWorkspaceId: source.id,
+      conditions: { all: [{ field: 'email', op: 'eq', value: 'Jane.Up@Outlook.com' }, { field: 'phone', op: 'neq', value: '+1 415 734 0132' }] },
+      destinations: [{ workspaceId: partner.id }], distribution: 'priority', enabled: true,
+    });
+    expect((await simulate(source.id, { email: 'jane.up@outlook.com', phone: '(212) 555-0134' })).kind).toBe('assigned');
+    // neq on the number as stored ("+1 415 734 0132") would hold for every lead; read canonically it excludes that number.
+    expect((await simulate(source.id, { email: 'Jane.Up@Outlook.com', phone: '415.734.0132' })).kind).toBe('no_match');
     const read = await stack.app.inject({ method: 'GET', url: `/api/admin/rules/${legacy.id}`, headers: { authorization: `Bearer ${stack.adminToken}` } });
-    expect(read.json().conditions.value).toBe('Jane.Up@Outlook.com');
-    // Saving it again (PUT, unchanged) puts the value in canonical form, and it matches.
-    const put = await send('PUT', `/api/admin/rules/${legacy.id}`, { name: 'Legacy', priority: 10, sourceWorkspaceId: source.id, conditions: { field: 'email', op: 'eq', value: 'Jane.Up@Outlook.com' }, destinations: [{ workspaceId: partner.id }] });
-    expect(put.statusCode).toBe(200);
-    expect((await simulate(source.id, { email: 'Jane.Up@Outlook.com' })).kind).toBe('assigned');
+    expect(read.json().conditions.all[0].value).toBe('Jane.Up@Outlook.com');
   });
 });
 
