@@ -64,7 +64,7 @@ describe('on write (POST and PUT of a rule)', () => {
   });
 
   test.each<[string, unknown, string[], RegExp]>([
-    ['an invalid international number in a list', { all: [{ field: 'phone', op: 'in', value: ['+14157340132', '+999 123456789'] }] }, ['conditions.all[0].value[1]'], /not a valid phone number/],
+    ['an invalid international number in a list', { all: [{ field: 'phone', op: 'in', value: ['+14157340132', '+999 123456789'] }] }, ['conditions.all[0].value[1]'], /not a possible phone number/],
     ['phone starts_with with spaces', { any: [{ field: 'phone', op: 'starts_with', value: '+1 415' }] }, ['conditions.any[0].value'], /must be "\+" and digits.*write "\+1415"/],
     ['phone starts_with without +', { all: [{ field: 'phone', op: 'starts_with', value: '415' }] }, ['conditions.all[0].value'], /"\+1415"/],
     ['attributes.__proto__ (a key every body is refused for)', { all: [{ field: 'attributes.__proto__', op: 'exists' }] }, ['conditions.all[0].field'], /forbidden_key/],
