@@ -69,8 +69,14 @@ export function createLeadHandOff(opts: LeadHandOffOptions = {}): LeadHandOff {
       held += bytes;
     },
     take(leadId) {
+      const t = now();
       const e = remove(leadId);
-      return e && now() - e.at <= maxAgeMs ? e.lead : undefined;
+      // Expired entries go at every put and take, so a lull after a burst does not keep their personal data.
+      for (const [id, old] of entries) {
+        if (t - old.at <= maxAgeMs) break;
+        remove(id);
+      }
+      return e && t - e.at <= maxAgeMs ? e.lead : undefined;
     },
     get size() {
       return entries.size;

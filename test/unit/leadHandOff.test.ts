@@ -56,3 +56,14 @@ test('the bodies held stay within maxBytes: the oldest go first, a lead larger t
   expect(handOff.take('b')?.id).toBe('b');
   expect(handOff.bytes).toBe(400);
 });
+
+test('a take drops the expired entries too: after a burst, the next lead taken clears what was never started', () => {
+  let t = 0;
+  const handOff = createLeadHandOff({ maxAgeMs: 1_000, now: () => t });
+  for (const id of ['a', 'b', 'c']) handOff.put(lead(id), 100);
+  t = 500;
+  handOff.put(lead('fresh'), 100);
+  t = 1_200;
+  expect(handOff.take('fresh')?.id).toBe('fresh');
+  expect([handOff.size, handOff.bytes]).toEqual([0, 0]);
+});
