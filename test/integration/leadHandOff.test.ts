@@ -7,7 +7,7 @@ import { createLeadHandOff, type LeadHandOff } from '../../lib/routing/leadHandO
 import { readLeadForDecision, type LeadForDecision } from '../../lib/store/routing';
 import { createMetrics } from '../../lib/telemetry/metrics';
 import { routeLeadWorkflowId, type LockAndDecideOutput } from '../../workflows/routeLead.types';
-import { createRule, createWorkspace } from '../support/fixtures';
+import { createRule, createWorkspace, insertPendingLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -28,13 +28,7 @@ afterAll(async () => {
 
 /** A stored pending lead, and the same lead as the gateway hands it over. */
 async function storedLead(product: string): Promise<LeadForDecision> {
-  const [row] = await stack.db('leads')
-    .insert({
-      source_workspace_id: source.id, external_id: crypto.randomUUID(), email_hash: crypto.randomBytes(32).toString('hex'),
-      payload: { product }, expires_at: stack.db.raw("now() + interval '90 days'"),
-    })
-    .returning('id');
-  return (await readLeadForDecision(stack.db, row.id)).lead!;
+  return (await readLeadForDecision(stack.db, await insertPendingLead(stack, source.id, { product }))).lead!;
 }
 
 const asRun = (leadId: string) => new MockActivityEnvironment({ workflowExecution: { workflowId: routeLeadWorkflowId(leadId), runId: crypto.randomUUID() } });
@@ -131,12 +125,7 @@ test('a lead handed over before the worker held any rules is read, as without a 
 test('the routing attempt reads a national phone in the worker\'s DEFAULT_PHONE_COUNTRY, handed over or read back', async () => {
   const buyer = await createWorkspace(stack, { name: 'London', kind: 'partner' });
   await createRule(stack, { name: 'london numbers', priority: 1, conditions: { all: [{ field: 'product', op: 'eq', value: 'uk-phone' }, { field: 'phone', op: 'starts_with', value: '+4420' }] }, destinations: [{ workspaceId: buyer.id }] });
-  const stored = async () => {
-    const [row] = await stack.db('leads')
-      .insert({ source_workspace_id: source.id, external_id: crypto.randomUUID(), payload: { product: 'uk-phone', phone: '020 7946 0958' }, expires_at: stack.db.raw("now() + interval '90 days'") })
-      .returning('id');
-    return (await readLeadForDecision(stack.db, row.id)).lead!;
-  };
+  const stored = async () => (await readLeadForDecision(stack.db, await insertPendingLead(stack, source.id, { product: 'uk-phone', phone: '020 7946 0958' }, { emailHash: null }))).lead!;
   await withStatements(async (db, _statements, handOff) => {
     const lockAndDecide = makeLockAndDecide({
       db, config: { ...stack.config, DEFAULT_PHONE_COUNTRY: 'GB' }, log: pino({ level: 'silent' }), metrics: createMetrics({ enabled: false }), temporal: stack.client, leadHandOff: handOff,

@@ -7,7 +7,7 @@ import { createDb, type Db } from '../../lib/db/createDb';
 import { acquireRoutingLock } from '../../lib/store/routing';
 import { createMetrics, type Metrics } from '../../lib/telemetry/metrics';
 import { routeLeadWorkflowId, type LockAndDecideOutput } from '../../workflows/routeLead.types';
-import { createRule, createWorkspace } from '../support/fixtures';
+import { createRule, createWorkspace, insertPendingLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -26,15 +26,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function pendingLead(product: string): Promise<string> {
-  const [row] = await stack.db('leads')
-    .insert({
-      source_workspace_id: source.id, external_id: crypto.randomUUID(), email_hash: crypto.randomBytes(32).toString('hex'),
-      payload: { product }, expires_at: stack.db.raw("now() + interval '90 days'"),
-    })
-    .returning('id');
-  return row.id;
-}
+const pendingLead = (product: string) => insertPendingLead(stack, source.id, { product });
 
 const deps = (db: Db) => ({ db, config: stack.config, log: pino({ level: 'silent' }), metrics: createMetrics({ enabled: false }), temporal: stack.client });
 const asRun = (leadId: string, runId: string = crypto.randomUUID()) => new MockActivityEnvironment({ workflowExecution: { workflowId: routeLeadWorkflowId(leadId), runId } });

@@ -1,5 +1,4 @@
-import crypto from 'node:crypto';
-import { createWorkspace } from '../support/fixtures';
+import { createWorkspace, insertPendingLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -18,12 +17,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function newLead(): Promise<string> {
-  const [row] = await stack.db('leads')
-    .insert({ source_workspace_id: source.id, external_id: crypto.randomUUID(), payload: {}, expires_at: stack.db.raw("now() + interval '90 days'") })
-    .returning('id');
-  return row.id;
-}
+const newLead = () => insertPendingLead(stack, source.id, {}, { emailHash: null });
 
 /** reserve_capacity() for a new lead, in its own autocommit statement as lock_and_decide() calls it. */
 async function reserve(buyerId: string): Promise<{ reserved: boolean; capped_period: string | null }> {

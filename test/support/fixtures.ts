@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { TestStack } from './stack';
 
 /** Creates workspaces and rules through the admin API, as an operator would. */
@@ -37,4 +38,20 @@ let counter = 0;
 export function aLead(overrides: Record<string, unknown> = {}) {
   counter += 1;
   return { externalId: `ext-${Date.now()}-${counter}`, email: `person${counter}@outlook.com`, state: 'CA', ...overrides };
+}
+
+/**
+ * A pending lead inserted straight into `leads` (no gateway, no workflow), for tests that drive the routing
+ * activities or SQL functions themselves; returns its id. `payload` as stored; a random email hash (a new person)
+ * unless `emailHash` is given (null: no email key).
+ */
+export async function insertPendingLead(stack: Pick<TestStack, 'db'>, sourceId: string, payload: Record<string, unknown> = {}, opts: { emailHash?: string | null } = {}): Promise<string> {
+  const [row] = await stack.db('leads')
+    .insert({
+      source_workspace_id: sourceId, external_id: crypto.randomUUID(),
+      email_hash: opts.emailHash === undefined ? crypto.randomBytes(32).toString('hex') : opts.emailHash,
+      payload, expires_at: stack.db.raw("now() + interval '90 days'"),
+    })
+    .returning('id');
+  return row.id as string;
 }
