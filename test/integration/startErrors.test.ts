@@ -21,42 +21,33 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** The stack's settings an entry point needs, with telemetry, the starter and the schedules off. */
+const baseEnv = () => ({
+  PATH: process.env.PATH,
+  DATABASE_URL: stack.config.DATABASE_URL,
+  TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+  TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+  IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
+  DD_TRACE_ENABLED: 'false',
+  METRICS_ENABLED: 'false',
+  ADMISSION_STARTER: 'false',
+  MAINTENANCE_SCHEDULES: 'false',
+});
+
 /**
  * Runs an entry point with `env` over the stack's database, Temporal and HMAC key (no starter loop, no schedules:
  * the shared server's are not this test's business) until it exits; a process still running after `timeoutMs`
  * is a failure. Its exit code and everything it printed.
  */
 async function runEntry(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
-  const base = {
-    PATH: process.env.PATH,
-    DATABASE_URL: stack.config.DATABASE_URL,
-    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
-    DD_TRACE_ENABLED: 'false',
-    METRICS_ENABLED: 'false',
-    ADMISSION_STARTER: 'false',
-    MAINTENANCE_SCHEDULES: 'false',
-  };
-  return runEntryPoint(entry, { ...base, ...env }, timeoutMs);
+  return runEntryPoint(entry, { ...baseEnv(), ...env }, timeoutMs);
 }
 
 /**
  * Runs an entry point with `env` over the stack's settings until it prints `ready` (it started); the caller stops it.
  */
 function startEntry(entry: string, env: Record<string, string>, ready: RegExp) {
-  return startEntryPoint(entry, {
-    PATH: process.env.PATH,
-    DATABASE_URL: stack.config.DATABASE_URL,
-    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    IDENTITY_HMAC_KEY: stack.config.IDENTITY_HMAC_KEY,
-    DD_TRACE_ENABLED: 'false',
-    METRICS_ENABLED: 'false',
-    ADMISSION_STARTER: 'false',
-    MAINTENANCE_SCHEDULES: 'false',
-    ...env,
-  }, ready);
+  return startEntryPoint(entry, { ...baseEnv(), ...env }, ready);
 }
 
 const named = (result: { code: number | null; output: string }, message: RegExp) => ({ code: result.code, named: message.test(result.output), output: message.test(result.output) ? '' : result.output });
