@@ -79,6 +79,27 @@ class LockNotHeld extends Error {
   }
 }
 
+/** What decideUnderLock is asked: the lead, the lock owner and how to take the lock, the rules, the hand-off. */
+export interface DecideUnderLockRequest {
+  leadId: string;
+  owner: string;
+  takeLock: boolean;
+  excludeDestinations: string[];
+  releaseRejected?: string;
+  loadRules: RulesLoader;
+  /** Called with an error of a lock_and_decide() call (not of the unlocked read): a lock timeout is counted there. */
+  onLockError?: (err: unknown) => void;
+  /**
+   * Leads the gateway of this process just stored (combined mode): a lead found there is decided without
+   * reading it, from the rules held (lock_and_decide() checks their revision; if they changed, the lead and
+   * the rules are read as without it).
+   */
+  handOff?: LeadHandOff;
+}
+
+/** decideUnderLock's answer (see there). */
+export interface DecidedUnderLock { lock: LockRow; lockMs: number; decision?: Decision; lead?: LeadForDecision; target?: DeliveryTarget }
+
 /**
  * The decision for `leadId` with its routing lock: `takeLock` takes (or re-enters) it in the first call,
  * otherwise every call checks that `owner` still holds it. Returns the lock's answer (from the first call,
@@ -88,23 +109,8 @@ class LockNotHeld extends Error {
  */
 export async function decideUnderLock(
   deps: Pick<ActivityDeps, 'db' | 'config'>,
-  r: {
-    leadId: string;
-    owner: string;
-    takeLock: boolean;
-    excludeDestinations: string[];
-    releaseRejected?: string;
-    loadRules: RulesLoader;
-    /** Called with an error of a lock_and_decide() call (not of the unlocked read): a lock timeout is counted there. */
-    onLockError?: (err: unknown) => void;
-    /**
-     * Leads the gateway of this process just stored (combined mode): a lead found there is decided without
-     * reading it, from the rules held (lock_and_decide() checks their revision; if they changed, the lead and
-     * the rules are read as without it).
-     */
-    handOff?: LeadHandOff;
-  },
-): Promise<{ lock: LockRow; lockMs: number; decision?: Decision; lead?: LeadForDecision; target?: DeliveryTarget }> {
+  r: DecideUnderLockRequest,
+): Promise<DecidedUnderLock> {
   const handed = r.handOff?.take(r.leadId);
   const heldRules = r.loadRules.current();
   if (handed && heldRules) {
@@ -121,12 +127,12 @@ export async function decideUnderLock(
 /** decideUnderLock for `lead` as read (undefined: no such lead) or handed over, with the rules of `rulesFingerprint`. */
 async function decideUnderLockFor(
   { db, config }: Pick<ActivityDeps, 'db' | 'config'>,
-  r: Parameters<typeof decideUnderLock>[1],
+  r: DecideUnderLockRequest,
   lead: LeadForDecision | undefined,
   rulesFingerprint: string,
   /** The revision for lock_and_decide() to check (a handed-over lead: the fingerprint was not read with it). */
   rulesRevision?: number,
-): Promise<Awaited<ReturnType<typeof decideUnderLock>>> {
+): Promise<DecidedUnderLock> {
   // An original is usually decided within a second: look again after 2 s (or the retry base, if shorter:
   // tests run a fast retry clock), backing off like a retry.
   const originalWait = { baseSeconds: Math.min(config.ROUTING_RETRY_BASE_SECONDS, 2), maxSeconds: config.ROUTING_RETRY_MAX_SECONDS };
