@@ -73,7 +73,10 @@ async function startChecks(config: Config): Promise<void> {
     checkDatabaseAtStart(config.DATABASE_URL),
     checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
   ]);
-  logUnreachable(createLogger(config.LOG_LEVEL), { postgres: database, temporal }, 'starting anyway: 503 database_unavailable until Postgres is up, leads wait in Postgres until Temporal is');
+  logUnreachable(createLogger(config.LOG_LEVEL), { postgres: database, temporal }, {
+    postgres: 'starting anyway: leads are answered 503 database_unavailable until Postgres is up',
+    temporal: 'starting anyway: leads are answered 202 and wait in Postgres until Temporal is up',
+  });
 }
 
 main().catch(exitOnStartFailure);

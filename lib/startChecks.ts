@@ -79,8 +79,8 @@ export async function checkTemporalNamespaceAtStart(options: ConnectionOptions, 
  * Logs each dependency a start check could not reach (`start.dependency_unreachable`, warn, with `dependency` and
  * the reason, which has no secret: the password is taken out) with what the process does meanwhile (`meanwhile`).
  */
-export function logUnreachable(log: Logger, checks: { postgres?: StartCheck; temporal?: StartCheck }, meanwhile: string): void {
+export function logUnreachable(log: Logger, checks: { postgres?: StartCheck; temporal?: StartCheck }, meanwhile: { postgres?: string; temporal?: string }): void {
   for (const [dependency, check] of Object.entries(checks)) {
-    if (check && !check.reachable) log.warn({ event: 'start.dependency_unreachable', dependency, reason: check.reason }, `${dependency} not reachable at start; ${meanwhile}`);
+    if (check && !check.reachable) log.warn({ event: 'start.dependency_unreachable', dependency, reason: check.reason }, `${dependency} not reachable at start; ${meanwhile[dependency as 'postgres' | 'temporal'] ?? 'starting anyway'}`);
   }
 }

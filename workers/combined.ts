@@ -66,7 +66,7 @@ async function startChecks(config: Config, log: Logger): Promise<{ temporalReach
     checkDatabaseAtStart(config.DATABASE_URL),
     checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
   ]);
-  logUnreachable(log, { postgres: database, temporal }, 'starting anyway');
+  logUnreachable(log, { postgres: database, temporal }, {});
   return { temporalReachable: temporal.reachable };
 }
 

@@ -28,7 +28,7 @@ async function main() {
   installTemporalRuntime(config); // a Prometheus port in use names TEMPORAL_PROMETHEUS_BIND_ADDRESS
   // A DATABASE_URL that can never work stops the worker here: polling the shared task queue, it would take lead
   // tasks it can only fail. Postgres not up yet is not that: its activities retry until it is.
-  logUnreachable(log, { postgres: await checkDatabaseAtStart(config.DATABASE_URL) }, 'starting anyway: its activities retry until Postgres is up');
+  logUnreachable(log, { postgres: await checkDatabaseAtStart(config.DATABASE_URL) }, { postgres: 'starting anyway: its activities retry until Postgres is up' });
   const opened: CloseStep[] = [];
   let failure: unknown;
   const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };

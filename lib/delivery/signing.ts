@@ -26,8 +26,11 @@ export const TIMESTAMP_HEADER = 'x-leadrouter-timestamp';
 export const MAX_SIGNATURE_VALUES = 8;
 
 const SCHEME = 'v1=';
-/** One `scheme=value` entry of the header, spaces or tabs around it (proxies join repeated headers with ", "). */
-const ENTRY = /^[ \t]*([a-z][a-z0-9]{0,15})=([^,= \t]+)[ \t]*$/;
+/**
+ * One `scheme=value` entry of the header, spaces or tabs around it (proxies join repeated headers with ", "). The
+ * value of another scheme may hold anything but a comma (base64 with its `=` padding, say): it is skipped unread.
+ */
+const ENTRY = /^[ \t]*([A-Za-z][A-Za-z0-9]{0,15})=([^,]*?)[ \t]*$/;
 const V1_VALUE = /^[0-9a-fA-F]{64}$/;
 const TIMESTAMP_SHAPE = /^[0-9]{1,12}$/;
 
@@ -70,7 +73,8 @@ export interface VerifySignatureInput {
 /**
  * The header's `v1` values as 32-byte buffers, or undefined when it is malformed: not 1 to MAX_SIGNATURE_VALUES
  * comma-separated `scheme=value` entries, a `v1` value that is not 64 hex digits, or no `v1` entry at all. Entries
- * of other schemes are skipped, as Stripe's verifiers do, so a scheme added later does not break a verifier.
+ * of other schemes (any other name, `V1` included: schemes are case-sensitive) are skipped whatever their value,
+ * as Stripe's verifiers do, so a scheme added later does not break a verifier.
  */
 function v1Values(header: string): Buffer[] | undefined {
   const entries = header.split(',');

@@ -67,6 +67,8 @@ describe('verifySignature with several values', () => {
     const good = signPayload(OLD, ts, body);
     expect(verify(OLD, `v2=${'a'.repeat(64)},${good}`)).toBe(true);
     expect(verify(OLD, `${good}, t0=anything`)).toBe(true);
+    expect(verify(OLD, `${good},v2=q83vEjRWeJA=`)).toBe(true); // base64 with its padding
+    expect(verify(OLD, `V1=${good.slice(3)},${good}`)).toBe(true); // another scheme: skipped
     expect(verify(OLD, `v2=${'a'.repeat(64)}`)).toBe(false); // no v1 value at all
     expect(verify(OLD, `v2=${good.slice(3)}`)).toBe(false);
   });
