@@ -46,6 +46,18 @@ export function identityValueWriter(field: unknown, op: unknown): ((v: string) =
   return undefined;
 }
 
+/**
+ * The E.164 form a phone value of an eq / neq / in / not_in predicate reads as: `+1 415 734 0132` as written, a
+ * number without its country code (`14157340132`, `(415) 734-0132`) as a number of `defaultCountry`; undefined when
+ * it is no possible number either way, or for another op. What identityValueProblems' "write ..." suggests.
+ */
+export function phoneNumberCandidate(op: string, v: string, defaultCountry: string): string | undefined {
+  if (!PHONE_NUMBER_OPS.has(op)) return undefined;
+  const text = phoneText(v);
+  const parsed = text.startsWith('+') ? parsePhoneNumberFromString(text) : parsePhoneNumberFromString(text, defaultCountry as CountryCode);
+  return parsed?.isPossible() ? parsed.number : undefined;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

@@ -25,6 +25,14 @@ export interface LeadShape {
   refusedKey: (segments: readonly string[]) => string | undefined;
 }
 
+/**
+ * How a number or boolean value of an eq / neq / in / not_in predicate on `field` is written as a string the whole
+ * rule check accepts (`phone eq 14157340132`: `{ value: "+14157340132" }`), or why no string form of it is
+ * accepted (`{ reason }`, the check's own message). Supplied by the caller, who knows the whole check
+ * (api/ruleConditions.ts): a suggestion made without it was refused when written back.
+ */
+export type AsWritten = (field: string, op: string, text: string) => { value: string } | { reason: string };
+
 const EQUALITY = new Set(['eq', 'neq', 'in', 'not_in']);
 const NUMERIC = new Set(['gt', 'gte', 'lt', 'lte', 'between']);
 const PRESENCE = new Set(['exists', 'not_exists']);
@@ -41,9 +49,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * - eq/neq/in/not_in with a number or boolean on a top-level string field, or with a string that field can
  *   never be (`country eq "us"`: the gateway upper-cases it): eq/in never hold, neq/not_in always hold.
  * Each problem names the field, op or value (`conditions.all[0].value[1]`). The empty string is left to
- * unmatchableValueProblems (validate.ts), which says why it differs for attributes.
+ * unmatchableValueProblems (validate.ts), which says why it differs for attributes. A number or boolean value's
+ * problem says what to write instead only when `opts.asWritten` (else the field's own check) accepts it.
  */
-export function leadShapeProblems(input: unknown, shape: LeadShape, path = 'conditions'): RuleProblem[] {
+export function leadShapeProblems(input: unknown, shape: LeadShape, path = 'conditions', opts: { asWritten?: AsWritten } = {}): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const known = [...Object.keys(shape.strings), ...Object.keys(shape.objects).map((o) => `${o}.<name>`)].join(', ');
   const visit = (c: unknown, p: string) => {
@@ -62,7 +71,7 @@ export function leadShapeProblems(input: unknown, shape: LeadShape, path = 'cond
     if (head in shape.strings) {
       if (rest.length) return void problems.push({ path: `${p}.field`, message: `is never in a lead: ${head} is a string, it has no "${rest.join('.')}"` });
       if (NUMERIC.has(op)) return void problems.push({ path: `${p}.op`, message: `"${op}" compares numbers, and ${head} is always a string in a lead: it never holds (use eq, in, matches ... with strings, or attributes.<name> for numbers)` });
-      if (EQUALITY.has(op)) problems.push(...valueProblems(head, op, c.value, `${p}.value`, shape.strings[head] as (v: string) => string | undefined));
+      if (EQUALITY.has(op)) problems.push(...valueProblems(head, op, c.value, `${p}.value`, shape.strings[head] as (v: string) => string | undefined, opts.asWritten));
       return;
     }
     if (head in shape.objects) {
@@ -85,11 +94,15 @@ export function leadShapeProblems(input: unknown, shape: LeadShape, path = 'cond
 }
 
 /** eq/neq/in/not_in values (a scalar or a list) a top-level string field can never equal. */
-function valueProblems(field: string, op: string, value: unknown, path: string, why: (v: string) => string | undefined): RuleProblem[] {
+function valueProblems(field: string, op: string, value: unknown, path: string, why: (v: string) => string | undefined, asWritten?: AsWritten): RuleProblem[] {
   const outcome = POSITIVE.has(op) ? `"${op}" never holds` : `"${op}" always holds when ${field} is present`;
   const one = (v: unknown, at: string): RuleProblem[] => {
     if (typeof v !== 'string') {
-      return [{ path: at, message: `is a ${typeof v}, and ${field} is always a string in a lead: they are never equal (eq/in never hold, neq/not_in always hold); write "${String(v)}"` }];
+      const text = String(v);
+      const reason = why(text);
+      const written = asWritten?.(field, op, text) ?? (reason ? { reason: `can never be a lead's ${field}: ${reason}` } : { value: text });
+      const advice = 'value' in written ? `write ${JSON.stringify(written.value)}` : `and as the string ${JSON.stringify(text)} it ${written.reason}`;
+      return [{ path: at, message: `is a ${typeof v}, and ${field} is always a string in a lead: they are never equal (eq/in never hold, neq/not_in always hold); ${advice}` }];
     }
     const reason = v === '' ? undefined : why(v);
     return reason ? [{ path: at, message: `can never be a lead's ${field}, so ${outcome}: ${reason}` }] : [];

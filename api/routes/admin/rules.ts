@@ -1,40 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import { simulateRouting } from '../../../lib/routing/simulate';
-import { identityValueProblems } from '../../../lib/rules/identityValues';
-import { normalizeConditionValues } from '../../../lib/rules/normalize';
-import type { Condition } from '../../../lib/rules/types';
-import { constantGroupProblems, leadShapeProblems } from '../../../lib/rules/neverMatches';
-import { unmatchableValueProblems, validateConditions } from '../../../lib/rules/validate';
 import { deleteRule, getRule, insertRule, listRules, ruleVersion, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
 import type { RouteDeps } from '../../app';
 import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
 import { leadIdentityHashes } from '../../leadIdentity';
 import { normalizeLeadInput } from '../../leadInput';
+import { ruleConditionProblems } from '../../ruleConditions';
 import { listRulesQuerySchema, ruleBodySchema, ruleVersionParamsSchema, simulateBodySchema, type ListRulesQuery, type RuleBody, type SimulateBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
-import { RULE_LEAD_SHAPE } from '../../schemas/ruleLeadShape';
 import { refuseBody } from './noBody';
 import { routeDocs } from '../../schemas/responses';
 
 /**
  * Checks what the JSON schema cannot: the condition tree (errors name its path), parts no lead can ever
- * satisfy (a field, op or value the normalised lead never holds, a `not` of an empty group: lib/rules/neverMatches.ts;
- * a phone value that is not in the E.164 form a lead's phone is compared in: lib/rules/identityValues.ts),
+ * satisfy (a field, op or value the normalised lead never holds, a `not` of an empty group, a phone value that is
+ * not in the E.164 form a lead's phone is compared in: api/ruleConditions.ts),
  * destinations that are partners and carry a weight only in a weighted rule, a source scope that is a
  * source. Returns the rule to store or throws a 400 naming each field.
  */
 async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
   // No conditions: a catch-all rule. Values are compared in the form lead values are stored in.
-  const conditions = normalizeConditionValues(body.conditions ?? { all: [] }) as Condition;
-  const treeProblems = validateConditions(conditions);
-  const neverProblems = () => firstPerPath([
-    ...unmatchableValueProblems(conditions),
-    ...leadShapeProblems(conditions, RULE_LEAD_SHAPE),
-    ...identityValueProblems(conditions, { defaultPhoneCountry: deps.config.DEFAULT_PHONE_COUNTRY }),
-    ...constantGroupProblems(conditions),
-  ]);
-  const problems: FieldProblem[] = (treeProblems.length ? treeProblems : neverProblems()).map((p) => ({ field: p.path, message: p.message }));
+  const checked = ruleConditionProblems(body.conditions ?? { all: [] }, { defaultPhoneCountry: deps.config.DEFAULT_PHONE_COUNTRY });
+  const conditions = checked.conditions;
+  const problems: FieldProblem[] = checked.problems.map((p) => ({ field: p.path, message: p.message }));
   const distribution = body.distribution ?? 'priority';
   const workspaces = new Map((await listWorkspaces(deps.db)).map((w) => [w.id, w]));
   const seen = new Set<string>();
@@ -58,12 +47,6 @@ async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
     distribution,
     enabled: body.enabled ?? true,
   };
-}
-
-/** One problem per path, the first found: a phone value the lead schema refuses is not an E.164 one either. */
-function firstPerPath<P extends { path: string }>(problems: P[]): P[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => !seen.has(p.path) && seen.add(p.path));
 }
 
 export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
