@@ -25,6 +25,7 @@ import * as m0023 from './0023_store_lead_repeat_before_lock';
 import * as m0024 from './0024_reserve_capacity_uncapped';
 import * as m0025 from './0025_lock_and_decide_rules_revision';
 import * as m0026 from './0026_signing_secret_rotation';
+import * as m0027 from './0027_release_capacity_lock_order';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -57,4 +58,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0024_reserve_capacity_uncapped', m0024],
   ['0025_lock_and_decide_rules_revision', m0025],
   ['0026_signing_secret_rotation', m0026],
+  ['0027_release_capacity_lock_order', m0027],
 ];
