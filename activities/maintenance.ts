@@ -6,6 +6,7 @@ import { expirationDigest, expireDueLeads, type ExpirationDigest } from '../lib/
 import type { RedriveDeps } from '../lib/maintenance/redrive';
 import { processDueRetries, type RetryQueueCursor, type RetryQueueReport } from '../lib/maintenance/retryQueue';
 import { sweepStaleLocks, type StaleLockReport } from '../lib/maintenance/staleLocks';
+import { clearExpiredSigningSecrets } from '../lib/store/signingSecrets';
 import type { ActivityDeps } from './deps';
 
 /** A scheduled run every minute: one run works for at most this long, then leaves the rest to the next. */
@@ -71,7 +72,10 @@ export function makeMaintenanceActivities(deps: ActivityDeps) {
       return total;
     },
 
-    /** Releases routing locks older than ROUTING_LOCK_STALE_SECONDS and re-drives those leads. */
+    /**
+     * Releases routing locks older than ROUTING_LOCK_STALE_SECONDS and re-drives those leads; then deletes
+     * previous signing secrets whose overlap ended and rotation Idempotency-Keys past 24 h (lib/store/signingSecrets.ts).
+     */
     async sweepStaleLocks(): Promise<StaleLockRunReport> {
       const startedAt = Date.now();
       const total: StaleLockRunReport = { released: 0, redriven: 0, running: 0, errors: 0, batches: 0, durationMs: 0 };
@@ -82,6 +86,8 @@ export function makeMaintenanceActivities(deps: ActivityDeps) {
         heartbeat({ batches: total.batches, released: total.released });
         if (r.released < limit || Date.now() - startedAt > MAINTENANCE_RUN_BUDGET_MS) break;
       }
+      const rotations = await clearExpiredSigningSecrets(db);
+      if (rotations.secretsCleared > 0 || rotations.keysForgotten > 0) log.info({ event: 'maintenance.signing_secrets', ...rotations }, 'expired signing secrets deleted');
       total.durationMs = Date.now() - startedAt;
       const line = { event: 'maintenance.stale_locks', count: total.released, ...total };
       if (total.released > 0) log.warn(line, `released ${total.released} stale routing locks`);

@@ -26,6 +26,7 @@ import * as m0024 from './0024_reserve_capacity_uncapped';
 import * as m0025 from './0025_lock_and_decide_rules_revision';
 import * as m0026 from './0026_signing_secret_rotation';
 import * as m0027 from './0027_release_capacity_lock_order';
+import * as m0028 from './0028_signing_secret_rotation_reads';
 
 /**
  * The ordered list of migrations. Append only: never edit or reorder one that has shipped.
@@ -59,4 +60,5 @@ export const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0025_lock_and_decide_rules_revision', m0025],
   ['0026_signing_secret_rotation', m0026],
   ['0027_release_capacity_lock_order', m0027],
+  ['0028_signing_secret_rotation_reads', m0028],
 ];

@@ -1,5 +1,5 @@
 // POST /api/admin/workspaces/:id/signing-secret: its body and its answers (api/routes/admin/signingSecret.ts).
-import { DEFAULT_OVERLAP_MINUTES, MAX_OVERLAP_MINUTES } from '../../lib/store/signingSecrets';
+import { DEFAULT_OVERLAP_MINUTES, IDEMPOTENCY_KEY_HOURS, MAX_OVERLAP_MINUTES } from '../../lib/store/signingSecrets';
 import { ADMIN, nullableDateTime } from './responseParts';
 import { errors, WITH_BODY } from './errorResponses';
 
@@ -29,6 +29,24 @@ export const signingSecretRotationBodySchema = {
   },
 } as const;
 
+export interface SigningSecretRotationHeaders {
+  'idempotency-key'?: string;
+}
+
+/** The optional Idempotency-Key header: 1-255 visible ASCII characters (a UUID is usual). */
+export const signingSecretRotationHeadersSchema = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: `Makes a repeat safe: the same key for the same partner within ${IDEMPOTENCY_KEY_HOURS} h rotates nothing and answers the same 201 again (header Idempotent-Replayed: true), with the same secret while it is still the current one. 1-255 visible ASCII characters, e.g. a UUID.`,
+    },
+  },
+} as const;
+
 /** routeDocs entry (spread into api/schemas/responses.ts through workspaceRouteDocs). */
 export const signingSecretRouteDocs = {
   rotateSigningSecret: {
@@ -38,7 +56,7 @@ export const signingSecretRouteDocs = {
     security: ADMIN,
     response: {
       201: {
-        description: 'The new secret, shown only here, and when the old one stops signing',
+        description: 'The new secret, and when the old one stops signing (shown again only to a repeat with the same Idempotency-Key while it is the current secret)',
         type: 'object',
         required: ['signingSecret', 'previousSecretExpiresAt'],
         additionalProperties: false,
@@ -47,7 +65,7 @@ export const signingSecretRouteDocs = {
           previousSecretExpiresAt: { ...nullableDateTime, description: 'when the old secret stops signing; null when it stopped at once (overlapMinutes 0)' },
         },
       },
-      ...errors([...WITH_BODY, 404, 409], { 409: 'The workspace is a source (only partners have signing secrets), or an earlier rotation\'s overlap is still running (rotation_in_progress: send force)' }),
+      ...errors([...WITH_BODY, 404, 409], { 409: 'The workspace is a source (not_a_partner); an earlier rotation\'s overlap is still running (rotation_in_progress: send force); the Idempotency-Key was used with another body (idempotency_key_reused) or its secret has been rotated away since (idempotency_key_superseded)' }),
     },
   },
 } as const;

@@ -1,6 +1,6 @@
 // Workspace answers: the Workspace shape, its creation answer with the secret, and the workspace routes' docs.
 import { AUTHED, WITH_BODY, errors } from './errorResponses';
-import { ADMIN, dateTime, nullableInt, ref, uuid } from './responseParts';
+import { ADMIN, dateTime, nullableDateTime, nullableInt, ref, uuid } from './responseParts';
 import { signingSecretRouteDocs } from './signingSecretRotation';
 
 const workspaceProperties = {
@@ -18,10 +18,12 @@ const workspaceProperties = {
   },
   rateLimitPerMinute: { type: ['integer', 'null'], description: 'sources: requests per minute; null means the service default' },
   enabled: { type: 'boolean' },
+  previousSecretExpiresAt: { ...nullableDateTime, description: 'partners: when the secret replaced by the last rotation stops signing, while that overlap runs; null when none runs (sources: null)' },
+  signingSecretRotatedAt: { ...nullableDateTime, description: 'partners: when the signing secret was last rotated; null when never (sources: null)' },
   createdAt: dateTime,
   updatedAt: dateTime,
 } as const;
-const workspaceRequired = ['id', 'name', 'kind', 'apiKeyPrefix', 'deliveryUrl', 'timezone', 'caps', 'rateLimitPerMinute', 'enabled', 'createdAt', 'updatedAt'];
+const workspaceRequired = ['id', 'name', 'kind', 'apiKeyPrefix', 'deliveryUrl', 'timezone', 'caps', 'rateLimitPerMinute', 'enabled', 'previousSecretExpiresAt', 'signingSecretRotatedAt', 'createdAt', 'updatedAt'];
 
 /** lib/store/workspaces.ts Workspace: no key hash, no signing secret. */
 export const workspaceSchema = {
@@ -65,6 +67,13 @@ export const workspaceRouteDocs = {
       200: { description: 'The workspaces', type: 'object', required: ['workspaces'], additionalProperties: false, properties: { workspaces: { type: 'array', items: { $ref: 'Workspace#' } } } },
       ...errors([400, ...AUTHED]),
     },
+  },
+  getWorkspace: {
+    operationId: 'getWorkspace',
+    summary: 'One workspace (no key, no secret; for a partner, whether a signing-secret rotation\'s overlap runs)',
+    tags: ['admin: workspaces'],
+    security: ADMIN,
+    response: { 200: ref('Workspace', 'The workspace'), ...errors([400, ...AUTHED, 404]) },
   },
   updateWorkspace: {
     operationId: 'updateWorkspace',

@@ -14,6 +14,13 @@ export interface Workspace {
   /** Requests per minute this source may send; null: the service default (RATE_LIMIT_PER_MINUTE). */
   rateLimitPerMinute: number | null;
   enabled: boolean;
+  /**
+   * Partners: when the secret replaced by the last rotation stops signing (ISO 8601), while that overlap runs;
+   * null when none runs (never rotated, an overlap of 0, or ended). Sources: null. Never the secret itself.
+   */
+  previousSecretExpiresAt: string | null;
+  /** Partners: when the signing secret was last rotated (ISO 8601); null when never (sources: null). */
+  signingSecretRotatedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -31,9 +38,15 @@ export interface NewWorkspace {
   enabled?: boolean;
 }
 
-const COLUMNS = ['id', 'name', 'kind', 'api_key_prefix', 'delivery_url', 'timezone', 'cap_hourly', 'cap_daily', 'cap_monthly', 'rate_limit_per_minute', 'enabled', 'created_at', 'updated_at'];
+const COLUMNS = ['id', 'name', 'kind', 'api_key_prefix', 'delivery_url', 'timezone', 'cap_hourly', 'cap_daily', 'cap_monthly', 'rate_limit_per_minute', 'enabled',
+  'previous_signing_secret_expires_at', 'signing_secret_rotated_at', 'created_at', 'updated_at'];
 
 type Row = Record<string, unknown>;
+
+/** An overlap's end while it is ahead; null once passed (the sweep clears it within a minute: lib/store/signingSecrets.ts). */
+function runningOverlapEnd(expiresAt: Date | null): string | null {
+  return expiresAt && new Date(expiresAt).getTime() > Date.now() ? new Date(expiresAt).toISOString() : null;
+}
 
 function toWorkspace(r: Row): Workspace {
   return {
@@ -46,6 +59,8 @@ function toWorkspace(r: Row): Workspace {
     caps: { hourly: r.cap_hourly as number | null, daily: r.cap_daily as number | null, monthly: r.cap_monthly as number | null },
     rateLimitPerMinute: (r.rate_limit_per_minute as number | null) ?? null,
     enabled: r.enabled as boolean,
+    previousSecretExpiresAt: runningOverlapEnd(r.previous_signing_secret_expires_at as Date | null),
+    signingSecretRotatedAt: r.signing_secret_rotated_at ? new Date(r.signing_secret_rotated_at as string).toISOString() : null,
     createdAt: new Date(r.created_at as string).toISOString(),
     updatedAt: new Date(r.updated_at as string).toISOString(),
   };

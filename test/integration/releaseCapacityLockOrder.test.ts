@@ -52,7 +52,7 @@ test('300 rejections racing 300 reservations of one capped buyer, 8 pairs at a t
   let next = 0;
   await Promise.all(Array.from({ length: 8 }, async () => {
     for (let i = next++; i < pairs; i = next++) {
-      const [a, b] = await Promise.all([sqlState(() => release(toRelease[i])), sqlState(() => reserve(toReserve[i], buyer.id))]);
+      const [a, b] = await Promise.all([sqlState(() => release(toRelease[i]!)), sqlState(() => reserve(toReserve[i]!, buyer.id))]);
       for (const code of [a, b]) if (code) failures.push(code);
     }
   }));

@@ -7,7 +7,7 @@ import { deferred } from '../support/deferred';
 function workspace(id: string, overrides: Partial<Workspace> = {}): Workspace {
   return {
     id, name: `Source ${id}`, kind: 'source', apiKeyPrefix: 'lr_live_abcd', deliveryUrl: null, timezone: 'UTC',
-    caps: { hourly: null, daily: null, monthly: null }, rateLimitPerMinute: null, enabled: true,
+    caps: { hourly: null, daily: null, monthly: null }, rateLimitPerMinute: null, enabled: true, previousSecretExpiresAt: null, signingSecretRotatedAt: null,
     createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...overrides,
   };
 }

@@ -94,6 +94,17 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
     async (request) => ({ workspaces: await listWorkspaces(db, request.query.kind) }),
   );
 
+  /** One workspace as the list shows it (never a key or secret); 404 for an unknown id. */
+  app.get<{ Params: { id: string } }>(
+    '/api/admin/workspaces/:id',
+    { onRequest, schema: { ...routeDocs.getWorkspace, params: idParamsSchema } },
+    async (request) => {
+      const workspace = await getWorkspace(db, request.params.id);
+      if (!workspace) throw notFound('workspace');
+      return workspace;
+    },
+  );
+
   /**
    * Changes a workspace (caps, delivery URL, time zone, enabled ...). Keys and secrets are never returned.
    * This process's remembered source keys are forgotten once the change is written (api/plugins/sourceKeyCache.ts):
