@@ -1,3 +1,4 @@
+import { canonicalPatternProblems } from '../lib/rules/canonicalPatterns';
 import { identityValueProblems, phoneNumberCandidate } from '../lib/rules/identityValues';
 import { constantGroupProblems, leadShapeProblems, type AsWritten } from '../lib/rules/neverMatches';
 import { normalizeConditionValues } from '../lib/rules/normalize';
@@ -23,6 +24,7 @@ export function ruleConditionProblems(raw: unknown, settings: RuleConditionSetti
     ...unmatchableValueProblems(conditions, path),
     ...leadShapeProblems(conditions, RULE_LEAD_SHAPE, path, { asWritten: asWritten(settings) }),
     ...identityValueProblems(conditions, { defaultPhoneCountry: settings.defaultPhoneCountry }, path),
+    ...canonicalPatternProblems(conditions, path), // `matches` on email/phone that no canonical value can match
     ...constantGroupProblems(conditions, path),
   ]);
   return { conditions, problems };

@@ -318,7 +318,9 @@ describe('changing a workspace', () => {
     const capped = await patch(first.id, { caps: { daily: 5 }, timezone: 'Asia/Tokyo' });
     expect(capped.statusCode).toBe(200);
     expect(capped.json()).toMatchObject({ id: first.id, caps: { hourly: null, daily: 5, monthly: null }, timezone: 'Asia/Tokyo' });
-    expect(JSON.stringify(capped.json())).not.toMatch(/secret|hash/i);
+    // No secret or hash: neither the partner's secret nor a field holding one (the rotation's times are dates).
+    expect(JSON.stringify(capped.json())).not.toContain(first.signingSecret);
+    expect(Object.keys(capped.json()).filter((k) => /secret|hash/i.test(k))).toEqual(['previousSecretExpiresAt', 'signingSecretRotatedAt']);
 
     expect((await patch(first.id, { enabled: false })).json().enabled).toBe(false);
     const res = await postLead(stack, source.apiKey!, aLead(), '?wait=10000');

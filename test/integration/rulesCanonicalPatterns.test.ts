@@ -1,0 +1,42 @@
+import { createWorkspace } from '../support/fixtures';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * POST/PUT /api/admin/rules refuse a `matches` pattern on email or phone that no lead's canonical value can match
+ * (lib/rules/canonicalPatterns.ts): a 400 naming the value and saying why, nothing written. Real Postgres.
+ */
+let stack: TestStack;
+let partner: { id: string };
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  partner = await createWorkspace(stack, { name: 'Pattern buyer', kind: 'partner' });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const send = (method: 'POST' | 'PUT', url: string, conditions: unknown) => stack.app.inject({
+  method, url, headers: { authorization: `Bearer ${stack.adminToken}` },
+  payload: { name: 'Pattern', priority: 700, conditions, destinations: [{ workspaceId: partner.id }] },
+});
+
+test('email matches "^Jane" and phone matches "^\\(415\\)" are 400s naming each value; nothing is written', async () => {
+  const before = await stack.db('routing_rules').count('* as n').first();
+  const res = await send('POST', '/api/admin/rules', { any: [{ field: 'email', op: 'matches', value: '^Jane' }, { field: 'phone', op: 'matches', value: '^\\(415\\)' }] });
+  expect(res.statusCode).toBe(400);
+  const details = res.json().error.details as Array<{ field: string; message: string }>;
+  expect(details).toEqual([
+    { field: 'conditions.any[0].value', message: expect.stringMatching(/can never match.*lower-case/) },
+    { field: 'conditions.any[1].value', message: expect.stringMatching(/can never match.*E\.164/) },
+  ]);
+  expect(await stack.db('routing_rules').count('* as n').first()).toEqual(before);
+});
+
+test('the same rules written to match canonical values are stored, and a PUT back to the old pattern is refused', async () => {
+  const created = await send('POST', '/api/admin/rules', { any: [{ field: 'email', op: 'matches', value: '(?i)^Jane' }, { field: 'phone', op: 'matches', value: '^\\+1415' }] });
+  expect(created.statusCode).toBe(201);
+  const put = await send('PUT', `/api/admin/rules/${created.json().id}`, { all: [{ field: 'email', op: 'matches', value: '@Example\\.com$' }] });
+  expect(put.statusCode).toBe(400);
+  expect(put.json().error.details[0].field).toBe('conditions.all[0].value');
+});

@@ -1,0 +1,72 @@
+// `matches` on email / phone refused on write when no canonical value can match (lib/rules/canonicalPatterns.ts),
+// and through the admin API's condition check (api/ruleConditions.ts). Sound: a refused pattern matches none of a
+// set of canonical values, and a lead's email/phone put in canonical form by the same code routing uses.
+import { ruleConditionProblems } from '../../api/ruleConditions';
+import { canMatchOver, canonicalAlphabets, canonicalPatternProblems } from '../../lib/rules/canonicalPatterns';
+import { canonicalRuleEmail, canonicalRulePhone } from '../../lib/rules/leadView';
+import { compileRegex } from '../../lib/rules/regex';
+
+const matches = (field: string, value: string) => ({ field, op: 'matches', value });
+const refused = (field: 'email' | 'phone', pattern: string) => canonicalPatternProblems(matches(field, pattern)).length > 0;
+
+describe('email: canonical form is trimmed, NFKC, lower-case', () => {
+  test.each([
+    '^Jane', 'Jane', '@Example\\.com$', '[A-Z]+@', '^[A-Z]', '(?:JANE|DOE)\\.', '(?:Doe)+',
+  ])('%s can never match: refused', (pattern) => {
+    expect(refused('email', pattern)).toBe(true);
+  });
+
+  test.each([
+    '^jane', '(?i)^Jane', '(?i:J)ane', '[A-Za-z]+@', 'Jane|jane', 'jane|JANE\\.', '^J?ane', '\\w+@gmail\\.com$', '.', '', '\\pL+', '[^a-z]',
+  ])('%s can match: accepted', (pattern) => {
+    expect(refused('email', pattern)).toBe(false);
+  });
+});
+
+describe('phone: canonical form is E.164, "+" and digits', () => {
+  test.each([
+    '^\\(415\\)', '415-555', '^1 415', 'ext', '[a-z]', '\\s', '^\\+1\\.415', '\\(?415\\)',
+  ])('%s can never match: refused', (pattern) => {
+    expect(refused('phone', pattern)).toBe(true);
+  });
+
+  test.each([
+    '^\\+1415', '^1415', '415[- ]?555', '\\(?415\\)?', '\\d{3}', '^\\+1 ?415', '.*', 'x|\\+1', '[[:digit:]]+$', '\\+\\pN', '^\\+44',
+  ])('%s can match: accepted', (pattern) => {
+    expect(refused('phone', pattern)).toBe(false);
+  });
+});
+
+test('the problem names the value in place (nested, under not) and says why with the canonical form', () => {
+  const problems = canonicalPatternProblems({ all: [matches('state', '^CA'), { not: { any: [matches('email', '^Jane')] } }, matches('phone', '^\\(415\\)')] });
+  expect(problems.map((p) => p.path)).toEqual(['conditions.all[1].not.any[0].value', 'conditions.all[2].value']);
+  expect(problems[0]!.message).toMatch(/lower-case.*\(\?i\)/);
+  expect(problems[1]!.message).toMatch(/E\.164.*\+14155550123/);
+});
+
+test('other fields, other operators and invalid patterns are not this check\'s to refuse', () => {
+  expect(canonicalPatternProblems(matches('state', '^[A-Z]{2}$'))).toEqual([]);
+  expect(canonicalPatternProblems(matches('attributes.code', '\\('))).toEqual([]);
+  expect(canonicalPatternProblems({ field: 'email', op: 'contains', value: 'Jane' })).toEqual([]);
+  expect(canMatchOver('(unclosed', canonicalAlphabets.phone)).toBe(true); // validate.ts reports it
+});
+
+test('sound: a refused pattern matches no canonical value of sample leads', () => {
+  const emails = ['Jane.Doe@Example.com', ' JANE@EXAMPLE.COM ', 'ｊａｎｅ@example.com', 'KELVIN@example.com', 'o\u0130@example.com'].map(canonicalRuleEmail);
+  const phones = [canonicalRulePhone('(415) 555-0123', 'US'), canonicalRulePhone('+44 20 7946 0958', 'US'), canonicalRulePhone('０２０ ７９４６ ０９５８', 'GB')];
+  const found = (pattern: string, values: string[]) => {
+    const compiled = compileRegex(pattern);
+    return compiled.ok && values.some((v) => compiled.re.matcher(v).find());
+  };
+  const emailPatterns = ['^Jane', 'J', '[A-Z]', '[^a-z]', 'jane', '(?i)JANE', 'K', '\\x{212A}'];
+  const phonePatterns = ['\\(', '^\\+1', '415', '[a-z]', '\\d', ' ', '-', '^\\+44'];
+  for (const p of emailPatterns) if (refused('email', p)) expect(found(p, emails)).toBe(false);
+  for (const p of phonePatterns) if (refused('phone', p)) expect(found(p, phones)).toBe(false);
+  expect(phones).toEqual(['+14155550123', '+442079460958', '+442079460958']);
+});
+
+test('the admin API\'s condition check refuses it with a 400-ready problem naming the field', () => {
+  const { problems } = ruleConditionProblems({ all: [matches('email', '^Jane')] }, { defaultPhoneCountry: 'US' });
+  expect(problems).toEqual([{ path: 'conditions.all[0].value', message: expect.stringContaining('can never match') }]);
+  expect(ruleConditionProblems({ all: [matches('email', '(?i)^Jane')] }, { defaultPhoneCountry: 'US' }).problems).toEqual([]);
+});
