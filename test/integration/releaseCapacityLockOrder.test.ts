@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { createWorkspace, insertPendingLead } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -75,4 +77,16 @@ test('release_capacity() still gives back exactly one reservation, once', async 
   expect(again.rows[0].ws).toBeNull();
   const counters = await stack.db('capacity_counters').where({ workspace_id: buyer.id }).select('period', 'used');
   expect(Object.fromEntries(counters.map((r) => [r.period, r.used]))).toEqual({ hourly: 1, daily: 1, monthly: 1 });
+});
+
+test('0027 down() restores 0003\'s release_capacity() text exactly; up() again locks in order', async () => {
+  const m0027 = await import('../../migrations/0027_release_capacity_lock_order');
+  const source = async () => (await stack.db.raw("SELECT prosrc FROM pg_proc WHERE proname = 'release_capacity'")).rows[0].prosrc as string;
+  const text0003 = fs.readFileSync(path.join(__dirname, '../../migrations/0003_routing_engine.ts'), 'utf8');
+  const body0003 = /CREATE FUNCTION release_capacity\(p_lead_id uuid, p_reason text\) RETURNS uuid\s+LANGUAGE plpgsql AS \$\$([\s\S]*?)\$\$;/.exec(text0003)![1];
+  expect(await source()).toContain('ORDER BY c.period FOR UPDATE');
+  await m0027.down(stack.db);
+  expect(await source()).toBe(body0003);
+  await m0027.up(stack.db);
+  expect(await source()).toContain('ORDER BY c.period FOR UPDATE');
 });
