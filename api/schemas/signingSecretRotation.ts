@@ -39,9 +39,9 @@ export const signingSecretRotationHeadersSchema = {
   properties: {
     'idempotency-key': {
       type: 'string',
-      minLength: 1,
       maxLength: 255,
-      pattern: '^[\\x21-\\x7e]+$',
+      pattern: '^[\\x21-\\x7e]+$', // one or more: an empty key is refused by this message, not twice
+      'x-error-message': { pattern: 'must be 1-255 visible ASCII characters (no spaces), such as a UUID' },
       description: `Makes a repeat safe: the same key for the same partner within ${IDEMPOTENCY_KEY_HOURS} h rotates nothing and answers the same 201 again (header Idempotent-Replayed: true), with the same secret while it is still the current one. 1-255 visible ASCII characters, e.g. a UUID.`,
     },
   },
