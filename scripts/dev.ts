@@ -21,6 +21,8 @@ const root = path.resolve(__dirname, '..');
 const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? path.join(root, '.data'));
 const smoke = process.argv.includes('--smoke');
 const stoppers: Array<() => Promise<void>> = [];
+/** Starts on a new free port when the one picked was taken before the server bound it (another process won the race). */
+const PORT_IN_USE_RETRIES = 3;
 const services: Service[] = [];
 
 /** A secret generated on the first run and kept in .data/ (git-ignored) so later runs reuse it. */
@@ -67,7 +69,8 @@ async function main() {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const pgPort = await pickPort(ports.DEV_PG_PORT);
-    const pg = await startLocalPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, durable: true, logFile: path.join(dataDir, 'postgres.log') });
+    // The port may be taken between the check and the server's bind: then a new free one (PORT_IN_USE_RETRIES times).
+    const pg = await startLocalPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, durable: true, logFile: path.join(dataDir, 'postgres.log'), portInUseRetries: PORT_IN_USE_RETRIES });
     stoppers.push(pg.stop);
     await ensureDatabase(pg.url(), 'lead_router');
     databaseUrl = pg.url('lead_router');
@@ -78,10 +81,10 @@ async function main() {
   if (!temporalAddress) {
     const port = await pickPort(ports.DEV_TEMPORAL_PORT);
     const uiPort = await pickPort(ports.DEV_TEMPORAL_UI_PORT);
-    const server = await startTemporalDevServer({ port, uiPort, dbFile: path.join(dataDir, 'temporal.db'), logFile: path.join(dataDir, 'temporal.log') });
+    const server = await startTemporalDevServer({ port, uiPort, dbFile: path.join(dataDir, 'temporal.db'), logFile: path.join(dataDir, 'temporal.log'), portInUseRetries: PORT_IN_USE_RETRIES });
     stoppers.push(server.stop);
     temporalAddress = server.address;
-    temporalUiUrl = `http://localhost:${uiPort}`;
+    temporalUiUrl = `http://localhost:${server.uiPort ?? uiPort}`;
   }
 
   const db = createDb(databaseUrl, { poolMax: 2, applicationName: 'lead-router-dev' });

@@ -2,6 +2,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './freePort';
+import { logSince } from './logSince';
 import { waitFor } from './waitFor';
 
 /**
@@ -33,6 +35,20 @@ export interface StartOptions {
    * warning says so (the result's `statementStats` is then false).
    */
   statementStats?: boolean;
+  /**
+   * How many times to start again on a new free port when `port` is taken by the time the postmaster binds it
+   * (a free-port check, then another process took it). 0 (the default): fail at once, for callers that must keep
+   * their port (a restart on the same data and port). The port used is the result's `port`.
+   */
+  portInUseRetries?: number;
+}
+
+/** The postmaster could not bind its port ("could not bind IPv4 address ... Address already in use"). */
+export class PortInUseError extends Error {
+  constructor(readonly port: number, message: string) {
+    super(message);
+    this.name = 'PortInUseError';
+  }
 }
 
 export function findPgBinDir(): string {
@@ -68,6 +84,11 @@ function serverUser(): { uid: number; gid: number } | undefined {
   }
 }
 
+/**
+ * Creates the cluster in `dataDir` if it has none, starts the server and waits until it answers (60 s at most).
+ * A server that exits while starting fails at once with the lines it logged; a port taken before it could bind is
+ * retried on a new free port `portInUseRetries` times (the result's `port` says which it got).
+ */
 export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostgres> {
   const bin = findPgBinDir();
   const user = serverUser();
@@ -98,30 +119,59 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
   if (!opts.durable) Object.assign(settings, { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' });
   const statementStats = opts.statementStats === true && statementStatsInstalled(bin);
   if (statementStats) Object.assign(settings, { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' });
-  const args = ['-D', opts.dataDir, '-p', String(opts.port)];
-  for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
-
   const logFile = opts.logFile ?? path.join(opts.dataDir, 'server.log');
-  const log = fs.openSync(logFile, 'a');
-  if (user) fs.fchownSync(log, user.uid, user.gid);
-  const child: ChildProcess = spawn(path.join(bin, 'postgres'), args, { ...spawnAs, stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const start = (port: number) => startPostmaster({ bin, dataDir: opts.dataDir, port, settings, logFile, user, cwd: opts.dataDir, statementStats });
 
-  const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${opts.port}/${database}`;
+  for (let port = opts.port, retriesLeft = opts.portInUseRetries ?? 0; ; retriesLeft--) {
+    try {
+      return await start(port);
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || retriesLeft <= 0) throw err;
+      const next = await freePort();
+      console.warn(`postgres: port ${port} was taken before the server could bind it; starting on port ${next}`);
+      port = next;
+    }
+  }
+}
+
+/**
+ * Runs the postmaster on `port` and waits until it answers a query. A postmaster that exits (a bad setting, the port
+ * taken) ends the wait at once with the lines it logged since it was started; the port taken is a PortInUseError.
+ */
+async function startPostmaster(o: {
+  bin: string; dataDir: string; port: number; settings: Record<string, string>; logFile: string;
+  user: { uid: number; gid: number } | undefined; cwd: string; statementStats: boolean;
+}): Promise<LocalPostgres> {
+  const args = ['-D', o.dataDir, '-p', String(o.port)];
+  for (const [k, v] of Object.entries(o.settings)) args.push('-c', `${k}=${v}`);
+  const log = fs.openSync(o.logFile, 'a');
+  if (o.user) fs.fchownSync(log, o.user.uid, o.user.gid);
+  const logStart = fs.fstatSync(log).size; // this start's lines only: the dev stack's log grows across runs
+  const child: ChildProcess = spawn(path.join(o.bin, 'postgres'), args, { ...(o.user ?? {}), cwd: o.cwd, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  let exitCode: number | null | undefined;
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', (code) => { exitCode = code; resolve(); }));
+  const exited = () => exitCode !== undefined;
+
+  const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${o.port}/${database}`;
   const stop = async () => {
-    if (exited) return;
+    if (exited()) return;
     child.kill('SIGINT'); // "fast" shutdown: abort transactions, checkpoint, exit
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exitedPromise;
     clearTimeout(timer);
   };
+  const exitError = (): Error | undefined => {
+    if (!exited()) return undefined;
+    const lines = logSince(o.logFile, logStart);
+    const message = `postgres exited at once (code ${exitCode}) on port ${o.port}; its log (${o.logFile}):\n${lines}`;
+    return /Address already in use/i.test(lines) ? new PortInUseError(o.port, message) : new Error(message);
+  };
 
   try {
-    await waitFor(`postgres on port ${opts.port}`, async () => {
-      if (exited) throw new Error(`postgres exited; see ${logFile}:\n${tail(logFile)}`);
-      const client = new Client({ connectionString: url() });
+    await waitFor(`postgres on port ${o.port}`, async () => {
+      // Bounded: whatever else holds the port may accept and never answer, and the exit check runs between tries.
+      const client = new Client({ connectionString: url(), connectionTimeoutMillis: 2_000, query_timeout: 5_000 });
       try {
         await client.connect();
         await client.query('SELECT 1');
@@ -129,12 +179,12 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
       } finally {
         await client.end().catch(() => undefined);
       }
-    }, { timeoutMs: 60_000 });
+    }, { timeoutMs: 60_000, stop: exitError });
   } catch (err) {
     await stop();
     throw err;
   }
-  return { port: opts.port, pid: child.pid, url, statementStats, stop };
+  return { port: o.port, pid: child.pid, url, statementStats: o.statementStats, stop };
 }
 
 let warnedNoStatementStats = false;
@@ -183,13 +233,5 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
     if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } finally {
     await client.end();
-  }
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
   }
 }

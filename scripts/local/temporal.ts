@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeCliSpecs } from '../../lib/temporal/searchAttributes';
+import { freePort } from './freePort';
+import { logSince } from './logSince';
 import { waitFor } from './waitFor';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -33,6 +35,20 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; in-memory when undefined. */
   dbFile?: string;
   logFile: string;
+  /**
+   * How many times to start again on new free ports when a port is taken by the time the server binds it (a
+   * free-port check, then another process took it). 0 (the default): fail at once, for callers that must keep
+   * their port (a restart). The ports used are the result's `address` and `uiUrl`.
+   */
+  portInUseRetries?: number;
+}
+
+/** The server could not bind one of its ports ("can't set frontend port 7233: ... address already in use"). */
+export class TemporalPortInUseError extends Error {
+  constructor(readonly port: number | undefined, message: string) {
+    super(message);
+    this.name = 'TemporalPortInUseError';
+  }
 }
 
 /**
@@ -56,13 +72,34 @@ export interface DevServer {
   /** The CLI's process id (a launcher may run the server as its child): for CPU and memory readings. */
   pid?: number;
   uiUrl?: string;
+  /** The Web UI's port (it may differ from the one asked for: portInUseRetries). */
+  uiPort?: number;
   stop(): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` with our search attributes and waits until it serves. */
+/**
+ * Starts `temporal server start-dev` with our search attributes and waits until it serves (90 s at most). A server
+ * that exits while starting fails at once with the lines it logged; a port taken before it could bind is retried
+ * on new free ports `portInUseRetries` times.
+ */
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
   const cli = findTemporalCli();
   if (!cli) throw new Error('Temporal CLI not found: run scripts/install-temporal-cli.sh or set TEMPORAL_CLI_PATH');
+  let ports = { port: opts.port, uiPort: opts.uiPort };
+  for (let retriesLeft = opts.portInUseRetries ?? 0; ; retriesLeft--) {
+    try {
+      return await startDevServer(cli, { ...opts, ...ports });
+    } catch (err) {
+      if (!(err instanceof TemporalPortInUseError) || retriesLeft <= 0) throw err;
+      // The UI port when it is the one taken; else the frontend's (the server's other ports follow it).
+      const next = err.port !== undefined && err.port === ports.uiPort ? { ...ports, uiPort: await freePort() } : { ...ports, port: await freePort() };
+      console.warn(`temporal: port ${err.port ?? '?'} was taken before the server could bind it; starting on port ${next.port}${next.uiPort ? ` (UI ${next.uiPort})` : ''}`);
+      ports = next;
+    }
+  }
+}
+
+async function startDevServer(cli: string, opts: DevServerOptions): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
   else args.push('--headless');
@@ -75,22 +112,31 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
 
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = fs.openSync(opts.logFile, 'a');
+  const logStart = fs.fstatSync(log).size; // this start's lines only: the dev stack's log grows across runs
   const child = spawn(cli, args, { stdio: ['ignore', log, log], env: { ...process.env, GOGC: gogc() } });
   fs.closeSync(log);
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  let exitCode: number | null | undefined;
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', (code) => { exitCode = code; resolve(); }));
+  const exited = () => exitCode !== undefined;
   const stop = async () => {
-    if (exited) return;
+    if (exited()) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exitedPromise;
     clearTimeout(timer);
   };
+  const exitError = (): Error | undefined => {
+    if (!exited()) return undefined;
+    const lines = logSince(opts.logFile, logStart);
+    const message = `temporal exited at once (code ${exitCode}) on port ${opts.port}; its log (${opts.logFile}):\n${lines}`;
+    if (!/address already in use/i.test(lines)) return new Error(message);
+    const taken = /listen tcp [^\s]*:(\d+)/.exec(lines)?.[1];
+    return new TemporalPortInUseError(taken === undefined ? undefined : Number(taken), message);
+  };
 
   const address = `127.0.0.1:${opts.port}`;
   try {
     await waitFor(`Temporal dev server on ${address}`, async () => {
-      if (exited) throw new Error(`temporal exited; see ${opts.logFile}`);
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.getSystemInfo({});
@@ -98,10 +144,10 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
       } finally {
         await connection.close();
       }
-    }, { timeoutMs: 90_000, intervalMs: 250 });
+    }, { timeoutMs: 90_000, intervalMs: 250, stop: exitError });
   } catch (err) {
     await stop();
     throw err;
   }
-  return { address, pid: child.pid, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, stop };
+  return { address, pid: child.pid, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, uiPort: opts.uiPort, stop };
 }

@@ -20,8 +20,9 @@ export default async function globalSetup(): Promise<void> {
   fs.chmodSync(dir, 0o711); // when run as root, Postgres runs as `postgres` and must pass through
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const [pg, temporal, bundle] = await Promise.all([
-    startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: false }),
-    startTemporalDevServer({ port: temporalPort, logFile: path.join(dir, 'temporal.log') }),
+    // Helpers and runs share the machine: a free port may be taken before the server binds it; then another.
+    startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: false, portInUseRetries: 3 }),
+    startTemporalDevServer({ port: temporalPort, logFile: path.join(dir, 'temporal.log'), portInUseRetries: 3 }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: [require.resolve('../../workflows/interceptors')], logger: quietBundlerLogger }),
   ]);
 
