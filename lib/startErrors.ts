@@ -1,4 +1,5 @@
 import { ConfigError } from './config';
+import { isDatabaseUnavailable } from './db/unavailable';
 
 /** An error's message: `message` of anything that has one (errors from another realm too, e.g. under jest), else the text. */
 export function messageOf(err: unknown): string {
@@ -113,4 +114,33 @@ export function prometheusBindError(err: unknown, bindAddress: string | undefine
   if (!bindAddress || !/prometheus/i.test(cause)) return err;
   const what = /in use/i.test(cause) ? 'is already in use' : /not available|cannot assign/i.test(cause) ? 'is not an address of this machine' : 'cannot be bound';
   return Object.assign(new ConfigError([`TEMPORAL_PROMETHEUS_BIND_ADDRESS: ${bindAddress} ${what} (${cause})`]), { cause: err });
+}
+
+/**
+ * For a tool that cannot do its job without the database (`npm run migrate`): a database that cannot be reached
+ * (refused, unknown host, timed out: lib/db/unavailable.ts) rewritten to name DATABASE_URL and the host and port it
+ * points at, never the password; anything else as databaseStartError. The servers do not use this: they start
+ * without Postgres (compose starts services in any order) and answer 503 until it is up.
+ */
+export function databaseToolError(err: unknown, databaseUrl: string): unknown {
+  if (!isDatabaseUnavailable(err)) return databaseStartError(err, databaseUrl);
+  let where = 'the server it names';
+  try {
+    const url = new URL(databaseUrl);
+    where = `${url.hostname}:${url.port || '5432'}`;
+  } catch {
+    // the config check refuses a URL that does not parse before any connection
+  }
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const cause = withoutPassword(messageOf(err), databaseUrl) || code || 'no answer';
+  return Object.assign(new ConfigError([`DATABASE_URL: cannot connect to ${where}, is PostgreSQL running there? (${cause})`]), { cause: err });
+}
+
+/**
+ * What a command-line tool (`npm run migrate`, `npm run schedules`) prints when it fails: a ConfigError (a setting
+ * that cannot work, each problem naming its variable) as one line per problem after `prefix`, without a stack
+ * trace; any other error (a bug) in full, stack included.
+ */
+export function toolFailureText(prefix: string, err: unknown): string | unknown {
+  return err instanceof ConfigError ? err.problems.map((p) => `${prefix}: ${p}`).join('\n') : err;
 }

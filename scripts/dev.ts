@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../lib/db/createDb';
 import { migrateLatest } from '../lib/db/migrate';
+import { createLogger } from '../lib/logger';
+import { databaseToolError } from '../lib/startErrors';
 import { devPorts } from './local/devPorts';
 import { freePort, isPortOpen } from './local/freePort';
 import { ensureDatabase, startLocalPostgres } from './local/postgres';
@@ -87,11 +89,13 @@ async function main() {
     temporalUiUrl = `http://localhost:${server.uiPort ?? uiPort}`;
   }
 
-  const db = createDb(databaseUrl, { poolMax: 2, applicationName: 'lead-router-dev' });
+  // knex's own warnings ("Acquire connection error" with pg's stack) stay quiet: a failure is printed once, below.
+  const db = createDb(databaseUrl, { poolMax: 2, applicationName: 'lead-router-dev', log: createLogger('silent') });
   let demo: DemoKeys | undefined;
   const keysFile = path.join(dataDir, 'demo-source-keys.json');
   try {
-    await migrateLatest(db);
+    const url = databaseUrl;
+    await migrateLatest(db).catch((err: unknown) => { throw databaseToolError(err, url); });
     demo = await seedDemo(db);
     // Dev convenience only: the demo keys are kept so every run can print a ready-to-paste curl.
     if (demo) fs.writeFileSync(keysFile, JSON.stringify(demo, null, 2), { mode: 0o600 });

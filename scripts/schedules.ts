@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadScheduleConfig } from '../lib/config';
-import { temporalStartError } from '../lib/startErrors';
+import { loadScheduleConfig } from '../lib/config';
+import { temporalStartError, toolFailureText } from '../lib/startErrors';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { ensureSchedules } from '../workers/schedules';
 
@@ -25,6 +25,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('could not set up schedules:', err instanceof ConfigError ? err.message : err);
+  console.error(toolFailureText('could not set up schedules', err));
   process.exit(1);
 });
