@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Admission } from '../lib/admission/admission';
 import { startStarter } from '../lib/admission/starter';
 import { loadConfig, type Config } from '../lib/config';
+import { envSetting } from '../lib/config/parsers';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { closeInOrder, exitOnStartFailure } from '../lib/shutdown';
@@ -29,7 +30,7 @@ async function main() {
   const connection = Connection.lazy(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientInterceptors() });
   const log = createLogger(config.LOG_LEVEL);
-  const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-api', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
+  const metrics = metricsFromConfig(config, envSetting(process.env, 'DD_SERVICE') ?? 'lead-router-api', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
   // Admission control: the route's fast path and this process's starter loop share one instance.
   const admission = Admission.fromConfig(config, { db, temporal, metrics, log });
   const app = await buildApp({ db, temporal, config, admission });

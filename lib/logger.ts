@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { envSetting } from './config/parsers';
 
 /**
  * Structured JSON logs. PII never reaches a log line (DESIGN §5.8): known PII and secret fields are
@@ -48,7 +49,7 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     serializers: { err: serializeError, error: serializeError },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { service: process.env.DD_SERVICE ?? 'lead-router' },
+    base: { service: envSetting(process.env, 'DD_SERVICE') ?? 'lead-router' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
 }

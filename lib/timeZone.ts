@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { envSetting } from './config/parsers';
 
 /**
  * The canonical spelling of a time zone as Intl (ICU) knows it, or undefined when Intl does not know it at all.
@@ -21,7 +22,7 @@ function intlZoneName(zone: string): string | undefined {
  * `zone` has passed the name pattern (no `.`), so it cannot leave the directory.
  */
 function inTzDatabase(zone: string): boolean | undefined {
-  const dir = process.env.ZONEINFO || '/usr/share/zoneinfo';
+  const dir = envSetting(process.env, 'ZONEINFO') ?? '/usr/share/zoneinfo';
   try {
     if (!fs.statSync(dir).isDirectory()) return undefined;
   } catch {

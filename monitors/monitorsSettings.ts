@@ -11,6 +11,7 @@
  *  - RUNBOOK_BASE_URL: where runbooks are served (monitors/runbooks.ts); every message links its runbook.
  */
 import { DEFAULT_RUNBOOK_BASE_URL, runbookUrl, RUNBOOKS } from './runbooks';
+import { envSetting } from '../lib/config/parsers';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -41,8 +42,7 @@ export function monitorSettings(env: NodeJS.ProcessEnv = process.env): MonitorSe
   const notify = {} as Record<Severity, string[]>;
   for (const sev of Object.keys(NOTIFY_VAR) as Severity[]) {
     const name = NOTIFY_VAR[sev];
-    const handles = (env[name] ?? DEFAULT_NOTIFY[sev]).split(/\s+/).filter((h) => h !== '');
-    if (handles.length === 0) problems.push(`${name} must list at least one Datadog handle such as @slack-channel`);
+    const handles = (envSetting(env, name) ?? DEFAULT_NOTIFY[sev]).split(/\s+/).filter((h) => h !== '');
     for (const h of handles) if (!/^@[^\s@]\S*$/.test(h)) problems.push(`${name}: "${h}" is not a Datadog handle (it must start with @, e.g. @slack-lead-router-alerts)`);
     notify[sev] = handles;
   }

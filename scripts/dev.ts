@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { envSetting } from '../lib/config/parsers';
 import { createDb } from '../lib/db/createDb';
 import { migrateLatest } from '../lib/db/migrate';
 import { createLogger } from '../lib/logger';
@@ -20,7 +21,7 @@ import { seedDemo, type DemoKeys } from './seedDemo';
  * `--smoke` routes ten demo leads (new people each run), prints the times from POST to routed, and stops.
  */
 const root = path.resolve(__dirname, '..');
-const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? path.join(root, '.data'));
+const dataDir = path.resolve(envSetting(process.env, 'DEV_DATA_DIR') ?? path.join(root, '.data'));
 const smoke = process.argv.includes('--smoke');
 const stoppers: Array<() => Promise<void>> = [];
 /** Starts on a new free port when the one picked was taken before the server bound it (another process won the race). */
@@ -29,6 +30,7 @@ const services: Service[] = [];
 
 /** A secret generated on the first run and kept in .data/ (git-ignored) so later runs reuse it. */
 function persistentSecret(file: string, fromEnv: string | undefined): string {
+  // fromEnv: envSetting's (blank is unset)
   if (fromEnv) return fromEnv;
   const full = path.join(dataDir, file);
   if (fs.existsSync(full)) return fs.readFileSync(full, 'utf8').trim();
@@ -68,7 +70,7 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  let databaseUrl = process.env.DATABASE_URL;
+  let databaseUrl = envSetting(process.env, 'DATABASE_URL');
   if (!databaseUrl) {
     const pgPort = await pickPort(ports.DEV_PG_PORT);
     // The port may be taken between the check and the server's bind: then a new free one (PORT_IN_USE_RETRIES times).
@@ -78,8 +80,8 @@ async function main() {
     databaseUrl = pg.url('lead_router');
   }
 
-  let temporalAddress = process.env.TEMPORAL_ADDRESS;
-  let temporalUiUrl = process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
+  let temporalAddress = envSetting(process.env, 'TEMPORAL_ADDRESS');
+  let temporalUiUrl = envSetting(process.env, 'TEMPORAL_UI_URL') ?? 'http://localhost:8233';
   if (!temporalAddress) {
     const port = await pickPort(ports.DEV_TEMPORAL_PORT);
     const uiPort = await pickPort(ports.DEV_TEMPORAL_UI_PORT);
@@ -106,22 +108,23 @@ async function main() {
 
   const port = ports.PORT;
   if (await isPortOpen(port)) throw new Error(`port ${port} is in use: set PORT to another port`);
-  const adminToken = persistentSecret('admin-token', process.env.ADMIN_TOKEN);
+  const adminToken = persistentSecret('admin-token', envSetting(process.env, 'ADMIN_TOKEN'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUiUrl,
     ADMIN_TOKEN: adminToken,
-    IDENTITY_HMAC_KEY: persistentSecret('identity-hmac-key', process.env.IDENTITY_HMAC_KEY),
+    IDENTITY_HMAC_KEY: persistentSecret('identity-hmac-key', envSetting(process.env, 'IDENTITY_HMAC_KEY')),
     PORT: String(port),
-    HOST: process.env.HOST ?? '127.0.0.1',
+    HOST: envSetting(process.env, 'HOST') ?? '127.0.0.1',
   };
   startNode('worker', 'workers/main.ts', env);
   startNode('api', 'api/server.ts', env);
   const apiUrl = `http://localhost:${port}`;
   await waitForApi(apiUrl);
-  await waitForWorker(temporalAddress, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'lead-routing');
+  // The namespace and queue the worker reads (loadConfig: blank is unset, so the default).
+  await waitForWorker(temporalAddress, envSetting(env, 'TEMPORAL_NAMESPACE') ?? 'default', envSetting(env, 'TEMPORAL_TASK_QUEUE') ?? 'lead-routing');
 
   const key = demo?.sources[0]?.apiKey ?? '<a source API key>';
   // The runbooks' and README's `temporal` commands: the CLI make dev found (usually .tools/venv/bin, not on PATH).

@@ -3,6 +3,7 @@ import '../lib/telemetry/initWorker';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../lib/config';
+import { envSetting } from '../lib/config/parsers';
 import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { closeInOrder, exitOnStartFailure, type CloseStep } from '../lib/shutdown';
@@ -37,7 +38,7 @@ async function main() {
   try {
     const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker', log });
     opened.push({ name: 'the database pool', close: () => db.destroy() });
-    const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-worker', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
+    const metrics = metricsFromConfig(config, envSetting(process.env, 'DD_SERVICE') ?? 'lead-router-worker', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
     opened.push({ name: 'metrics', close: () => metrics.close() });
     opened.push({ name: 'the pool gauge', close: startPoolGauge(db, metrics, 'worker') });
     const connection = await connect(NativeConnection.connect(temporalConnectionOptions(config)));

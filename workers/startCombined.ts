@@ -5,6 +5,7 @@ import { buildApp } from '../api/app';
 import { Admission } from '../lib/admission/admission';
 import { startStarter } from '../lib/admission/starter';
 import type { Config } from '../lib/config';
+import { envSetting } from '../lib/config/parsers';
 import { createDb, type Db } from '../lib/db/createDb';
 import { createLogger, type Logger } from '../lib/logger';
 import { createLeadHandOff } from '../lib/routing/leadHandOff';
@@ -46,7 +47,7 @@ export async function startCombined(
   // followed the worker's pool waits). DATABASE_POOL_MAX each.
   const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-combined-api', log });
   const workerDb = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-combined-worker', log });
-  const metrics = metricsFromConfig(config, process.env.DD_SERVICE ?? 'lead-router-combined', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
+  const metrics = metricsFromConfig(config, envSetting(process.env, 'DD_SERVICE') ?? 'lead-router-combined', (err) => log.debug({ event: 'metrics.send_failed', err }, 'metric not sent'));
   const stopApiPoolGauge = startPoolGauge(db, metrics, 'api');
   const stopWorkerPoolGauge = startPoolGauge(workerDb, metrics, 'worker');
   // What is open so far, closed if the start fails part-way: a caller gets the error, not leaked pools.

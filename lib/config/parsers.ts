@@ -6,6 +6,17 @@ import { z } from 'zod';
  * instruments anything. Messages never repeat the value: URLs and secrets may carry credentials.
  */
 
+/**
+ * A setting's value, or undefined when it is unset or blank (`VAR=`, `VAR="  "`): one rule for every setting, the
+ * one loadConfig applies (lib/config.ts), so a blank always means the documented default. Shells and compose files
+ * export `VAR=` for a value left out; reading it as "" gave an empty service name, an empty namespace, or the
+ * current directory. Every reader of an environment variable outside loadConfig goes through this.
+ */
+export function envSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
 /** `true`/`false`/`1`/`0` in any case (`TRUE`, `False`: dd-trace reads its own switches so), as a boolean. */
 export const bool = z
   .string()

