@@ -1,3 +1,3 @@
 // Entry point of the workflow bundle: every workflow type the worker serves.
-export { routeLead } from './routeLead';
+export { routeLead, routeLeadV2 } from './routeLead';
 export { expirationDigest, leadExpiry, retryQueueProcessor, sloReport, staleLockSweeper } from './maintenance';

@@ -121,6 +121,13 @@ export type RouteAttemptOutput = { lock: AcquireLockOutput; deliveryTimeoutMs: n
 
 export const ROUTE_LEAD_WORKFLOW_ID_PREFIX = 'route-lead-';
 /**
+ * The workflow type every lead's run is started as (workflows/routeLead.ts routeLeadV2): routeLead's newest shape
+ * without its patch marker. Runs started as `routeLead` before it finish as that type.
+ */
+export const ROUTE_LEAD_WORKFLOW_TYPE = 'routeLeadV2';
+/** Every workflow type a lead's run may have (Web UI and `temporal workflow list` queries: README). */
+export const ROUTE_LEAD_WORKFLOW_TYPES = ['routeLead', ROUTE_LEAD_WORKFLOW_TYPE] as const;
+/**
  * Signal that cuts a waiting lead's timer short: the next attempt starts now (an operator raised a full
  * buyer's cap or fixed a failing buyer and does not want to wait for the next reset or backoff). Sent by
  * `POST /api/admin/leads/:id/retry`. One sent during an attempt applies to the wait after it, if any.

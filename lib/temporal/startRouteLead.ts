@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { routeLead } from '../../workflows/routeLead';
-import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
+import { ROUTE_LEAD_WORKFLOW_TYPE, routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { RoutingStatus, SourceWorkspaceId } from './searchAttributes';
 
 /**
@@ -33,7 +33,7 @@ export async function startRouteLead(
 ): Promise<StartedRouteLead> {
   const workflowId = routeLeadWorkflowId(lead.id);
   try {
-    return await client.workflow.start<typeof routeLead>('routeLead', {
+    return await client.workflow.start<typeof routeLead>(ROUTE_LEAD_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [{ leadId: lead.id, sourceWorkspaceId: lead.sourceWorkspaceId }],

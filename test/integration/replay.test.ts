@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ONE_ACTIVITY_PER_ATTEMPT, ONE_WORKFLOW_TASK } from '../../workflows/routeLead.types';
+import { ONE_ACTIVITY_PER_ATTEMPT, ONE_WORKFLOW_TASK, ROUTE_LEAD_WORKFLOW_TYPE } from '../../workflows/routeLead.types';
 import { sharedEnv } from '../support/env';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -15,10 +15,11 @@ const EventType = temporal.api.enums.v1.EventType;
  * code deterministic; this keeps it compatible: histories recorded from earlier versions
  * (test/fixtures/histories/<version>-<case>.json: v1 = before the search-attribute and dedupe changes of
  * 2026-11-29, v2 = after, v3 = one workflow task per routing attempt, issue 10 §1, v4 = one local activity
- * per attempt) are replayed by the current workflow bundle.
+ * per attempt; v1-v4 are of the `routeLead` type; v5 = the routeLeadV2 type: v4's shape with no patch marker)
+ * are replayed by the current workflow bundle.
  * A change that fails here needs `patched()` (see ONE_WORKFLOW_TASK in workflows/routeLead.ts), and a new
  * version of the histories, recorded by the current code on the real stack:
- *   RECORD_HISTORIES=v5 npx jest --selectProjects record   (test/record/routeLeadHistories.record.ts)
+ *   RECORD_HISTORIES=v6 npx jest --selectProjects record   (test/record/routeLeadHistories.record.ts)
  */
 const dir = path.resolve(__dirname, '../fixtures/histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -28,6 +29,7 @@ test('there are recorded histories of every version', () => {
   expect(files.filter((f) => f.startsWith('v2-')).length).toBeGreaterThanOrEqual(5);
   expect(files.filter((f) => f.startsWith('v3-')).length).toBeGreaterThanOrEqual(6);
   expect(files.filter((f) => f.startsWith('v4-')).length).toBeGreaterThanOrEqual(6);
+  expect(files.filter((f) => f.startsWith('v5-')).length).toBeGreaterThanOrEqual(6);
 });
 
 /** The activities a recorded history scheduled, in order, and the patches it marked. */
@@ -86,6 +88,35 @@ test('the v4 histories are of the one-activity shape: its patch marker only, eve
     attempts[file] = local.filter((t) => t === 'routeAttempt').length;
   }
   expect(attempts).toMatchObject({ 'v4-routed.json': 1, 'v4-rejected-then-next-buyer.json': 2, 'v4-retried-then-routed.json': 2 });
+});
+
+/** A recorded history's workflow type, its event types (without the EVENT_TYPE_ prefix) and its markers. */
+function eventsOf(file: string) {
+  const { events } = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  const list = events ?? [];
+  return {
+    workflowType: list[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name,
+    types: list.map((e) => EventType[e.eventType ?? 0]!.replace('EVENT_TYPE_', '')),
+    markers: list.map((e) => e.markerRecordedEventAttributes?.markerName).filter((m): m is string => !!m),
+    upserts: list.map((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields).filter((f) => !!f).map((f) => Object.keys(f!).sort()),
+  };
+}
+
+test('v1-v4 are routeLead runs; the v5 histories are routeLeadV2 runs of the one-activity shape with no patch marker and no TemporalChangeVersion upsert', () => {
+  for (const file of files.filter((f) => /^v[1-4]-/.test(f))) expect({ file, type: eventsOf(file).workflowType }).toEqual({ file, type: 'routeLead' });
+  for (const file of files.filter((f) => f.startsWith('v5-'))) {
+    const { workflowType, markers, upserts } = eventsOf(file);
+    expect({ file, workflowType }).toEqual({ file, workflowType: ROUTE_LEAD_WORKFLOW_TYPE });
+    expect({ file, markers: markers.filter((m) => m !== 'core_local_activity') }).toEqual({ file, markers: [] });
+    expect({ file, changeVersion: upserts.some((keys) => keys.includes('TemporalChangeVersion')) }).toEqual({ file, changeVersion: false });
+  }
+  // A lead routed at its first attempt: started, one workflow task (eager or not), one marker, one upsert, completed.
+  expect(eventsOf('v5-routed.json').types).toEqual([
+    'WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED',
+    'MARKER_RECORDED', 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'WORKFLOW_EXECUTION_COMPLETED',
+  ]);
+  // The v4 run of the same case had the patch marker and the SDK's TemporalChangeVersion upsert on top.
+  expect(eventsOf('v4-routed.json').types.length - eventsOf('v5-routed.json').types.length).toBe(2);
 });
 
 test.each(files)('%s replays with the current workflow code', async (file) => {

@@ -10,6 +10,7 @@ import { waitFor } from '../../scripts/local/waitFor';
 import { sharedEnv } from '../support/env';
 import { createTestDatabase } from '../support/stack';
 import { startTraceAgent, type AgentSpan, type TraceAgent } from '../support/traceAgent';
+import { ROUTE_LEAD_WORKFLOW_TYPE } from '../../workflows/routeLead.types';
 
 /**
  * One trace per lead (issue 8 §3), as production runs it: the API and the worker are their real entry points
@@ -156,7 +157,7 @@ test('a routed lead is one trace: HTTP request -> workflow start -> the attempt\
   expect(starts).toHaveLength(1);
   const start = starts[0]!;
   expect(ancestors(start, index)).toContain(httpSpan);
-  expect(start).toMatchObject({ service: 'lead-router-api', resource: 'routeLead' });
+  expect(start).toMatchObject({ service: 'lead-router-api', resource: ROUTE_LEAD_WORKFLOW_TYPE });
   expect(start.meta).toMatchObject({ 'lead.id': leadId, source_workspace_id: source.body.id, 'temporal.workflow_id': `route-lead-${leadId}` });
 
   // The attempt's activity, in the worker, a child of the start (the header the workflow copied).
