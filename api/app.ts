@@ -13,6 +13,7 @@ import { createAuthHooks, type AuthHooks } from './plugins/auth';
 import { handleClientError } from './plugins/clientErrors';
 import { installErrorHandler } from './plugins/errorHandler';
 import { installJsonBodyParser } from './plugins/jsonBody';
+import { refuseBodiesOfReads } from './plugins/noBodyOnReads';
 import { registerOpenApi } from './plugins/openapi';
 import { refuseUnknownQueryParameters } from './plugins/strictQuery';
 import { installValidators } from './plugins/validation';
@@ -129,6 +130,7 @@ export async function buildApp(
   installJsonBodyParser(app, BODY_LIMIT_BYTES);
   installValidators(app);
   refuseUnknownQueryParameters(app);
+  refuseBodiesOfReads(app);
   installErrorHandler(app);
 
   // Limits run only where a route asks for them (api/plugins/auth.ts): after the failed-authentication

@@ -21,6 +21,32 @@ export class ApiError extends Error {
   }
 }
 
+/** A field path's steps: `destinations[10].weight` → ['destinations', 10, 'weight']; `(root)` → []. */
+function steps(field: string): Array<string | number> {
+  if (field === '(root)') return [];
+  return [...field.matchAll(/\[(\d+)\]|[^.[\]]+/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : m[0]));
+}
+
+/** Path order of two fields: step by step, names by code point, indexes by number (2 before 10), a field before what it holds. */
+function comparePaths(a: string, b: string): number {
+  const [x, y] = [steps(a), steps(b)];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i]!, y[i]!];
+    if (p === q) continue;
+    if (typeof p === 'number' && typeof q === 'number') return p - q;
+    if (typeof p !== typeof q) return typeof p === 'number' ? -1 : 1;
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+/**
+ * A 400's details in one stable, documented order, whatever order the checks found them in: by field path (the body
+ * root first; then names in code-point order, list items by index, a field before the fields inside it). Problems of
+ * one field keep the order they were found in (a stable sort).
+ */
+export const inPathOrder = (details: readonly FieldProblem[]): FieldProblem[] => [...details].sort((a, b) => comparePaths(a.field, b.field));
+
 export const badRequest = (message: string, details: FieldProblem[]) => new ApiError(400, 'invalid_request', message, details);
 export const unauthorized = (message = 'missing or invalid credentials') => new ApiError(401, 'unauthorized', message);
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../../lib/db/unavailable';
-import { ApiError, countOf, type FieldProblem } from '../errors';
+import { ApiError, countOf, inPathOrder, type FieldProblem } from '../errors';
 import { collectRouteMethods } from './methodNotAllowed';
 
 interface AjvError {
@@ -122,24 +122,24 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
 };
 
 /**
- * One error handler for the whole API: clients get a stable code, a message and field details, never a
- * stack trace or SQL; server errors are logged with their cause and answered with a generic 500.
+ * One error handler for the whole API: clients get a stable code, a message and field details (in path order:
+ * api/errors.ts inPathOrder), never a stack trace or SQL; server errors are logged with their cause and answered with a generic 500.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   const routeMethods = collectRouteMethods(app);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ApiError) {
       if (err.headers) void reply.headers(err.headers);
-      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: inPathOrder(err.details) } : {}) } });
     }
     if (err.validation) {
       const where = err.validationContext ?? 'request';
-      const details = distinct(
+      const details = inPathOrder(distinct(
         (err.validation as AjvError[])
           // A bad key yields two errors: the key's own (with propertyName) and a vaguer wrapper; keep the first.
           .filter((e) => e.keyword !== 'propertyNames')
           .map((e) => ({ field: fieldOf(e), message: messageFor(e, where) })),
-      );
+      ));
       return reply.status(400).send({ error: { code: 'invalid_request', message: `invalid ${where}`, details } });
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;

@@ -2,6 +2,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import countries from 'i18n-iso-countries';
+import { BOOLEAN_MESSAGE, parseBoolean } from '../../lib/config/parsers';
 
 /**
  * A UUID exactly as Postgres's `uuid` type reads it back and as our API prints it: 8-4-4-4-12 hex.
@@ -74,8 +75,6 @@ const exampleWithin = (p: { minimum?: number; maximum?: number }): number => Mat
 type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
 type QueryProblem = { instancePath: string; schemaPath: string; keyword: string; params: Record<string, unknown>; message: string };
 
-/** The spellings of a boolean query parameter: true or false, in any case (as the on/off settings, lib/config). */
-export const BOOLEAN_QUERY_VALUE = /^(true|false)$/i;
 const problem = (key: string, keyword: string, message: string): QueryProblem => ({ instancePath: `/${key}`, schemaPath: `#/properties/${key}`, keyword, params: {}, message });
 
 /**
@@ -85,8 +84,8 @@ const problem = (key: string, keyword: string, message: string): QueryProblem =>
  *   ajv's "must be string" and "must be one of …" side by side;
  * - a number must be written in decimal (`?wait=5000`): ajv's `Number(text)` also reads `0x10`, `1e2` and
  *   `" "` (as 0);
- * - a boolean is `true` or `false` in any case (`TRUE`, `False`), like every on/off setting; anything else
- *   says which spellings are accepted.
+ * - a boolean is `true`/`false`/`1`/`0` in any case, read by the parser of the on/off settings
+ *   (lib/config/parsers.ts parseBoolean); anything else says which spellings are accepted.
  */
 function queryValueChecks(schema: QuerySchema, validate: Validate): Validate {
   const properties = Object.entries(schema.properties ?? {});
@@ -102,8 +101,9 @@ function queryValueChecks(schema: QuerySchema, validate: Validate): Validate {
         errors.push({ ...problem(key, 'decimal', `must be a decimal ${p.type === 'integer' ? 'integer' : 'number'} such as ${exampleWithin(p)}`), params: { type: p.type } });
       }
       if (p.type === 'boolean') {
-        if (BOOLEAN_QUERY_VALUE.test(value)) query[key] = value.toLowerCase();
-        else errors.push(problem(key, 'boolean', 'must be true or false (in any case)'));
+        const parsed = parseBoolean(value);
+        if (parsed !== undefined) query[key] = String(parsed); // the form ajv's coercion reads
+        else errors.push(problem(key, 'boolean', `${BOOLEAN_MESSAGE}, in any case`));
       }
     }
     if (errors.length > 0) {

@@ -17,12 +17,28 @@ export function envSetting(env: NodeJS.ProcessEnv, name: string): string | undef
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** `true`/`false`/`1`/`0` in any case (`TRUE`, `False`: dd-trace reads its own switches so), as a boolean. */
-export const bool = z
-  .string()
-  .transform((v) => v.toLowerCase())
-  .pipe(z.enum(['true', 'false', '1', '0'], { message: 'must be true or false (or 1 / 0)' }))
-  .transform((v) => v === 'true' || v === '1');
+/** What an on/off value accepts, said once for settings and query parameters alike. */
+export const BOOLEAN_MESSAGE = 'must be true or false (or 1 / 0)';
+
+/**
+ * An on/off value as written: `true`/`false`/`1`/`0` in any case (`TRUE`, `False`: dd-trace reads its own switches
+ * so), or undefined for anything else. The one parser of both boundaries that take booleans as text: settings
+ * (`bool` below) and query parameters (api/plugins/validation.ts).
+ */
+export function parseBoolean(text: string): boolean | undefined {
+  const v = text.toLowerCase();
+  return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : undefined;
+}
+
+/** A boolean setting (parseBoolean), refused with BOOLEAN_MESSAGE. */
+export const bool = z.string().transform((v, ctx) => {
+  const parsed = parseBoolean(v);
+  if (parsed === undefined) {
+    ctx.addIssue({ code: 'custom', message: BOOLEAN_MESSAGE });
+    return z.NEVER;
+  }
+  return parsed;
+});
 
 /**
  * A whole number written as plain decimal digits, within [min, max]. The maximum is required: a setting
