@@ -69,8 +69,12 @@ function descendants(root: number, table: Map<number, number>): number[] {
   return tree;
 }
 
-/** Reads each named process tree; a pid that is gone (or undefined) reads as undefined. */
-export function readProcesses(pids: Record<string, number | undefined>): Record<string, ProcessReading | undefined> {
+/**
+ * Reads each named process tree; a pid that is gone (or undefined) reads as undefined. A name in `alone` is read
+ * as that one process, without its descendants or what it reaped from them: the load test's own process (its load
+ * generator and buyers), whose children are the very processes measured under the other names.
+ */
+export function readProcesses(pids: Record<string, number | undefined>, alone: ReadonlySet<string> = new Set()): Record<string, ProcessReading | undefined> {
   const table = processTable();
   const out: Record<string, ProcessReading | undefined> = {};
   for (const [name, root] of Object.entries(pids)) {
@@ -79,10 +83,10 @@ export function readProcesses(pids: Record<string, number | undefined>): Record<
       out[name] = undefined;
       continue;
     }
-    let ticks = rootStat.childTicks;
+    let ticks = alone.has(name) ? 0 : rootStat.childTicks;
     let privateKb = 0;
     let sharedKb = 0;
-    const tree = descendants(root, table);
+    const tree = alone.has(name) ? [root] : descendants(root, table);
     for (const pid of tree) {
       const s = pid === root ? rootStat : readStat(pid);
       if (!s) continue;
@@ -126,14 +130,15 @@ export interface CpuSample {
  * per process (one entry a second: 1,800 entries for a 30-minute run), with `startedAtEpochMs`, the wall-clock
  * time (Date.now()) its `atSeconds` count from.
  */
-export function sampleProcesses(pids: Record<string, number | undefined>, intervalMs = 1_000) {
+export function sampleProcesses(pids: Record<string, number | undefined>, intervalMs = 1_000, { alone = [] }: { alone?: readonly string[] } = {}) {
+  const aloneSet = new Set(alone);
   const startedAtEpochMs = Date.now();
   const startedAt = performance.now();
   const history: CpuSample[] = [];
   const peaks: Record<string, number> = {};
   const take = () => {
     const atSeconds = (performance.now() - startedAt) / 1000;
-    const now = readProcesses(pids);
+    const now = readProcesses(pids, aloneSet);
     const cpuSeconds: Record<string, number | undefined> = {};
     for (const [name, r] of Object.entries(now)) {
       cpuSeconds[name] = r?.cpuSeconds;

@@ -2,6 +2,9 @@ import type { LoadWindow } from './loadWindows';
 import type { ProcessUsage } from './processStats';
 import type { Scenario } from './scenarios';
 import type { StatementReport } from './statementStats';
+
+/** The load test's own process (open loop, buyers' server, samplers) in `processes` and the windows: not the product's. */
+export const LOAD_GENERATOR = 'load generator';
 import { verdictLine, type Verdict } from './verdicts';
 
 /** Latency percentiles in ms; null when there was nothing to measure. */
@@ -60,8 +63,9 @@ export interface LoadReport {
     drainSeconds: number;
   };
   /** CPU and peak memory per process from the start of the offer to the end of the drain. */
+  /** The product's processes, and LOAD_GENERATOR: the load test's own process. */
   processes: Record<string, ProcessUsage | undefined>;
-  /** CPU ms of all measured processes per routed lead. */
+  /** CPU ms of the product's processes (all measured but LOAD_GENERATOR) per routed lead. */
   cpuMsPerRoutedLead: number;
   /** The offer in consecutive windows (300 s in runs of 15 min or more), each with its routed leads and every
    *  process's CPU ms per routed lead: how the cost per lead moves during the run. The drain is in none. */
