@@ -58,7 +58,7 @@ describe('rules that can never match are refused', () => {
     ['inside a string (state.code)', { all: [{ field: 'state.code', op: 'exists' }] }, ['conditions.all[0].field'], /string/],
     ['inside an attribute (attributes.a.b)', { all: [{ field: 'attributes.a.b', op: 'eq', value: 1 }] }, ['conditions.all[0].field'], /nothing inside/],
     ['not of an empty all', { not: { all: [] } }, ['conditions.not'], /never holds/],
-    ['not of an empty any', { all: [{ not: { any: [] } }] }, ['conditions.all[0].not.any', 'conditions.all[0].not'], /holds for every lead/],
+    ['not of an empty any', { all: [{ not: { any: [] } }] }, ['conditions.all[0].not', 'conditions.all[0].not.any'], /holds for every lead/], // details in path order
     ['an empty any', { any: [] }, ['conditions.any'], /empty "any" holds for every lead/],
     ['state eq "C\u200dA" (a code: the gateway refuses invisible format characters in it)', { all: [{ field: 'state', op: 'eq', value: 'C\u200dA' }] }, ['conditions.all[0].value'], /without invisible format characters/],
     ['email eq a 65-byte local part (the gateway refuses more than 64)', { all: [{ field: 'email', op: 'eq', value: `${'a'.repeat(65)}@example.com` }] }, ['conditions.all[0].value'], /at most 64 bytes before the @/],
