@@ -62,8 +62,7 @@ export interface LoadReport {
     /** From the end of the offer until every lead was decided (or the drain timeout). */
     drainSeconds: number;
   };
-  /** CPU and peak memory per process from the start of the offer to the end of the drain. */
-  /** The product's processes, and LOAD_GENERATOR: the load test's own process. */
+  /** CPU and peak memory per process from the start of the offer to the end of the drain: the product's, and LOAD_GENERATOR. */
   processes: Record<string, ProcessUsage | undefined>;
   /** CPU ms of the product's processes (all measured but LOAD_GENERATOR) per routed lead. */
   cpuMsPerRoutedLead: number;
@@ -75,6 +74,11 @@ export interface LoadReport {
   postgres?: PostgresStatements;
   /** Every second: leads undecided, retry-ledger depth. */
   samples: Array<{ atSeconds: number; undecided: number; retryQueueDepth: number }>;
+  /**
+   * Every second from the start of the offer: each process's cumulative CPU seconds (differences of two entries
+   * give its CPU in between), to line a backlog in `samples` up with the process whose cost rose then.
+   */
+  cpuHistory: Array<{ atSeconds: number; cpuSeconds: Record<string, number | undefined> }>;
   verdicts: Verdict[];
 }
 

@@ -150,12 +150,13 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
 
   const measured = await outcomes(stack, sourceId);
   const windowSeconds = windowLengthSeconds(scenario.durationSeconds);
+  // The sampler counts from its own start, a moment before the offer's.
+  const cpuHistory = usage.history.map((h) => ({ ...h, atSeconds: h.atSeconds + (usage.startedAtEpochMs - offerStartedAt) / 1000 }));
   const windows = loadWindows({
     offerSeconds: (loadEndedAt - offerStartedAt) / 1000,
     windowSeconds,
     routedByBucket: await routedByWindow(stack, sourceId, offerStartedAt, loadEndedAt, windowSeconds),
-    // The sampler counts from its own start, a moment before the offer's.
-    history: usage.history.map((h) => ({ ...h, atSeconds: h.atSeconds + (usage.startedAtEpochMs - offerStartedAt) / 1000 })),
+    history: cpuHistory,
     processes: Object.keys(usage.usage),
   });
   const count = (pred: (o: { status: string }) => boolean) => measured.byOutcome.filter(pred).reduce((a, o) => a + o.count, 0);
@@ -203,6 +204,7 @@ export async function runScenario(stack: LoadStack, scenario: Scenario, opts: Ru
     deliveries: stack.deliveries(),
     ...(statements ? { postgres: postgresSection(statements, routed) } : {}),
     samples,
+    cpuHistory: cpuHistory.map((h) => ({ atSeconds: Math.round(h.atSeconds * 100) / 100, cpuSeconds: h.cpuSeconds })),
     verdicts: [],
   };
   report.verdicts = verdicts(scenario, report);
