@@ -20,7 +20,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeScratchDir, startLoadStack } from '../load/stack';
+import { ConfigError } from '../../lib/config';
 import { envSetting } from '../../lib/config/parsers';
+import { toolFailureText } from '../../lib/startErrors';
 
 const root = path.resolve(__dirname, '../..');
 export const SCHEMATHESIS_CONFIG = path.join(__dirname, 'schemathesis.toml');
@@ -209,7 +211,8 @@ export async function runSchemathesis(opts: FuzzOptions): Promise<FuzzResult> {
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    child.once('error', (err) => reject(new Error(`could not run Schemathesis (${findSchemathesis()}): ${err.message}; run bash scripts/ensure-deps.sh`)));
+    // Not installed, or ST_BIN names no program: a setup problem, said in one line (toolFailureText).
+    child.once('error', (err) => reject(new ConfigError([`ST_BIN: could not run Schemathesis (${findSchemathesis()}): ${err.message}; run bash scripts/ensure-deps.sh, or set ST_BIN to the st program`])));
     child.once('exit', (code) => resolve(code ?? 1));
   });
   const seconds = (Date.now() - started) / 1000;
@@ -375,7 +378,7 @@ async function main() {
 
 if (require.main === module) {
   main().catch((err) => {
-    console.error(err);
+    console.error(toolFailureText('fuzz failed', err));
     process.exit(1);
   });
 }
