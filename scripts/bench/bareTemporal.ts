@@ -26,7 +26,7 @@ export async function measureBareTemporal(dir: string, env: NodeJS.ProcessEnv, o
   processes: Record<string, ProcessUsage | undefined>;
   eagerStarts?: number;
 }> {
-  const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'bare-temporal.db'), logFile: path.join(dir, 'bare-temporal.log') });
+  const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'bare-temporal.db'), logFile: path.join(dir, 'bare-temporal.log'), portInUseRetries: 3 });
   const drive = opts.eager ? { BENCH_EAGER_DRIVE: JSON.stringify({ concurrency: opts.concurrency, durationSeconds: opts.durationSeconds }) } : {};
   const worker = startService('bare-worker', 'scripts/bench/bareWorker.ts', { ...env, ...drive, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, MAINTENANCE_SCHEDULES: 'false' }, dir, opts.built ? 'compiled' : 'tsx', 'worker'); // the product worker's heap limits: a like-for-like ceiling
   const connection = await Connection.connect({ address: temporal.address });

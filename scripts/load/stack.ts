@@ -101,8 +101,8 @@ export async function startLoadStack(dir: string, env: Record<string, string> = 
     const [pgPort, temporalPort] = [await freePort(), await freePort()];
     const externalDb = opts.external?.databaseUrl;
     const [pg, temporal] = await Promise.all([
-      externalDb ? undefined : startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: true, logFile: path.join(dir, 'postgres.log'), statementStats: opts.statementStats }),
-      opts.external ? undefined : startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') }),
+      externalDb ? undefined : startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, durable: true, logFile: path.join(dir, 'postgres.log'), statementStats: opts.statementStats, portInUseRetries: 3 }),
+      opts.external ? undefined : startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log'), portInUseRetries: 3 }),
     ]);
     if (pg) {
       stoppers.push(pg.stop);
