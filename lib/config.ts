@@ -84,6 +84,21 @@ const placeholders = (resolve: (setting: string | undefined) => { entries: strin
 /** TRUST_PROXY as a hop count: at most this many proxies in front of the API. */
 const MAX_PROXY_HOPS = 32;
 
+/**
+ * A Datadog tag value (DD_ENV, DD_VERSION): 1-100 of the characters a tag keeps as written, letters, digits and
+ * `_ - : . /` (Datadog's tagging rules, docs.datadoghq.com/getting_started/tagging: anything else becomes `_`, so a
+ * value sent with it would not be the one searched for). `release/2026-11` is one; semver build metadata
+ * (`1.2.3+build.5`) is refused with the form to write.
+ */
+function datadogTagValue() {
+  return z.string().superRefine((value, ctx) => {
+    if (/^[A-Za-z0-9_.:/-]{1,100}$/.test(value)) return;
+    const suggestion = value.replace(/[^A-Za-z0-9_.:/-]/g, '_').slice(0, 100);
+    const hint = suggestion && suggestion !== value ? `: Datadog would store it as ${JSON.stringify(suggestion)}, write that` : '';
+    ctx.addIssue({ code: 'custom', message: `must be a Datadog tag value (1-100 letters, digits, _ - : . /)${hint}` });
+  });
+}
+
 const configObject = z.object({
   DATABASE_URL: z
     .string({ message: 'is required (postgres://user:pass@host:port/db)' })
@@ -209,8 +224,8 @@ const configObject = z.object({
   /** dd-trace's own settings (it reads them itself, and ignored bad ones silently): checked here by name. */
   ...datadogTraceSettings,
   /** Unified service tagging, added to every metric (and read by dd-trace for spans). */
-  DD_ENV: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
-  DD_VERSION: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be a tag value (letters, digits, _.:-)').optional(),
+  DD_ENV: datadogTagValue().optional(),
+  DD_VERSION: datadogTagValue().optional(),
   METRICS_ENABLED: bool.default(true),
   /**
    * Alert notifiers (lib/alerting, issue 9 §2). Each is optional: without it that channel is skipped and

@@ -217,6 +217,8 @@ describe('loadConfig: bad values name the variable', () => {
     ['AUTH_CACHE_TTL_MS above a minute', { ...VALID, AUTH_CACHE_TTL_MS: '3600000' }, 'AUTH_CACHE_TTL_MS'],
     ['DD_DOGSTATSD_PORT out of range', { ...VALID, DD_DOGSTATSD_PORT: '70000' }, 'DD_DOGSTATSD_PORT'],
     ['DD_ENV not a tag value', { ...VALID, DD_ENV: 'prod env' }, 'DD_ENV'],
+    ['DD_VERSION with semver build metadata', { ...VALID, DD_VERSION: '1.2.3+build.5' }, 'DD_VERSION'],
+    ['DD_VERSION longer than 100 characters', { ...VALID, DD_VERSION: 'v'.repeat(101) }, 'DD_VERSION'],
     ['METRICS_ENABLED not a boolean', { ...VALID, METRICS_ENABLED: 'yes' }, 'METRICS_ENABLED'],
     ['TEMPORAL_PROMETHEUS_BIND_ADDRESS without a port', { ...VALID, TEMPORAL_PROMETHEUS_BIND_ADDRESS: '0.0.0.0' }, 'TEMPORAL_PROMETHEUS_BIND_ADDRESS'],
     ['TEMPORAL_UI_URL not a URL', { ...VALID, TEMPORAL_UI_URL: 'not a url' }, 'TEMPORAL_UI_URL'],
@@ -239,6 +241,15 @@ describe('loadConfig: bad values name the variable', () => {
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]).toMatch(new RegExp(`^${variable}(: \\S| is required)`));
     expect(err.message).toContain(variable);
+  });
+
+  test('Datadog tag values: slashes are kept (release/2026-11), a character Datadog would replace is refused with the value it would store', () => {
+    for (const value of ['release/2026-11', '1.2.3', 'a1b2c3d', 'env:prod-eu_1']) {
+      expect(loadConfig({ ...VALID, DD_VERSION: value, DD_ENV: value })).toMatchObject({ DD_VERSION: value, DD_ENV: value });
+    }
+    expect(configError({ ...VALID, DD_VERSION: '1.2.3+build.5' }).problems[0]).toBe(
+      'DD_VERSION: must be a Datadog tag value (1-100 letters, digits, _ - : . /): Datadog would store it as "1.2.3_build.5", write that',
+    );
   });
 
   test('the message explains what is expected, not only which variable', () => {
