@@ -27,7 +27,11 @@ const DELIVERY_URL_PATTERN =
   '^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?|\\[[0-9A-Fa-f:.]+\\])' +
   '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(?:[/?#][^\\s]*)?$';
 const DELIVERY_URL = new RegExp(DELIVERY_URL_PATTERN, 'u');
-const DELIVERY_URL_MESSAGE = 'must be an http:// or https:// URL with a host, no user name or password, at most 2000 characters';
+// RFC 3986 characters only (ajv's `uri` format): what a browser bar forgives must be written encoded here.
+const DELIVERY_URL_MESSAGE =
+  'must be an http:// or https:// URL with a host, no user name or password, at most 2000 characters, in RFC 3986 characters: ' +
+  'percent-encode others (| as %7C, { as %7B, } as %7D, a space as %20, non-ASCII as its UTF-8 bytes: é as %C3%A9) ' +
+  'and write a non-ASCII host name in punycode (bücher.example as xn--bcher-kva.example)';
 const deliveryUrl = { type: 'string', format: 'uri', pattern: DELIVERY_URL_PATTERN, maxLength: 2000, 'x-error-message': DELIVERY_URL_MESSAGE } as const;
 
 /**

@@ -143,6 +143,25 @@ describe('delivery URLs', () => {
     expect(fieldsOf(patched)).toEqual(['deliveryUrl']);
   });
 
+  // A newcomer's paste from a browser bar: characters RFC 3986 does not allow raw. The answer says how to write
+  // them, and the written form is accepted (the message used to be only "must be an http:// or https:// URL").
+  test.each([
+    ['a pipe', 'https://buyer.example/leads|crm', 'https://buyer.example/leads%7Ccrm'],
+    ['a template placeholder', 'https://buyer.example/hooks/{buyerId}', 'https://buyer.example/hooks/%7BbuyerId%7D'],
+    ['a space', 'https://buyer.example/new leads', 'https://buyer.example/new%20leads'],
+    ['a non-ASCII path', 'https://buyer.example/léads', 'https://buyer.example/l%C3%A9ads'],
+    ['a non-ASCII host', 'https://bücher.example/leads', 'https://xn--bcher-kva.example/leads'],
+  ])('%s is a 400 saying how to write it; the written form is accepted', async (_name, url, written) => {
+    const res = await admin('PATCH', `/api/admin/workspaces/${partnerB.id}`, { deliveryUrl: url });
+    expect(res.statusCode).toBe(400);
+    const details = (res.json() as { error: { details: Array<{ field: string; message: string }> } }).error.details;
+    expect(details).toHaveLength(1);
+    expect(details[0]!.field).toBe('deliveryUrl');
+    expect(details[0]!.message).toMatch(/percent-encode .*\| as %7C.*punycode/);
+    const fixed = await admin('PATCH', `/api/admin/workspaces/${partnerB.id}`, { deliveryUrl: written });
+    expect({ written, status: fixed.statusCode }).toEqual({ written, status: 200 });
+  });
+
   test('loopback, private and IPv6 addresses stay allowed', async () => {
     for (const url of ['http://127.0.0.1:8080/hook', 'http://10.1.2.3/hook', 'http://[::1]:9000/hook', 'https://buyer.example/leads?x=1']) {
       const res = await admin('PATCH', `/api/admin/workspaces/${partnerB.id}`, { deliveryUrl: url });
