@@ -7,12 +7,15 @@
  * `phone matches "^\(415\)"` is stored, shown, and never matches anything.
  *
  * How: the check reads the program RE2 compiled the pattern into (re2js, the engine `matches` runs: regex.ts),
- * so it reads the pattern exactly as matching does (RE2 syntax, `(?i)`, classes, `\d`, `\pL` ...), and asks whether
- * a match can be reached when every character consumed is one a canonical value can hold: for the phone `+` or
- * 0-9; for the email anything but A-Z. Empty-width assertions (^, $, \b) are taken as passable. This over-
- * approximates what can match, so a pattern refused truly matches no canonical value (a substring of one included:
- * the search is unanchored), while some never-matching patterns pass. A program of a shape this code does not know
- * (a later re2js) is never refused.
+ * so it reads the pattern exactly as matching does (RE2 syntax, `(?i)`, classes, `\d`, `\pL` ...), and walks it
+ * together with a small automaton of the canonical values: whether a match can be reached when every character
+ * consumed is one a canonical value can hold where it stands. The phone is E.164: `+`, then a digit 1-9, then
+ * digits, so `^` holds only before the `+` and `$` only after a digit (`^07`, `^1415`, `^\d` and `^\+0` can
+ * never match); the email is anything but A-Z, with `^` and `$` anywhere (NFKC turns a few letters into text with
+ * spaces, so whitespace is not excluded). Word boundaries (\b, \B) are taken as passable. This over-approximates
+ * what can match, so a pattern refused truly matches no canonical value (the search is unanchored: the match may
+ * start anywhere in the value), while some never-matching patterns pass. A program of a shape this code does not
+ * know (a later re2js) is never refused.
  */
 import { RE2JS } from 're2js';
 import { compileRegex } from './regex';
@@ -24,20 +27,55 @@ const OP = { ALT: 1, ALT_MATCH: 2, CAPTURE: 3, EMPTY_WIDTH: 4, FAIL: 5, MATCH: 6
 interface Inst { op: number; out: number; arg: number; runes: Int32Array; matchRune(r: number): boolean }
 interface Prog { start: number; inst: Inst[] }
 
-/** Whether a rune instruction consumes at least one character a canonical value can hold. */
-type Alphabet = (inst: Inst) => boolean;
+/** re2js's empty-width flags (Utils.EMPTY_*, Go's syntax.EmptyOp): what an EMPTY_WIDTH instruction requires. */
+const EMPTY = { BEGIN_LINE: 1, END_LINE: 2, BEGIN_TEXT: 4, END_TEXT: 8 } as const;
 
-const PHONE_RUNES = [...'+0123456789'].map((c) => c.codePointAt(0)!);
+/**
+ * Where in a canonical value a match can stand (states 0..n-1), as a small automaton: `starts` the states a match
+ * may begin in (any position: the search is unanchored), `step` the states after consuming one character the rune
+ * instruction accepts there (none: no canonical value has such a character there), `atStart` / `atEnd` whether a
+ * state can be the value's first / last position (for ^ and $).
+ */
+interface CanonicalForm {
+  starts: number[];
+  /** `inst` is a rune instruction; ANY: one that takes any character (`.`, `(?s).`). */
+  step(state: number, inst: Inst | typeof ANY): number[];
+  atStart(state: number): boolean;
+  atEnd(state: number): boolean;
+}
+
+/** A rune instruction that takes any character. */
+const ANY = 'any';
+const code = (c: string) => c.codePointAt(0)!;
+const DIGITS = [...'0123456789'].map(code);
+const NONZERO_DIGITS = DIGITS.slice(1);
+
+/** E.164: state 0 before the `+`, 1 after it (a country code starts with 1-9), 2 after a digit. */
+const phoneForm: CanonicalForm = {
+  starts: [0, 1, 2],
+  step: (state, inst) => {
+    if (state === 0) return inst === ANY || inst.matchRune(code('+')) ? [1] : [];
+    return inst === ANY || (state === 1 ? NONZERO_DIGITS : DIGITS).some((r) => inst.matchRune(r)) ? [2] : [];
+  },
+  atStart: (state) => state === 0,
+  atEnd: (state) => state === 2,
+};
+
 const [UPPER_A, UPPER_Z] = [0x41, 0x5a];
 const isUpper = (r: number) => r >= UPPER_A && r <= UPPER_Z;
 
-const phoneAlphabet: Alphabet = (inst) => PHONE_RUNES.some((r) => inst.matchRune(r));
-
-const emailAlphabet: Alphabet = (inst) => {
-  const runes = inst.runes;
-  if (runes.length === 1) return !isUpper(runes[0]!) || inst.matchRune(runes[0]! | 0x20); // (?i): its lower case
-  for (let i = 0; i + 1 < runes.length; i += 2) if (runes[i]! < UPPER_A || runes[i + 1]! > UPPER_Z) return true;
-  return false;
+/** The email: one state, any character but A-Z (canonicalRuleEmail lower-cases it). */
+const emailForm: CanonicalForm = {
+  starts: [0],
+  step: (_state, inst) => {
+    if (inst === ANY) return [0];
+    const runes = inst.runes;
+    if (runes.length === 1) return !isUpper(runes[0]!) || inst.matchRune(runes[0]! | 0x20) ? [0] : []; // (?i): its lower case
+    for (let i = 0; i + 1 < runes.length; i += 2) if (runes[i]! < UPPER_A || runes[i + 1]! > UPPER_Z) return [0];
+    return [];
+  },
+  atStart: () => true,
+  atEnd: () => true,
 };
 
 /** The compiled program of `re`, or undefined if re2js no longer exposes it as this code reads it. */
@@ -47,20 +85,22 @@ function programOf(re: RE2JS): Prog | undefined {
 }
 
 /**
- * Whether `pattern` (RE2 syntax) can match some text made only of characters `alphabet` accepts. True when the
- * pattern does not compile (regexProblem reports that) or its program is not one this code reads.
+ * Whether `pattern` (RE2 syntax) can match somewhere in some value of the canonical form `form`: a search over
+ * pairs (instruction, state of the form). True when the pattern does not compile (regexProblem reports that) or
+ * its program is not one this code reads.
  */
-export function canMatchOver(pattern: string, alphabet: Alphabet): boolean {
+export function canMatchOver(pattern: string, form: CanonicalForm): boolean {
   const compiled = compileRegex(pattern);
   if (!compiled.ok) return true;
   const prog = programOf(compiled.re);
   if (!prog) return true;
-  const seen = new Set<number>();
-  const stack = [prog.start];
+  const seen = new Set<string>();
+  const stack: Array<[number, number]> = form.starts.map((state) => [prog.start, state]);
   while (stack.length > 0) {
-    const pc = stack.pop()!;
-    if (seen.has(pc)) continue;
-    seen.add(pc);
+    const [pc, state] = stack.pop()!;
+    const key = `${pc}:${state}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const inst = prog.inst[pc];
     if (!inst) return true;
     switch (inst.op) {
@@ -70,20 +110,26 @@ export function canMatchOver(pattern: string, alphabet: Alphabet): boolean {
         break;
       case OP.ALT:
       case OP.ALT_MATCH:
-        stack.push(inst.out, inst.arg);
+        stack.push([inst.out, state], [inst.arg, state]);
         break;
       case OP.CAPTURE:
-      case OP.EMPTY_WIDTH:
       case OP.NOP:
-        stack.push(inst.out);
+        stack.push([inst.out, state]);
         break;
+      case OP.EMPTY_WIDTH: {
+        // Canonical values hold no newline: a line's start or end is the value's. Word boundaries: passable.
+        const needsStart = (inst.arg & (EMPTY.BEGIN_LINE | EMPTY.BEGIN_TEXT)) !== 0;
+        const needsEnd = (inst.arg & (EMPTY.END_LINE | EMPTY.END_TEXT)) !== 0;
+        if ((!needsStart || form.atStart(state)) && (!needsEnd || form.atEnd(state))) stack.push([inst.out, state]);
+        break;
+      }
       case OP.RUNE_ANY:
       case OP.RUNE_ANY_NOT_NL:
-        stack.push(inst.out);
+        for (const next of form.step(state, ANY)) stack.push([inst.out, next]);
         break;
       case OP.RUNE:
       case OP.RUNE1:
-        if (alphabet(inst)) stack.push(inst.out);
+        for (const next of form.step(state, inst)) stack.push([inst.out, next]);
         break;
       default:
         return true; // an instruction this code does not know: never refuse on a guess
@@ -94,8 +140,9 @@ export function canMatchOver(pattern: string, alphabet: Alphabet): boolean {
 
 const EMAIL_MESSAGE = 'can never match: a lead\'s email is compared in canonical form (trimmed, NFKC, lower-case, e.g. "jane.doe@example.com"), '
   + 'and this pattern needs an upper-case letter A-Z: write it in lower case, or start the pattern with (?i)';
-const PHONE_MESSAGE = 'can never match: a lead\'s phone is compared in E.164 ("+14155550123": "+" and digits only), '
-  + 'and this pattern needs another character (a space, "(", "-", a letter ...): e.g. "^\\+1415" for area code 415 in the US';
+const PHONE_MESSAGE = 'can never match: a lead\'s phone is compared in E.164 ("+14155550123": "+", a country code, then digits; '
+  + '"07911 123456" in GB is "+447911123456"), and this pattern needs another character (a space, "(", "-", a letter ...) or '
+  + 'another start (a national "0" or a digit right after ^): e.g. "^\\+1415" for area code 415 in the US, "^\\+447" for UK mobiles';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -112,11 +159,12 @@ export function canonicalPatternProblems(input: unknown, path = 'conditions'): R
     if (Array.isArray(c.any)) return c.any.forEach((child, i) => visit(child, `${p}.any[${i}]`));
     if ('not' in c) return visit(c.not, `${p}.not`);
     if (c.op !== 'matches' || typeof c.value !== 'string') return;
-    if (c.field === 'email' && !canMatchOver(c.value, emailAlphabet)) problems.push({ path: `${p}.value`, message: EMAIL_MESSAGE });
-    if (c.field === 'phone' && !canMatchOver(c.value, phoneAlphabet)) problems.push({ path: `${p}.value`, message: PHONE_MESSAGE });
+    if (c.field === 'email' && !canMatchOver(c.value, emailForm)) problems.push({ path: `${p}.value`, message: EMAIL_MESSAGE });
+    if (c.field === 'phone' && !canMatchOver(c.value, phoneForm)) problems.push({ path: `${p}.value`, message: PHONE_MESSAGE });
   };
   visit(input, path);
   return problems;
 }
 
-export const canonicalAlphabets = { email: emailAlphabet, phone: phoneAlphabet } as const;
+/** The canonical forms rules compare email and phone in, for canMatchOver. */
+export const canonicalForms = { email: emailForm, phone: phoneForm } as const;

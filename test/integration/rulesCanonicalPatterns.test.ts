@@ -40,3 +40,23 @@ test('the same rules written to match canonical values are stored, and a PUT bac
   expect(put.statusCode).toBe(400);
   expect(put.json().error.details[0].field).toBe('conditions.all[0].value');
 });
+
+// A newcomer's UK rule: phones are E.164, so a national "07..." never starts the canonical value. It was stored
+// (201) and simulate answered no_match for "07911 123456" in GB; the pattern the message suggests routes it.
+test('phone matches "^07" (national format) is a 400 saying where E.164 starts; "^\\+447" is stored and matches the GB mobile', async () => {
+  const source = await createWorkspace(stack, { name: 'UK source', kind: 'source' });
+  const refused = await send('POST', '/api/admin/rules', { all: [{ field: 'phone', op: 'matches', value: '^07' }] });
+  expect(refused.statusCode).toBe(400);
+  expect(refused.json().error.details).toEqual([{ field: 'conditions.all[0].value', message: expect.stringMatching(/E\.164.*\+447911123456.*\^\\\+447/) }]);
+  const created = await stack.app.inject({
+    method: 'POST', url: '/api/admin/rules', headers: { authorization: `Bearer ${stack.adminToken}` },
+    payload: { name: 'UK mobiles', priority: 1, sourceWorkspaceId: source.id, conditions: { all: [{ field: 'phone', op: 'matches', value: '^\\+447' }] }, destinations: [{ workspaceId: partner.id }] },
+  });
+  expect(created.statusCode).toBe(201);
+  const simulated = await stack.app.inject({
+    method: 'POST', url: '/api/admin/rules/simulate', headers: { authorization: `Bearer ${stack.adminToken}` },
+    payload: { sourceWorkspaceId: source.id, lead: { externalId: 's', phone: '07911 123456', country: 'GB' } },
+  });
+  expect(simulated.statusCode).toBe(200);
+  expect(simulated.json()).toMatchObject({ decision: { kind: 'assigned', ruleId: created.json().id } });
+});

@@ -2,7 +2,7 @@
 // and through the admin API's condition check (api/ruleConditions.ts). Sound: a refused pattern matches none of a
 // set of canonical values, and a lead's email/phone put in canonical form by the same code routing uses.
 import { ruleConditionProblems } from '../../api/ruleConditions';
-import { canMatchOver, canonicalAlphabets, canonicalPatternProblems } from '../../lib/rules/canonicalPatterns';
+import { canMatchOver, canonicalForms, canonicalPatternProblems } from '../../lib/rules/canonicalPatterns';
 import { canonicalRuleEmail, canonicalRulePhone } from '../../lib/rules/leadView';
 import { compileRegex } from '../../lib/rules/regex';
 
@@ -26,12 +26,15 @@ describe('email: canonical form is trimmed, NFKC, lower-case', () => {
 describe('phone: canonical form is E.164, "+" and digits', () => {
   test.each([
     '^\\(415\\)', '415-555', '^1 415', 'ext', '[a-z]', '\\s', '^\\+1\\.415', '\\(?415\\)',
+    // Where a character stands: E.164 starts with "+" and a country code 1-9 (a newcomer's national patterns).
+    '^07', '^06', '^1415', '^\\d', '^[0-9]', '^\\+0', '\\+0', '\\+$', '^$', '4\\+', '(?m)^0',
   ])('%s can never match: refused', (pattern) => {
     expect(refused('phone', pattern)).toBe(true);
   });
 
   test.each([
-    '^\\+1415', '^1415', '415[- ]?555', '\\(?415\\)?', '\\d{3}', '^\\+1 ?415', '.*', 'x|\\+1', '[[:digit:]]+$', '\\+\\pN', '^\\+44',
+    '^\\+1415', '1415', '415[- ]?555', '\\(?415\\)?', '\\d{3}', '^\\+1 ?415', '.*', 'x|\\+1', '[[:digit:]]+$', '\\+\\pN', '^\\+44',
+    '^\\+447', '^.', '^\\+', '0123$', '\\b415', '^(?:\\+1)?415|^\\+1415', '7911',
   ])('%s can match: accepted', (pattern) => {
     expect(refused('phone', pattern)).toBe(false);
   });
@@ -48,7 +51,7 @@ test('other fields, other operators and invalid patterns are not this check\'s t
   expect(canonicalPatternProblems(matches('state', '^[A-Z]{2}$'))).toEqual([]);
   expect(canonicalPatternProblems(matches('attributes.code', '\\('))).toEqual([]);
   expect(canonicalPatternProblems({ field: 'email', op: 'contains', value: 'Jane' })).toEqual([]);
-  expect(canMatchOver('(unclosed', canonicalAlphabets.phone)).toBe(true); // validate.ts reports it
+  expect(canMatchOver('(unclosed', canonicalForms.phone)).toBe(true); // validate.ts reports it
 });
 
 test('sound: a refused pattern matches no canonical value of sample leads', () => {
@@ -59,7 +62,7 @@ test('sound: a refused pattern matches no canonical value of sample leads', () =
     return compiled.ok && values.some((v) => compiled.re.matcher(v).find());
   };
   const emailPatterns = ['^Jane', 'J', '[A-Z]', '[^a-z]', 'jane', '(?i)JANE', 'K', '\\x{212A}'];
-  const phonePatterns = ['\\(', '^\\+1', '415', '[a-z]', '\\d', ' ', '-', '^\\+44'];
+  const phonePatterns = ['\\(', '^\\+1', '415', '[a-z]', '\\d', ' ', '-', '^\\+44', '^07', '^1415', '^\\d', '\\+0', '\\+$', '^$', '(?m)^0'];
   for (const p of emailPatterns) if (refused('email', p)) expect(found(p, emails)).toBe(false);
   for (const p of phonePatterns) if (refused('phone', p)) expect(found(p, phones)).toBe(false);
   expect(phones).toEqual(['+14155550123', '+442079460958', '+442079460958']);
@@ -69,4 +72,24 @@ test('the admin API\'s condition check refuses it with a 400-ready problem namin
   const { problems } = ruleConditionProblems({ all: [matches('email', '^Jane')] }, { defaultPhoneCountry: 'US' });
   expect(problems).toEqual([{ path: 'conditions.all[0].value', message: expect.stringContaining('can never match') }]);
   expect(ruleConditionProblems({ all: [matches('email', '(?i)^Jane')] }, { defaultPhoneCountry: 'US' }).problems).toEqual([]);
+});
+
+test('sound over many E.164 numbers: a pattern refused for the phone finds none of them', () => {
+  // Deterministic pseudo-random numbers of every length E.164 allows (country code 1-9 first, 2-15 digits).
+  let seed = 7;
+  const next = () => (seed = (seed * 48271) % 2147483647);
+  const numbers = Array.from({ length: 2_000 }, () => {
+    const length = 2 + (next() % 14);
+    return `+${1 + (next() % 9)}${Array.from({ length: length - 1 }, () => next() % 10).join('')}`;
+  });
+  const candidates = ['^07', '^06', '^1415', '^\\d', '^[0-9]', '^\\+0', '\\+0', '\\+$', '^$', '4\\+', '(?m)^0', '^\\(415\\)', '415-555', '\\s',
+    '^\\+1415', '1415', '\\d{3}', '^\\+44', '^.', '0123$', '\\b415', '7911', '^\\+\\d{2,15}$'];
+  for (const pattern of candidates) {
+    const compiled = compileRegex(pattern);
+    if (!compiled.ok) throw new Error(pattern);
+    const hit = numbers.find((n) => compiled.re.matcher(n).find());
+    // Refused implies no hit; a hit implies accepted (the two checks cannot disagree the other way round).
+    if (refused('phone', pattern)) expect({ pattern, hit }).toEqual({ pattern, hit: undefined });
+    if (hit !== undefined) expect({ pattern, refused: refused('phone', pattern) }).toEqual({ pattern, refused: false });
+  }
 });
