@@ -14,6 +14,7 @@ import { handleClientError } from './plugins/clientErrors';
 import { installErrorHandler } from './plugins/errorHandler';
 import { installJsonBodyParser } from './plugins/jsonBody';
 import { refuseBodiesOfReads } from './plugins/noBodyOnReads';
+import { refuseMeaninglessHeaders } from './plugins/requestHeaders';
 import { registerOpenApi } from './plugins/openapi';
 import { refuseUnknownQueryParameters } from './plugins/strictQuery';
 import { installValidators } from './plugins/validation';
@@ -104,6 +105,9 @@ export async function buildApp(
     // Kept above a load balancer's idle timeout (AWS ALB: 60 s), so the balancer, not us, closes an idle
     // keep-alive connection: otherwise it may send a request down one we are closing, and answer 502.
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // `/api/admin/workspaces/` is the list, as without the slash: otherwise it matched `/api/admin/workspaces/:id`
+    // with an empty id (a 400 naming `id`). Every path answers with or without one trailing slash.
+    routerOptions: { ignoreTrailingSlash: true },
     // Ids in logs correlate a request with its lead's workflow. A caller's X-Request-Id is honoured only
     // when it looks like an id (hex / UUID, ≤ 64): a free-text header would put whatever it says, a name
     // or 100 KB, into every log line of the request.
@@ -131,6 +135,7 @@ export async function buildApp(
   installValidators(app);
   refuseUnknownQueryParameters(app);
   refuseBodiesOfReads(app);
+  refuseMeaninglessHeaders(app);
   installErrorHandler(app);
 
   // Limits run only where a route asks for them (api/plugins/auth.ts): after the failed-authentication

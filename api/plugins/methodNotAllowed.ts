@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
  * rather than a 404 that says the path does not exist.
  */
 export interface RouteMethods {
-  /** The methods of every route whose pattern matches `path` (no query string), sorted; [] when none. */
+  /** The methods of every route whose pattern matches `path` (no query string; one trailing slash ignored), sorted; [] when none. */
   allowedAt(path: string): string[];
 }
 
@@ -35,7 +35,9 @@ export function collectRouteMethods(app: FastifyInstance): RouteMethods {
     routes.push({ pattern: patternToRegExp(route.url), methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods });
   });
   return {
-    allowedAt(path) {
+    allowedAt(given) {
+      // The router ignores one trailing slash (api/app.ts), so `PUT /api/admin/workspaces/` is the list's 405.
+      const path = given.length > 1 && given.endsWith('/') ? given.slice(0, -1) : given;
       const allowed = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods));
       return [...allowed].sort();
     },

@@ -109,12 +109,13 @@ export interface WorkspacePatchBody {
   name?: string;
   deliveryUrl?: string | null;
   timezone?: string;
-  caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null };
+  /** null clears all three caps, as `{hourly: null, daily: null, monthly: null}` does. */
+  caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null } | null;
   rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
 
-/** A partial update: only the fields sent change; null clears a delivery URL or a cap. */
+/** A partial update: only the fields sent change; null clears a delivery URL, a cap, or (`caps: null`) every cap. */
 export const workspacePatchSchema = {
   type: 'object',
   additionalProperties: false,
@@ -123,7 +124,7 @@ export const workspacePatchSchema = {
     name: workspaceBodySchema.properties.name,
     deliveryUrl: { ...deliveryUrl, type: ['string', 'null'] },
     timezone: workspaceBodySchema.properties.timezone,
-    caps: { type: 'object', additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
+    caps: { type: ['object', 'null'], additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
     rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] },
     enabled: { type: 'boolean' },
   },

@@ -1,5 +1,6 @@
 import { CONTROL_CLASS, MULTILINE_TEXT, SINGLE_LINE_TEXT } from '../../lib/input/controls';
 import { INVISIBLE_CLASS } from '../../lib/input/invisible';
+import { MAX_EMAIL_LOCAL_PART_BYTES } from '../plugins/validation';
 
 /** JSON schemas of the lead endpoints (DESIGN §8), and the TypeScript shapes they guarantee. */
 
@@ -52,8 +53,17 @@ export const leadBodySchema = {
       pattern: VISIBLE_AT_BOTH_ENDS,
       'x-error-message': 'must be 1-200 characters (counted after NFC normalization) on one line, without control characters or bidirectional overrides, that do not start or end with whitespace or invisible characters',
     },
-    // format `email`: api/plugins/validation.ts isEmailAddress (at most 64 bytes before the @, RFC 5321).
-    email: { type: 'string', format: 'email', maxLength: 254, 'x-error-message': { format: 'is not an email address such as jane@example.com (at most 64 characters before the @: RFC 5321 §4.5.3.1.1)' } },
+    // format `email` and `x-max-local-part-bytes`: api/plugins/validation.ts (EMAIL; at most 64 bytes before the @, RFC 5321).
+    email: {
+      type: 'string',
+      format: 'email',
+      'x-max-local-part-bytes': MAX_EMAIL_LOCAL_PART_BYTES,
+      maxLength: 254,
+      'x-error-message': {
+        format: 'is not an email address such as jane@example.com (a local part, one @, then a domain with a dot)',
+        'x-max-local-part-bytes': `has more than ${MAX_EMAIL_LOCAL_PART_BYTES} bytes before the @ (UTF-8: a letter such as ü or ж takes 2); mail servers refuse a longer local part (RFC 5321 §4.5.3.1.1)`,
+      },
+    },
     phone: {
       type: 'string',
       minLength: 3,

@@ -66,6 +66,11 @@ function withNormalUrl<T extends { deliveryUrl?: string | null }>(body: T): T {
   return typeof body.deliveryUrl === 'string' ? { ...body, deliveryUrl: normalizeDeliveryUrl(body.deliveryUrl) } : body;
 }
 
+/** A PATCH's `caps: null` as what it means: each of the three caps cleared (the store and checks take per-cap nulls). */
+function withCapsCleared<T extends { caps?: Caps | null }>(body: T): T & { caps?: Caps } {
+  return body.caps === null ? { ...body, caps: { hourly: null, daily: null, monthly: null } } : (body as T & { caps?: Caps });
+}
+
 export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDeps) {
   const onRequest = auth.admin;
 
@@ -116,7 +121,7 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
     async (request) => {
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
-      const body = withNormalUrl(request.body);
+      const body = withCapsCleared(withNormalUrl(request.body));
       await checkWorkspace(db, current.kind, body, current.caps);
       try {
         return await updateWorkspace(db, current.id, body);
