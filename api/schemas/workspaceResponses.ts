@@ -85,6 +85,7 @@ export const workspaceRouteDocs = {
   rotateApiKey: {
     operationId: 'rotateApiKey',
     summary: 'Give a source a new API key (the old one stops working: at once here, within AUTH_CACHE_TTL_MS on other gateway processes)',
+    description: 'Not idempotent: an `Idempotency-Key` header is refused (400 naming idempotency-key), as the key is shown once and stored hashed, so a repeat cannot answer the same key. If an answer was lost, rotate again: the key of the last answer is the one that works.',
     tags: ['admin: workspaces'],
     security: ADMIN,
     response: { 200: ref('WorkspaceCreated', 'The source with its new `apiKey`, shown only here'), ...errors([...WITH_BODY, 404, 409]) },
