@@ -2,7 +2,7 @@ import net from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { resolvePlaceholderEmails, resolvePlaceholderPhones } from './identity';
-import { bool, datadogTraceSettings, httpUrl, int, port, secret } from './config/parsers';
+import { bool, datadogTraceSettings, httpUrl, int, oneOf, port, secret } from './config/parsers';
 import { zoneNameProblem } from './timeZone';
 import { slotSizes, WORKFLOW_TASK_POLLERS } from './workerSizing';
 import { DEFAULT_RUNBOOK_BASE_URL } from '../monitors/runbooks';
@@ -129,7 +129,7 @@ const configObject = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
   ADMIN_TOKEN: secret(16).optional(),
   IDENTITY_HMAC_KEY: z.string({ message: 'is required' }).pipe(secret(16)),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * A `::integer` SQL parameter (make_interval) in the routing lock and the SLO report. A day: a lock that old
    * belongs to a dead worker, and the lead would wait that long before another worker takes it over.

@@ -41,6 +41,23 @@ export const bool = z.string().transform((v, ctx) => {
 });
 
 /**
+ * A setting that takes one of a few words (LOG_LEVEL), in any case as the on/off settings are: `SILENT`, `Info`.
+ * The value is the word in `values`' own spelling; anything else is refused with `must be one of a, b, … (in any
+ * case)`, in the words of the other settings' messages (zod's own says `Invalid option: expected one of "a"|…`).
+ */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  const message = `must be one of ${values.join(', ')} (in any case)`;
+  return z.string().transform((v, ctx): T[number] => {
+    const found = values.find((value) => value.toLowerCase() === v.toLowerCase());
+    if (found === undefined) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return found;
+  });
+}
+
+/**
  * A whole number written as plain decimal digits, within [min, max]. The maximum is required: a setting
  * without one passed config and then broke where it was used (Postgres `integer` parameters overflow above
  * 2^31-1, `now() + make_interval(days => n)` above ~1.07e8 days, Node timers above 2^31-1 ms).
