@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadScheduleConfig } from '../lib/config';
 import { temporalStartError, toolFailureText } from '../lib/startErrors';
+import { refuseUnknownTemporalHost } from '../lib/temporal/addressHost';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { ensureSchedules } from '../workers/schedules';
 
@@ -12,6 +13,9 @@ import { ensureSchedules } from '../workers/schedules';
 async function main() {
   const config = loadScheduleConfig();
   const settings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };
+  // Settings are checked before any connection (loadScheduleConfig: the API's own schema pieces), and so is a
+  // host that does not exist: the SDK would retry it until its connect deadline, then say only "cannot connect".
+  await refuseUnknownTemporalHost(config.TEMPORAL_ADDRESS);
   // Errors name TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (the SDK said "transport error", "Namespace x is not found").
   const connection = await Connection.connect(temporalConnectionOptions(config)).catch((err: unknown) => { throw temporalStartError(err, settings, true); });
   try {

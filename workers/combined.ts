@@ -1,5 +1,5 @@
 // First: dd-trace must wrap fastify, http, pg, knex, grpc and pino before they are loaded.
-import '../lib/telemetry/initApi';
+import '../lib/telemetry/initCombined';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { exitOnStartFailure, settleWithin } from '../lib/shutdown';
@@ -58,15 +58,26 @@ async function main() {
 }
 
 /**
- * DATABASE_URL and TEMPORAL_NAMESPACE that can never work stop the process (ConfigError); Postgres or Temporal
- * not up yet is logged and the start goes on, as in the separate mode (lib/startChecks.ts).
+ * What the combined process does while a dependency is down at start, said in its warning: Postgres down, the
+ * gateway answers 503 until it is up (as the separate API does); Temporal down, its worker cannot start, so the
+ * process tries to connect once more and exits 1 naming TEMPORAL_ADDRESS if Temporal is still not there
+ * (it used to say "starting anyway" and then exit).
+ */
+const COMBINED_MEANWHILE = {
+  postgres: 'starting anyway: leads are answered 503 database_unavailable until Postgres is up',
+  temporal: 'its worker cannot start without Temporal: connecting once more, then exiting 1 (naming TEMPORAL_ADDRESS) if it is still unreachable',
+};
+
+/**
+ * DATABASE_URL and TEMPORAL_NAMESPACE that can never work stop the process (ConfigError); Postgres not up yet is
+ * logged and the start goes on, as in the separate mode (lib/startChecks.ts); Temporal not up: COMBINED_MEANWHILE.
  */
 async function startChecks(config: Config, log: Logger): Promise<{ temporalReachable: boolean }> {
   const [database, temporal] = await Promise.all([
     checkDatabaseAtStart(config.DATABASE_URL),
     checkTemporalNamespaceAtStart(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE),
   ]);
-  logUnreachable(log, { postgres: database, temporal }, {});
+  logUnreachable(log, { postgres: database, temporal }, COMBINED_MEANWHILE);
   return { temporalReachable: temporal.reachable };
 }
 
