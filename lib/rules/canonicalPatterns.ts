@@ -20,6 +20,7 @@
 import { RE2JS } from 're2js';
 import { compileRegex } from './regex';
 import type { RuleProblem } from './validate';
+import { forEachPredicate } from './walk';
 
 /** re2js's instruction codes (Inst in re2js, as RE2/J and Go's regexp/syntax number them). */
 const OP = { ALT: 1, ALT_MATCH: 2, CAPTURE: 3, EMPTY_WIDTH: 4, FAIL: 5, MATCH: 6, NOP: 7, RUNE: 8, RUNE1: 9, RUNE_ANY: 10, RUNE_ANY_NOT_NL: 11 } as const;
@@ -144,8 +145,6 @@ const PHONE_MESSAGE = 'can never match: a lead\'s phone is compared in E.164 ("+
   + '"07911 123456" in GB is "+447911123456"), and this pattern needs another character (a space, "(", "-", a letter ...) or '
   + 'another start (a national "0" or a digit right after ^): e.g. "^\\+1415" for area code 415 in the US, "^\\+447" for UK mobiles';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * `matches` predicates on `email` / `phone` whose pattern no canonical value can match, each naming the value
  * (`conditions.all[0].value`) and saying why, with the canonical form. Run on a tree validateConditions accepted
@@ -153,16 +152,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function canonicalPatternProblems(input: unknown, path = 'conditions'): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  const visit = (c: unknown, p: string) => {
-    if (!isObject(c)) return;
-    if (Array.isArray(c.all)) return c.all.forEach((child, i) => visit(child, `${p}.all[${i}]`));
-    if (Array.isArray(c.any)) return c.any.forEach((child, i) => visit(child, `${p}.any[${i}]`));
-    if ('not' in c) return visit(c.not, `${p}.not`);
+  forEachPredicate(input, path, (c, p) => {
     if (c.op !== 'matches' || typeof c.value !== 'string') return;
     if (c.field === 'email' && !canMatchOver(c.value, emailForm)) problems.push({ path: `${p}.value`, message: EMAIL_MESSAGE });
     if (c.field === 'phone' && !canMatchOver(c.value, phoneForm)) problems.push({ path: `${p}.value`, message: PHONE_MESSAGE });
-  };
-  visit(input, path);
+  });
   return problems;
 }
 

@@ -2,6 +2,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { asciiDigits } from '../input/digits';
 import { canonicalRuleEmail } from './leadView';
 import type { RuleProblem } from './validate';
+import { forEachPredicate } from './walk';
 
 /**
  * Rule values on `email` and `phone` in the form a lead's are compared in (lib/rules/leadView.ts), on write:
@@ -58,8 +59,6 @@ export function phoneNumberCandidate(op: string, v: string, defaultCountry: stri
   return parsed?.isPossible() ? parsed.number : undefined;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Phone values that a lead's canonical phone (E.164) can never be compared with as meant, each naming the value
  * or list item (`conditions.all[0].value[1]`) and saying what to write:
@@ -72,11 +71,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function identityValueProblems(input: unknown, opts: { defaultPhoneCountry: string }, path = 'conditions'): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  const visit = (c: unknown, p: string) => {
-    if (!isObject(c)) return;
-    if (Array.isArray(c.all)) return c.all.forEach((child, i) => visit(child, `${p}.all[${i}]`));
-    if (Array.isArray(c.any)) return c.any.forEach((child, i) => visit(child, `${p}.any[${i}]`));
-    if ('not' in c) return visit(c.not, `${p}.not`);
+  forEachPredicate(input, path, (c, p) => {
     if (c.field !== 'phone' || typeof c.op !== 'string') return;
     const op = c.op;
     const check = (v: unknown, at: string) => {
@@ -86,8 +81,7 @@ export function identityValueProblems(input: unknown, opts: { defaultPhoneCountr
     };
     if (Array.isArray(c.value)) c.value.forEach((v, i) => check(v, `${p}.value[${i}]`));
     else check(c.value, `${p}.value`);
-  };
-  visit(input, path);
+  });
   return problems;
 }
 

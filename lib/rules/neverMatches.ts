@@ -1,4 +1,5 @@
 import type { RuleProblem } from './validate';
+import { forEachPredicate } from './walk';
 
 /**
  * Rule parts that no lead can ever satisfy (or that hold for every lead, in a way nobody writes on purpose),
@@ -55,11 +56,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function leadShapeProblems(input: unknown, shape: LeadShape, path = 'conditions', opts: { asWritten?: AsWritten } = {}): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const known = [...Object.keys(shape.strings), ...Object.keys(shape.objects).map((o) => `${o}.<name>`)].join(', ');
-  const visit = (c: unknown, p: string) => {
-    if (!isObject(c)) return;
-    if (Array.isArray(c.all)) return c.all.forEach((child, i) => visit(child, `${p}.all[${i}]`));
-    if (Array.isArray(c.any)) return c.any.forEach((child, i) => visit(child, `${p}.any[${i}]`));
-    if ('not' in c) return visit(c.not, `${p}.not`);
+  forEachPredicate(input, path, (c, p) => {
     if (typeof c.field !== 'string' || typeof c.op !== 'string') return;
     const segments = c.field.split('.');
     const [head = '', ...rest] = segments;
@@ -88,8 +85,7 @@ export function leadShapeProblems(input: unknown, shape: LeadShape, path = 'cond
       return;
     }
     problems.push({ path: `${p}.field`, message: `is not a lead field, so it is never present (lead fields: ${known})` });
-  };
-  visit(input, path);
+  });
   return problems;
 }
 

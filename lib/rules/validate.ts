@@ -1,6 +1,7 @@
 import { isFiniteNumber, isScalar } from './operators';
 import { MAX_PATTERN_LENGTH, regexProblem } from './regex';
 import { DISTRIBUTIONS, OPERATORS, type Condition, type Operator } from './types';
+import { forEachPredicate } from './walk';
 
 /**
  * Validates a rule's condition tree on write. Each problem names its path in the definition
@@ -134,16 +135,11 @@ function numberBoundProblems(value: unknown, path: string): RuleProblem[] {
 export function unmatchableValueProblems(input: unknown, path = 'conditions'): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const message = 'is empty (after trimming), which a top-level lead field never is (one sent empty is stored as absent); use "not_exists" to match leads without it';
-  const visit = (c: unknown, p: string) => {
-    if (!isObject(c)) return;
-    if (Array.isArray(c.all)) return c.all.forEach((child, i) => visit(child, `${p}.all[${i}]`));
-    if (Array.isArray(c.any)) return c.any.forEach((child, i) => visit(child, `${p}.any[${i}]`));
-    if ('not' in c) return visit(c.not, `${p}.not`);
+  forEachPredicate(input, path, (c, p) => {
     if (typeof c.field !== 'string' || c.field.includes('.')) return;
     if (c.op === 'eq' && c.value === '') problems.push({ path: `${p}.value`, message });
     if (c.op === 'in' && Array.isArray(c.value)) c.value.forEach((v, i) => { if (v === '') problems.push({ path: `${p}.value[${i}]`, message }); });
-  };
-  visit(input, path);
+  });
   return problems;
 }
 
