@@ -1,16 +1,10 @@
 import crypto from 'node:crypto';
 import { deliveryContext } from '../../lib/store/delivery';
 import { aLead, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /** The delivery's one read (lib/store/delivery.ts): the partner and the lead, each of which may be missing. */
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: false });
 
 test('one statement gives the partner target and the lead payload, and tells which one is missing', async () => {
   const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });

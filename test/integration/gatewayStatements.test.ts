@@ -1,19 +1,12 @@
 import { aLead, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * The gateway's database work per lead (issue 10: every round trip is CPU on both sides of a 2-core box): once
  * the source's key is known (api/plugins/sourceKeyCache.ts), a POST is ONE statement, store_lead()
  * (migrations/0017_store_lead.ts), which stores the lead and claims its admission together.
  */
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: false });
 
 test('a lead POST is one statement: stored and admitted by store_lead(); a repeat claims nothing new and reads only the view GET shows', async () => {
   const source = await createWorkspace(stack, { name: 'Statements source', kind: 'source' });

@@ -6,16 +6,10 @@ import { createDb, type Db } from '../../lib/db/createDb';
 import { loggerOptions } from '../../lib/logger';
 import { freePort } from '../../scripts/local/freePort';
 import pino from 'pino';
-import { createTestDatabase, startTestStack, type TestStack } from '../support/stack';
+import { createTestDatabase } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: false });
 
 test('/health answers while the process is up; /ready checks Postgres and Temporal for real', async () => {
   expect((await stack.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });

@@ -1,22 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createWorkspace, insertPendingLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * release_capacity() (migrations/0027) locks a buyer's period counters in reserve_capacity()'s order, so a
  * rejection racing a reservation of the same capped buyer cannot deadlock (SQLSTATE 40P01). Real Postgres:
  * both functions are called as lock_and_decide() calls them, each in its own statement, many at once.
  */
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let source: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
   source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const newLead = () => insertPendingLead(stack, source.id, {}, { emailHash: null });

@@ -1,20 +1,16 @@
 import { createWorkspace, insertPendingLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * reserve_capacity() for a buyer without caps (migrations/0024): one upsert of its three period counters. The
  * counters are still kept, so a cap set later counts the leads already reserved in its period, and a buyer
  * whose caps are set while leads are being counted neither deadlocks nor goes over them. Real Postgres.
  */
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let source: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
   source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const newLead = () => insertPendingLead(stack, source.id, {}, { emailHash: null });

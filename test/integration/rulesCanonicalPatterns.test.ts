@@ -1,19 +1,15 @@
 import { createWorkspace } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * POST/PUT /api/admin/rules refuse a `matches` pattern on email or phone that no lead's canonical value can match
  * (lib/rules/canonicalPatterns.ts): a 400 naming the value and saying why, nothing written. Real Postgres.
  */
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let partner: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
   partner = await createWorkspace(stack, { name: 'Pattern buyer', kind: 'partner' });
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const send = (method: 'POST' | 'PUT', url: string, conditions: unknown) => stack.app.inject({
