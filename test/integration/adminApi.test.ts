@@ -1,22 +1,13 @@
 import crypto from 'node:crypto';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * The admin API (DESIGN §8) against the real Postgres and Temporal: secrets are shown once and
  * stored only as hashes, and rules are ordered, scoped, versioned and routed by a real worker.
  */
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: true });
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
 const SECRET_FIELDS = ['apiKey', 'apiKeyHash', 'api_key_hash', 'signingSecret', 'signing_secret'];

@@ -2,25 +2,19 @@ import crypto from 'node:crypto';
 import { waitFor } from '../../scripts/local/waitFor';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * Issue 4 part 5 through the admin API, on the real stack: the stuck-lead list (from Postgres, with each
  * lead's Temporal UI link), the operator's retry of one lead, and the validation / auth of both.
  */
-let stack: TestStack;
+const stack = useTestStack({ worker: true });
 let source: { id: string; apiKey?: string };
 let buyer: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
   source = await createWorkspace(stack, { name: 'Admin leads source', kind: 'source' });
   buyer = await createWorkspace(stack, { name: 'Admin leads buyer', kind: 'partner' });
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 function admin(method: 'GET' | 'POST', url: string, token: string | null = stack.adminToken) {

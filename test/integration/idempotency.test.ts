@@ -1,22 +1,16 @@
 import { waitFor } from '../../scripts/local/waitFor';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
+const stack = useTestStack({ worker: true });
 let source: { id: string; apiKey?: string };
 let buyer: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
   source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
   buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
   await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 test('100 concurrent POSTs of one externalId create exactly one lead and one routing', async () => {

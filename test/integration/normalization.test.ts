@@ -1,13 +1,13 @@
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * Normalize first, then validate, store, match and dedupe (issue 7, item 5): surrounding spaces are
  * trimmed and text is put in Unicode NFC at the boundary, for leads and for rule values, so canonically
  * equal text compares and dedupes equal, however the partner's keyboard or OS encoded it.
  */
-let stack: TestStack;
+const stack = useTestStack({ worker: true });
 let sourceA: { id: string; apiKey?: string };
 let sourceB: { id: string; apiKey?: string };
 let mullerBuyer: { id: string };
@@ -17,8 +17,6 @@ const NFC = 'Müller'; // U+00FC
 const NFD = 'Mu\u0308ller'; // u + U+0308 COMBINING DIAERESIS, as macOS sends it
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
   sourceA = await createWorkspace(stack, { name: 'Norm Source A', kind: 'source' });
   sourceB = await createWorkspace(stack, { name: 'Norm Source B', kind: 'source' });
   mullerBuyer = await createWorkspace(stack, { name: 'Müller buyer', kind: 'partner' });
@@ -26,10 +24,6 @@ beforeAll(async () => {
   // The rule is written in NFD with spaces around it; the lead below arrives in NFC, and vice versa.
   await createRule(stack, { name: 'Müllers', priority: 1, conditions: { all: [{ field: 'lastName', op: 'eq', value: ` ${NFD} ` }] }, destinations: [{ workspaceId: mullerBuyer.id }] });
   await createRule(stack, { name: 'Catch-all', priority: 100, destinations: [{ workspaceId: otherBuyer.id }] });
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 async function routed(apiKey: string, body: Record<string, unknown>) {

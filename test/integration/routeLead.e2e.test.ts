@@ -1,16 +1,14 @@
 import { waitFor } from '../../scripts/local/waitFor';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
+const stack = useTestStack({ worker: true });
 let source: { id: string; apiKey?: string };
 let californiaBuyer: { id: string };
 let texasBuyer: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
   source = await createWorkspace(stack, { name: 'Acme Leads', kind: 'source' });
   californiaBuyer = await createWorkspace(stack, { name: 'CA Insurance', kind: 'partner' });
   texasBuyer = await createWorkspace(stack, { name: 'TX Mortgages', kind: 'partner' });
@@ -26,10 +24,6 @@ beforeAll(async () => {
     conditions: { any: [{ field: 'state', op: 'in', value: ['CA', 'OR', 'WA'] }] },
     destinations: [{ workspaceId: californiaBuyer.id }],
   });
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 /** The activity type recorded by a local activity's marker (the SDK stores it as JSON in the marker data). */

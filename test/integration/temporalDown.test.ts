@@ -5,17 +5,9 @@ import { startStarter } from '../../lib/admission/starter';
 import { freePort } from '../../scripts/local/freePort';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: true });
 
 test('Temporal unreachable: the lead is stored and answered 202 (never 503); it waits in the admission backlog and is routed once Temporal is back', async () => {
   const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });

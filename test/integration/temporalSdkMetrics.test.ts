@@ -1,23 +1,20 @@
 import { freePort } from '../../scripts/local/freePort';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * The Temporal SDK's own worker metrics on the Prometheus endpoint the Datadog Agent scrapes (issue 8, §2):
  * the stack installs the process-wide Runtime with the endpoint, as workers/main.ts does.
  */
-let stack: TestStack;
 let url: string;
-
-beforeAll(async () => {
-  const bind = `127.0.0.1:${await freePort()}`;
-  url = `http://${bind}/metrics`;
-  stack = await startTestStack({ TEMPORAL_PROMETHEUS_BIND_ADDRESS: bind });
-  await stack.startWorker();
-});
-afterAll(async () => {
-  await stack?.stop();
+const stack = useTestStack({
+  worker: true,
+  env: async () => {
+    const bind = `127.0.0.1:${await freePort()}`;
+    url = `http://${bind}/metrics`;
+    return { TEMPORAL_PROMETHEUS_BIND_ADDRESS: bind };
+  },
 });
 
 test('after a lead is routed, the worker exposes schedule-to-start latency, sticky cache and slot metrics', async () => {
