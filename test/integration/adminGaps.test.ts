@@ -3,9 +3,8 @@ import { waitFor } from '../../scripts/local/waitFor';
 import { leadViews } from '../../api/leadView';
 import { getLeadState } from '../../lib/store/leads';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 
 /**
  * Admin API gaps an operator hits, on the real stack (Postgres, Temporal dev server, a worker):
@@ -15,20 +14,12 @@ import { startTestStack, type TestStack } from '../support/stack';
  *  3. a lead waiting for a durable retry after a failed delivery shows its decision and retry state.
  * Retries wait an hour here (ROUTING_RETRY_BASE_SECONDS): a waiting lead stays waiting while it is looked at.
  */
-let stack: TestStack;
-let buyer: BuyerServer;
+const stack = useTestStack({ worker: true, env: { ROUTING_RETRY_BASE_SECONDS: '3600', ROUTING_RETRY_MAX_SECONDS: '3600' } });
+const buyer = useBuyerServer();
 let source: { id: string; apiKey?: string };
 
 beforeAll(async () => {
-  stack = await startTestStack({ ROUTING_RETRY_BASE_SECONDS: '3600', ROUTING_RETRY_MAX_SECONDS: '3600' });
-  await stack.startWorker();
-  buyer = await startBuyerServer();
   source = await createWorkspace(stack, { name: 'Admin gaps source', kind: 'source' });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
 });
 
 function admin(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: Record<string, unknown>) {

@@ -1,7 +1,6 @@
 import { waitFor } from '../../scripts/local/waitFor';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 
 /**
  * Issue 7, item 6 end to end: a phone that is not valid, or a placeholder phone or email, is entered for
@@ -10,25 +9,17 @@ import { startTestStack, type TestStack } from '../support/stack';
  * must reach the buyer. Real identities still dedupe. The file's stack adds one configured placeholder
  * (DEDUPE_PLACEHOLDER_EMAILS=@leadforms.io) to prove the setting reaches the API.
  */
-let stack: TestStack;
-let buyer: BuyerServer;
+const stack = useTestStack({ worker: true, env: { DEDUPE_PLACEHOLDER_EMAILS: '@leadforms.io' } });
+const buyer = useBuyerServer();
 let sourceA: { id: string; apiKey?: string };
 let sourceB: { id: string; apiKey?: string };
 let target: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack({ DEDUPE_PLACEHOLDER_EMAILS: '@leadforms.io' });
-  await stack.startWorker();
-  buyer = await startBuyerServer();
   sourceA = await createWorkspace(stack, { name: 'Source A', kind: 'source' });
   sourceB = await createWorkspace(stack, { name: 'Source B', kind: 'source' });
   target = await createWorkspace(stack, { name: 'Buyer', kind: 'partner', deliveryUrl: buyer.url('/buyer') });
   await createRule(stack, { name: 'everything', priority: 1, destinations: [{ workspaceId: target.id }] });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
 });
 
 /** Sends a lead and waits until its routing is decided; returns the outcome as the API names it. */

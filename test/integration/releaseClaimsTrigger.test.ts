@@ -1,26 +1,14 @@
 import { waitFor } from '../../scripts/local/waitFor';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 
 /**
  * leads_release_claims_on_failure (migration 0003, fired only when it has work since 0022): a lead that ends
  * failed gives up its person's identity claims, so that another partner's lead for the same person can be
  * routed; a routed lead keeps them (invariant 3: routed once). Both paths on the real stack.
  */
-let stack: TestStack;
-let buyer: BuyerServer;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-  buyer = await startBuyerServer();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
-});
+const stack = useTestStack({ worker: true });
+const buyer = useBuyerServer();
 
 test('a lead that ends failed gives its identity claims up; a routed one keeps its own', async () => {
   const source = await createWorkspace(stack, { name: 'Claims source', kind: 'source' });

@@ -1,35 +1,27 @@
 import crypto from 'node:crypto';
 import { scheduleRetry } from '../../lib/store/routing';
 import { waitFor } from '../../scripts/local/waitFor';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { deferred } from '../support/deferred';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 
 /**
  * A lead that has to wait loses nothing by it: a possible duplicate waits for its original to be decided
  * (and takes the person if the original fails), and waits for cap resets never use up the retries that
  * failed attempts get.
  */
-let stack: TestStack;
-let buyer: BuyerServer;
+// The held buyer answers when the test says; a delivery timeout must not overtake it on a slow machine.
+const stack = useTestStack({ worker: true, env: { DELIVERY_TIMEOUT_MS: '60000', ADMISSION_IN_FLIGHT_SECONDS: '120', ROUTING_MAX_ATTEMPTS: '3' } });
+const buyer = useBuyerServer();
 let partnerA: { id: string; apiKey?: string };
 let partnerB: { id: string; apiKey?: string };
 let target: { id: string };
 
 beforeAll(async () => {
-  // The held buyer answers when the test says; a delivery timeout must not overtake it on a slow machine.
-  stack = await startTestStack({ DELIVERY_TIMEOUT_MS: '60000', ADMISSION_IN_FLIGHT_SECONDS: '120', ROUTING_MAX_ATTEMPTS: '3' });
-  buyer = await startBuyerServer();
-  await stack.startWorker();
   partnerA = await createWorkspace(stack, { name: 'Partner A', kind: 'source' });
   partnerB = await createWorkspace(stack, { name: 'Partner B', kind: 'source' });
   target = await createWorkspace(stack, { name: 'The only buyer', kind: 'partner', deliveryUrl: buyer.url('/buyer') });
   await createRule(stack, { name: 'everything', priority: 1, destinations: [{ workspaceId: target.id }] });
-});
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
 });
 
 const lead = (id: string) => stack.db('leads').where({ id }).first();

@@ -1,21 +1,11 @@
 import { waitFor } from '../../scripts/local/waitFor';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 import { spawnWorkerProcess } from '../support/workerProcess';
 
 /** Invariant 1 under a worker crash: SIGKILL while the routing lock is held, mid-delivery (a local activity). */
-let stack: TestStack;
-let buyer: BuyerServer;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  buyer = await startBuyerServer();
-});
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
-});
+const stack = useTestStack({ worker: false });
+const buyer = useBuyerServer();
 
 test('a worker killed with SIGKILL while holding the lock: after a restart the lead is routed once, delivered once', async () => {
   const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });

@@ -5,18 +5,11 @@ import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
 import { spawnWorkerProcess } from '../support/workerProcess';
 import { runEntryPoint } from '../support/entryPoint';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /** The real worker entry point (workers/main.ts) as its own process, as production runs it. */
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 const root = path.resolve(__dirname, '../..');
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
 
 test('the worker process routes leads, then drains and exits 0 on SIGTERM', async () => {
   const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
