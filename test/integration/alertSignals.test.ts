@@ -10,6 +10,7 @@ import { loadAlertStates, withAlertingLock } from '../../lib/store/alertStates';
 import { recordLockEvent } from '../../lib/store/lockEvents';
 import { THRESHOLD_ALERTS } from '../../monitors/alerts/definitions';
 import { waitFor } from '../../scripts/local/waitFor';
+import { insertLeadRow, insertWorkspaceRow } from '../support/fixtures';
 import { createTestDatabase } from '../support/stack';
 
 /**
@@ -29,19 +30,9 @@ let partner: string;
 const wsA = crypto.randomUUID();
 const wsB = crypto.randomUUID();
 
-async function workspace(kind: 'source' | 'partner'): Promise<string> {
-  const [row] = await db('workspaces')
-    .insert({ name: `${kind} ${crypto.randomUUID()}`, kind, ...(kind === 'source' ? { api_key_hash: crypto.randomUUID(), api_key_prefix: 'lr_live_x' } : {}) })
-    .returning('id');
-  return row.id;
-}
-
-async function lead(fields: Record<string, unknown> = {}): Promise<string> {
-  const [row] = await db('leads')
-    .insert({ source_workspace_id: source, external_id: crypto.randomUUID(), email_hash: crypto.randomUUID(), payload: '{}', expires_at: ago(-90 * DAY), ...fields })
-    .returning('id');
-  return row.id;
-}
+const workspace = (kind: 'source' | 'partner') => insertWorkspaceRow(db, kind);
+/** A lead of `source` (unless `fields` says otherwise) that expires 90 days after AT. */
+const lead = (fields: Record<string, unknown> = {}) => insertLeadRow(db, { source_workspace_id: source, expires_at: ago(-90 * DAY), ...fields });
 
 async function logRows(result: 'success' | 'duplicate' | 'failed', msAgo: number, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {

@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import { createDb, type Db } from '../../lib/db/createDb';
 import { buildSloReport } from '../../lib/slo';
 import { readSloSignals } from '../../lib/store/sloSignals';
+import { insertLeadRow, insertWorkspaceRow } from '../support/fixtures';
 import { createTestDatabase } from '../support/stack';
 
 /**
@@ -19,19 +19,9 @@ let source: string;
 let source2: string;
 let partner: string;
 
-async function workspace(kind: 'source' | 'partner'): Promise<string> {
-  const [row] = await db('workspaces')
-    .insert({ name: `${kind} ${crypto.randomUUID()}`, kind, ...(kind === 'source' ? { api_key_hash: crypto.randomUUID(), api_key_prefix: 'lr_live_x' } : {}) })
-    .returning('id');
-  return row.id;
-}
-
-async function lead(fields: Record<string, unknown> = {}): Promise<string> {
-  const [row] = await db('leads')
-    .insert({ source_workspace_id: source, external_id: crypto.randomUUID(), email_hash: crypto.randomUUID(), payload: '{}', expires_at: ago(-90 * DAY), ...fields })
-    .returning('id');
-  return row.id;
-}
+const workspace = (kind: 'source' | 'partner') => insertWorkspaceRow(db, kind);
+/** A lead of `source` (unless `fields` says otherwise) that expires 90 days after AT. */
+const lead = (fields: Record<string, unknown> = {}) => insertLeadRow(db, { source_workspace_id: source, expires_at: ago(-90 * DAY), ...fields });
 
 /** One lead_routing_logs row (and its lead) with `result`, written `msAgo` before AT. */
 async function logRow(result: 'success' | 'duplicate' | 'failed', msAgo: number): Promise<void> {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Db } from '../../lib/db/createDb';
 import type { TestStack } from './stack';
 
 /** Creates workspaces and rules through the admin API, as an operator would. */
@@ -46,12 +47,29 @@ export function aLead(overrides: Record<string, unknown> = {}) {
  * unless `emailHash` is given (null: no email key).
  */
 export async function insertPendingLead(stack: Pick<TestStack, 'db'>, sourceId: string, payload: Record<string, unknown> = {}, opts: { emailHash?: string | null } = {}): Promise<string> {
-  const [row] = await stack.db('leads')
-    .insert({
-      source_workspace_id: sourceId, external_id: crypto.randomUUID(),
-      email_hash: opts.emailHash === undefined ? crypto.randomBytes(32).toString('hex') : opts.emailHash,
-      payload, expires_at: stack.db.raw("now() + interval '90 days'"),
-    })
+  return insertLeadRow(stack.db, {
+    source_workspace_id: sourceId,
+    email_hash: opts.emailHash === undefined ? crypto.randomBytes(32).toString('hex') : opts.emailHash,
+    payload, expires_at: stack.db.raw("now() + interval '90 days'"),
+  });
+}
+
+/**
+ * A `leads` row with exactly the given columns over a unique external_id, a random email hash (a new person)
+ * and an empty payload; returns its id. For tests that seed what a store function reads (any status, any
+ * timestamps): `expires_at` is required as the table has no default for it.
+ */
+export async function insertLeadRow(db: Db, columns: { source_workspace_id: string; expires_at: unknown } & Record<string, unknown>): Promise<string> {
+  const [row] = await db('leads')
+    .insert({ external_id: crypto.randomUUID(), email_hash: crypto.randomUUID(), payload: '{}', ...columns })
+    .returning('id');
+  return row.id as string;
+}
+
+/** A `workspaces` row (a source gets a made-up key hash, as the table requires); returns its id. No API, no secrets. */
+export async function insertWorkspaceRow(db: Db, kind: 'source' | 'partner'): Promise<string> {
+  const [row] = await db('workspaces')
+    .insert({ name: `${kind} ${crypto.randomUUID()}`, kind, ...(kind === 'source' ? { api_key_hash: crypto.randomUUID(), api_key_prefix: 'lr_live_x' } : {}) })
     .returning('id');
   return row.id as string;
 }
