@@ -12,6 +12,7 @@ import { ApiError, rateLimitText } from './errors';
 import { createAuthHooks, type AuthHooks } from './plugins/auth';
 import { handleClientError } from './plugins/clientErrors';
 import { installErrorHandler } from './plugins/errorHandler';
+import { collectInputProblems } from './plugins/inputProblems';
 import { installJsonBodyParser } from './plugins/jsonBody';
 import { refuseBodiesOfReads } from './plugins/noBodyOnReads';
 import { refuseMeaninglessHeaders } from './plugins/requestHeaders';
@@ -136,6 +137,7 @@ export async function buildApp(
   refuseUnknownQueryParameters(app);
   refuseBodiesOfReads(app);
   refuseMeaninglessHeaders(app);
+  collectInputProblems(app); // after the hooks above: it reads the route config they set
   installErrorHandler(app);
 
   // Limits run only where a route asks for them (api/plugins/auth.ts): after the failed-authentication

@@ -3,7 +3,7 @@ import { identityValueProblems, phoneNumberCandidate } from '../lib/rules/identi
 import { constantGroupProblems, leadShapeProblems, type AsWritten } from '../lib/rules/neverMatches';
 import { normalizeConditionValues } from '../lib/rules/normalize';
 import type { Condition } from '../lib/rules/types';
-import { unmatchableValueProblems, validateConditions, type RuleProblem } from '../lib/rules/validate';
+import { checkableParts, unmatchableValueProblems, validateConditions, type RuleProblem } from '../lib/rules/validate';
 import { RULE_LEAD_SHAPE } from './schemas/ruleLeadShape';
 
 /** The settings a rule's conditions are read with: a phone number written without its country code is read in this country. */
@@ -12,20 +12,23 @@ export interface RuleConditionSettings { defaultPhoneCountry: string }
 /**
  * A rule's conditions as written to the admin API, checked the way POST/PUT /api/admin/rules check them: values
  * normalized to the form lead values are compared in (lib/rules/normalize.ts), the tree validated
- * (lib/rules/validate.ts), then the parts no lead can ever satisfy (neverMatches.ts, identityValues.ts). Returns
- * the tree to store and every problem (at most one per path), each naming its path (`conditions.all[0].value`).
+ * (lib/rules/validate.ts), then, in the parts the tree's problems leave readable (validate.ts checkableParts), the
+ * parts no lead can ever satisfy (neverMatches.ts, identityValues.ts). Returns the tree to store and every problem
+ * (at most one per path), each naming its path (`conditions.all[0].value`).
  * A suggestion a problem gives (`write "+14157340132"`) is one this same check accepts: asWritten below runs it.
  */
 export function ruleConditionProblems(raw: unknown, settings: RuleConditionSettings, path = 'conditions'): { conditions: Condition; problems: RuleProblem[] } {
   const conditions = normalizeConditionValues(raw) as Condition;
   const treeProblems = validateConditions(conditions, path);
-  if (treeProblems.length) return { conditions, problems: treeProblems };
+  // The later checks read the parts the tree's problems leave readable: every problem of the rule in one answer.
+  const readable = checkableParts(conditions, treeProblems, path);
   const problems = firstPerPath([
-    ...unmatchableValueProblems(conditions, path),
-    ...leadShapeProblems(conditions, RULE_LEAD_SHAPE, path, { asWritten: asWritten(settings) }),
-    ...identityValueProblems(conditions, { defaultPhoneCountry: settings.defaultPhoneCountry }, path),
-    ...canonicalPatternProblems(conditions, path), // `matches` on email/phone that no canonical value can match
-    ...constantGroupProblems(conditions, path),
+    ...treeProblems,
+    ...unmatchableValueProblems(readable, path),
+    ...leadShapeProblems(readable, RULE_LEAD_SHAPE, path, { asWritten: asWritten(settings) }),
+    ...identityValueProblems(readable, { defaultPhoneCountry: settings.defaultPhoneCountry }, path),
+    ...canonicalPatternProblems(readable, path), // `matches` on email/phone that no canonical value can match
+    ...constantGroupProblems(readable, path),
   ]);
   return { conditions, problems };
 }

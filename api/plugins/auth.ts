@@ -6,6 +6,7 @@ import type { Config } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { findSourceByKeyHash, type Workspace } from '../../lib/store/workspaces';
 import { ApiError, rateLimitText, retryAfterText, unauthorized } from '../errors';
+import { timesGiven } from './requestHeaders';
 import { SourceKeyCache } from './sourceKeyCache';
 
 /**
@@ -16,7 +17,9 @@ import { SourceKeyCache } from './sourceKeyCache';
  *   1. failed-authentication throttle: a client address, or a presented credential, with
  *      AUTH_FAILURES_PER_MINUTE failures in the current minute gets 429 + Retry-After, before any
  *      database lookup and whatever it presents (so a guess that happens to be right is not told apart);
- *   2. authentication (a failure counts against both keys of 1);
+ *   2. authentication (a failure counts against both keys of 1). Every 401 is decided here, whatever is wrong
+ *      with the credential (none, another scheme, an empty Bearer, two Authorization headers, an unknown
+ *      key), so each one counts the same way; a request with no single credential counts against its address;
  *   3. the caller's request limit: per source workspace (its own `rateLimitPerMinute`, else
  *      RATE_LIMIT_PER_MINUTE) or per admin token.
  * Both limits are kept in this process's memory: N gateway processes admit up to N times the limit.
@@ -40,6 +43,29 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The one credential a request presents: its token when it carries exactly one `Authorization: Bearer <token>`
+ * header. Undefined for none, another scheme, an empty Bearer, or two Authorization headers (Node keeps the first
+ * and drops the other, so which credential was meant is unknown: none is taken, and none is blamed).
+ */
+function presentedToken(request: FastifyRequest): string | undefined {
+  // A test's stand-in request may have no raw message: then there is one header at most.
+  return request.raw && timesGiven(request, 'authorization') > 1 ? undefined : bearerToken(request);
+}
+
+const TWO_AUTHORIZATIONS = 'the Authorization header is given more than once: send one Authorization: Bearer <credential>';
+
+/**
+ * The token to authenticate, or a 401 thrown for two Authorization headers. Every authentication reads the
+ * credential here, so every 401 for a bad or malformed credential is thrown inside authentication, where it
+ * is counted against the failed-authentication throttle (createAuthHooks): a client cannot probe without
+ * being counted by malforming its header.
+ */
+function credentialOf(request: FastifyRequest): string | undefined {
+  if (request.raw && timesGiven(request, 'authorization') > 1) throw unauthorized(TWO_AUTHORIZATIONS);
+  return bearerToken(request);
+}
+
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 /** Failed authentications per client address and per presented credential (hashed: never a key in memory). */
@@ -52,7 +78,7 @@ export class AuthFailureThrottle {
   }
 
   private keys(request: FastifyRequest): string[] {
-    const token = bearerToken(request);
+    const token = presentedToken(request);
     return [`ip:${request.ip}`, ...(token ? [`credential:${sha256(token)}`] : [])];
   }
 
@@ -104,19 +130,19 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
 
   const admin: Authenticate = async (request) => {
     if (!adminToken) throw unauthorized('admin API is disabled: ADMIN_TOKEN is not set');
-    const token = bearerToken(request);
+    const token = credentialOf(request);
     if (!token || !isAdmin(token)) throw unauthorized('missing or invalid admin token');
     return { kind: 'admin' };
   };
   const source: Authenticate = async (request) => {
-    const token = bearerToken(request);
+    const token = credentialOf(request);
     if (!token) throw unauthorized('missing Authorization: Bearer <source API key>');
     const workspace = await sourceKeys.find(hashApiKey(token));
     if (!workspace) throw unauthorized('invalid or disabled source API key');
     return { kind: 'source', workspace };
   };
   const sourceOrAdmin: Authenticate = async (request) => {
-    const token = bearerToken(request);
+    const token = credentialOf(request);
     return token && isAdmin(token) ? { kind: 'admin' } : source(request);
   };
 
@@ -135,7 +161,7 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
         request.caller = await authenticate(request);
       } catch (err) {
         if (err instanceof ApiError && err.statusCode === 401) {
-          const looksLikeSourceKey = authenticate === admin && isSourceKeyShaped(bearerToken(request));
+          const looksLikeSourceKey = authenticate === admin && isSourceKeyShaped(presentedToken(request));
           await failures.recordFailure(request, { credential: !looksLikeSourceKey });
         }
         throw err;

@@ -112,6 +112,20 @@ function distinct(details: FieldProblem[]): FieldProblem[] {
   });
 }
 
+/**
+ * A schema validator's errors (ajv's, or the query checks' of ./validation.ts) as a 400's details: one per field
+ * and message, each naming its field (`destinations[0].weight`, `idempotency-key`), in the order found.
+ * `where` is the request part checked: body, params, querystring or headers.
+ */
+export function schemaDetails(errors: readonly unknown[], where: string): FieldProblem[] {
+  return distinct(
+    (errors as AjvError[])
+      // A bad key yields two errors: the key's own (with propertyName) and a vaguer wrapper; keep the first.
+      .filter((e) => e.keyword !== 'propertyNames')
+      .map((e) => ({ field: fieldOf(e), message: messageFor(e, where) })),
+  );
+}
+
 /** Fastify's own client errors, mapped to our stable codes. */
 const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Content-Type must be application/json' },
@@ -134,12 +148,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (err.validation) {
       const where = err.validationContext ?? 'request';
-      const details = inPathOrder(distinct(
-        (err.validation as AjvError[])
-          // A bad key yields two errors: the key's own (with propertyName) and a vaguer wrapper; keep the first.
-          .filter((e) => e.keyword !== 'propertyNames')
-          .map((e) => ({ field: fieldOf(e), message: messageFor(e, where) })),
-      ));
+      const details = inPathOrder(schemaDetails(err.validation, where));
       return reply.status(400).send({ error: { code: 'invalid_request', message: `invalid ${where}`, details } });
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, unauthorized } from '../errors';
+import { reportProblems } from './inputProblems';
 
 /** The one endpoint that honours an Idempotency-Key (api/routes/admin/signingSecret.ts). */
 const HONOURED_AT = 'POST /api/admin/workspaces/:id/signing-secret';
@@ -32,13 +32,13 @@ export function timesGiven(request: FastifyRequest, name: string): number {
 
 /**
  * Headers that would be read wrongly, refused with an answer naming them (API routes, `/api/...`, only):
- * - two `Authorization` headers: Node keeps the first and drops the other, so a request carrying two credentials
- *   would be served as whichever came first. 401, as for any malformed Authorization, before authentication;
  * - two `Idempotency-Key` headers: Node joins them as "k1, k2", which the key's format then refused as if it had
  *   a space in it. 400 saying it was given twice, as query parameters do;
  * - an `Idempotency-Key` on an admin POST that does not honour it (every one but the signing-secret rotation):
  *   400 saying why, rather than a silent second rotation or creation when the client repeats the request.
- * The 400s come after authentication (preValidation): an unauthenticated caller learns nothing about them.
+ * The 400s come after authentication (preValidation): an unauthenticated caller learns nothing about them. On an
+ * admin write they are answered with the request's other problems (api/plugins/inputProblems.ts).
+ * (Two `Authorization` headers are a malformed credential, answered 401 by authentication: api/plugins/auth.ts.)
  * Call before the routes are registered (an onRoute hook).
  */
 export function refuseMeaninglessHeaders(app: FastifyInstance): void {
@@ -49,18 +49,12 @@ export function refuseMeaninglessHeaders(app: FastifyInstance): void {
     if (headers?.properties?.['idempotency-key']) return;
     route.config = { ...(route.config ?? {}), idempotencyKeyRefusal: REFUSALS[route.url] ?? DEFAULT_REFUSAL };
   });
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/')) return;
-    if (timesGiven(request, 'authorization') > 1) {
-      throw unauthorized('the Authorization header is given more than once: send one Authorization: Bearer <credential>');
-    }
-  });
   app.addHook('preValidation', async (request) => {
     if (!request.url.startsWith('/api/')) return;
     const given = timesGiven(request, 'idempotency-key');
     if (given === 0) return;
     const refusal = request.routeOptions.config?.idempotencyKeyRefusal;
-    if (refusal) throw badRequest('invalid headers', [{ field: 'idempotency-key', message: refusal }]);
-    if (given > 1) throw badRequest('invalid headers', [{ field: 'idempotency-key', message: 'is given more than once; give it once' }]);
+    if (refusal) reportProblems(request, 'invalid headers', [{ field: 'idempotency-key', message: refusal }]);
+    else if (given > 1) reportProblems(request, 'invalid headers', [{ field: 'idempotency-key', message: 'is given more than once; give it once' }]);
   });
 }

@@ -11,6 +11,7 @@ export interface RuleProblem { path: string; message: string }
 
 const MAX_DEPTH = 16;
 const MAX_NODES = 500;
+const TOO_MANY_NODES = `has more than ${MAX_NODES} nodes`;
 const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 const MAX_LIST_ITEMS = 1_000;
@@ -31,7 +32,7 @@ export function validateConditions(input: unknown, path = 'conditions'): RulePro
   let nodes = 0;
   const visit = (c: unknown, p: string, depth: number) => {
     if (++nodes > MAX_NODES) {
-      if (nodes === MAX_NODES + 1) problems.push({ path, message: `has more than ${MAX_NODES} nodes` });
+      if (nodes === MAX_NODES + 1) problems.push({ path, message: TOO_MANY_NODES });
       return;
     }
     if (depth > MAX_DEPTH) {
@@ -73,6 +74,34 @@ export function validateConditions(input: unknown, path = 'conditions'): RulePro
   };
   visit(input, path, 0);
   return problems;
+}
+
+/**
+ * The tree the later write-time checks (neverMatches.ts, identityValues.ts, canonicalPatterns.ts,
+ * unmatchableValueProblems) can read, given validateConditions' `problems` with it: each part those problems make
+ * unreadable is replaced by null, which the checks skip (walk.ts forEachPredicate skips non-objects, and
+ * constantGroupProblems reads null as a part that does not hold for every lead). Unreadable: a node that is not an
+ * object or nests too deep, a group whose children are not an array, a predicate with a problem in itself, its
+ * field, op or value. A group with another key beside it, or a predicate with an unknown key, is still read: the
+ * checks look at the group's children and the predicate's field, op and value only. So a rule with a bad regex in
+ * one predicate still hears that another can never match. A tree over the node limit is not read at all (null).
+ * Paths are unchanged (items keep their index), so a later problem names the same place in what was sent.
+ */
+export function checkableParts(input: unknown, problems: readonly RuleProblem[], path = 'conditions'): unknown {
+  if (problems.some((q) => q.path === path && q.message === TOO_MANY_NODES)) return null;
+  const paths = problems.map((q) => q.path);
+  const faulty = (p: string) => paths.some((q) => q === p || q === `${p}.field` || q === `${p}.op` || q === `${p}.value` || q.startsWith(`${p}.value[`));
+  const prune = (c: unknown, p: string, depth: number): unknown => {
+    if (depth > MAX_DEPTH || !isObject(c)) return null;
+    for (const group of ['all', 'any'] as const) {
+      if (!(group in c)) continue;
+      const children = c[group];
+      return Array.isArray(children) ? { ...c, [group]: children.map((child, i) => prune(child, `${p}.${group}[${i}]`, depth + 1)) } : null;
+    }
+    if ('not' in c) return { ...c, not: prune(c.not, `${p}.not`, depth + 1) };
+    return faulty(p) ? null : c;
+  };
+  return prune(input, path, 0);
 }
 
 /** What is wrong with a predicate's value for its operator (semantics: operators.ts), or undefined. */

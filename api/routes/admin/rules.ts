@@ -1,52 +1,103 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { simulateRouting } from '../../../lib/routing/simulate';
 import { deleteRule, getRule, insertRule, listRules, ruleVersion, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
 import type { RouteDeps } from '../../app';
-import { ApiError, badRequest, notFound, type FieldProblem } from '../../errors';
+import { ApiError, notFound, type FieldProblem } from '../../errors';
+import { isSound, refuseProblems } from '../../plugins/inputProblems';
 import { leadIdentityHashes } from '../../leadIdentity';
 import { normalizeLeadInput } from '../../leadInput';
 import { ruleConditionProblems } from '../../ruleConditions';
+import type { Condition, Distribution } from '../../../lib/rules/types';
+import type { LeadBody } from '../../schemas/lead';
 import { listRulesQuerySchema, ruleBodySchema, ruleVersionParamsSchema, simulateBodySchema, type ListRulesQuery, type RuleBody, type SimulateBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { refuseBody } from './noBody';
 import { routeDocs } from '../../schemas/responses';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Checks what the JSON schema cannot: the condition tree (errors name its path), parts no lead can ever
  * satisfy (a field, op or value the normalised lead never holds, a `not` of an empty group, a phone value that is
  * not in the E.164 form a lead's phone is compared in: api/ruleConditions.ts),
  * destinations that are partners and carry a weight only in a weighted rule, a source scope that is a
- * source. Returns the rule to store or throws a 400 naming each field.
+ * source. Each check runs on the parts the schema found sound (api/plugins/inputProblems.ts isSound), so one
+ * 400 names every problem of the body, the schema's included. Returns the rule to store, or throws that 400.
  */
-async function validRule(deps: RouteDeps, body: RuleBody): Promise<NewRule> {
-  // No conditions: a catch-all rule. Values are compared in the form lead values are stored in.
-  const checked = ruleConditionProblems(body.conditions ?? { all: [] }, { defaultPhoneCountry: deps.config.DEFAULT_PHONE_COUNTRY });
-  const conditions = checked.conditions;
-  const problems: FieldProblem[] = checked.problems.map((p) => ({ field: p.path, message: p.message }));
-  const distribution = body.distribution ?? 'priority';
+async function validRule(deps: RouteDeps, request: FastifyRequest): Promise<NewRule> {
+  // The body as sent: when the schema found problems it may be any shape, so each part is read with care.
+  const body: Record<string, unknown> = isObject(request.body) ? request.body : {};
+  const sound = (field: string) => isSound(request, field);
+  const problems: FieldProblem[] = [];
+  let conditions: Condition = { all: [] };
+  if (sound('conditions')) {
+    // No conditions: a catch-all rule. Values are compared in the form lead values are stored in.
+    const checked = ruleConditionProblems(body.conditions ?? { all: [] }, { defaultPhoneCountry: deps.config.DEFAULT_PHONE_COUNTRY });
+    conditions = checked.conditions;
+    problems.push(...checked.problems.map((p) => ({ field: p.path, message: p.message })));
+  }
+  // Whether weights are allowed depends on the distribution: unknown while it is itself a problem.
+  const distribution = sound('distribution') ? ((body.distribution as Distribution | undefined) ?? 'priority') : undefined;
   const workspaces = new Map((await listWorkspaces(deps.db)).map((w) => [w.id, w]));
   const seen = new Set<string>();
-  body.destinations.forEach((d, i) => {
-    if (workspaces.get(d.workspaceId)?.kind !== 'partner') problems.push({ field: `destinations[${i}].workspaceId`, message: 'is not a partner workspace' });
-    if (seen.has(d.workspaceId)) problems.push({ field: `destinations[${i}].workspaceId`, message: 'is listed twice' });
-    seen.add(d.workspaceId);
+  (Array.isArray(body.destinations) ? (body.destinations as unknown[]) : []).forEach((d, i) => {
+    const at = `destinations[${i}]`;
+    if (!isObject(d)) return;
+    if (sound(`${at}.workspaceId`) && typeof d.workspaceId === 'string') {
+      if (workspaces.get(d.workspaceId)?.kind !== 'partner') problems.push({ field: `${at}.workspaceId`, message: 'is not a partner workspace' });
+      if (seen.has(d.workspaceId)) problems.push({ field: `${at}.workspaceId`, message: 'is listed twice' });
+      seen.add(d.workspaceId);
+    }
     // A weight elsewhere would be stored and shown, yet never change where a lead goes.
-    if (d.weight !== undefined && distribution !== 'weighted') problems.push({ field: `destinations[${i}].weight`, message: `only weighted rules use weights (this rule's distribution is ${distribution})` });
+    if (d.weight !== undefined && distribution !== undefined && distribution !== 'weighted' && sound(`${at}.weight`)) {
+      problems.push({ field: `${at}.weight`, message: `only weighted rules use weights (this rule's distribution is ${distribution})` });
+    }
   });
-  if (body.sourceWorkspaceId && workspaces.get(body.sourceWorkspaceId)?.kind !== 'source') {
+  if (typeof body.sourceWorkspaceId === 'string' && sound('sourceWorkspaceId') && workspaces.get(body.sourceWorkspaceId)?.kind !== 'source') {
     problems.push({ field: 'sourceWorkspaceId', message: 'is not a source workspace' });
   }
-  if (problems.length) throw badRequest('invalid rule', problems);
+  refuseProblems(request, 'invalid rule', problems);
+  const valid = body as unknown as RuleBody; // every check passed: the body is the schema's shape
   return {
-    name: body.name,
-    priority: body.priority,
-    sourceWorkspaceId: body.sourceWorkspaceId ?? null,
+    name: valid.name,
+    priority: valid.priority,
+    sourceWorkspaceId: valid.sourceWorkspaceId ?? null,
     conditions,
-    destinations: body.destinations,
-    distribution,
-    enabled: body.enabled ?? true,
+    destinations: valid.destinations,
+    distribution: distribution ?? 'priority',
+    enabled: valid.enabled ?? true,
   };
+}
+
+/**
+ * A simulation's checks the schema cannot make, on the parts it found sound: the source is an enabled source, and
+ * the lead's email and phone pass a real lead's identity checks (its fields named under `lead`). Returns the lead's
+ * identity hashes, or throws one 400 naming every problem, the schema's included.
+ */
+async function simulatedIdentity(deps: RouteDeps, request: FastifyRequest): Promise<{ emailHash: string | null; phoneHash: string | null }> {
+  const { db, config } = deps;
+  const body: Record<string, unknown> = isObject(request.body) ? request.body : {};
+  const problems: FieldProblem[] = [];
+  if (typeof body.sourceWorkspaceId === 'string' && isSound(request, 'sourceWorkspaceId')) {
+    const source = await getWorkspace(db, body.sourceWorkspaceId);
+    if (source?.kind !== 'source') problems.push({ field: 'sourceWorkspaceId', message: 'is not a source workspace' });
+    // Its real leads get 401 and are never routed: a decision here would describe something that cannot happen.
+    else if (!source.enabled) problems.push({ field: 'sourceWorkspaceId', message: 'is a disabled source: its leads are refused (401) and never routed; enable it (PATCH enabled: true) to simulate' });
+  }
+  let hashes = { emailHash: null as string | null, phoneHash: null as string | null };
+  const lead = body.lead;
+  if (isObject(lead) && ['lead.email', 'lead.phone', 'lead.country'].every((f) => isSound(request, f))) {
+    try {
+      hashes = leadIdentityHashes({ externalId: 'simulation', ...(lead as Omit<LeadBody, 'externalId'>) }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
+    } catch (err) {
+      // Same checks as a real lead; the fields live under `lead` here.
+      if (!(err instanceof ApiError && err.details)) throw err;
+      problems.push(...err.details.map((d) => ({ ...d, field: `lead.${d.field}` })));
+    }
+  }
+  refuseProblems(request, 'invalid body', problems);
+  return hashes;
 }
 
 export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -54,8 +105,10 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
   const onRequest = auth.admin;
   const params = { params: idParamsSchema };
 
-  app.post<{ Body: RuleBody }>('/api/admin/rules', { onRequest, schema: { ...routeDocs.createRule, body: ruleBodySchema } }, async (request, reply) =>
-    reply.status(201).send(await insertRule(db, await validRule(deps, request.body))),
+  // Each write checks the body in its handler, then answers every problem at once (api/plugins/inputProblems.ts).
+  const checksInHandler = { checksInHandler: true };
+  app.post<{ Body: RuleBody }>('/api/admin/rules', { onRequest, config: checksInHandler, schema: { ...routeDocs.createRule, body: ruleBodySchema } }, async (request, reply) =>
+    reply.status(201).send(await insertRule(db, await validRule(deps, request))),
   );
 
   app.get<{ Querystring: ListRulesQuery }>('/api/admin/rules', { onRequest, schema: { ...routeDocs.listRules, querystring: listRulesQuerySchema } }, async (request) => ({
@@ -85,8 +138,8 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   /** Replaces the rule; the previous definition stays in its versions, and leads keep the version that routed them. */
-  app.put<{ Params: { id: string }; Body: RuleBody }>('/api/admin/rules/:id', { onRequest, schema: { ...routeDocs.replaceRule, ...params, body: ruleBodySchema } }, async (request) => {
-    const rule = await updateRule(db, request.params.id, await validRule(deps, request.body));
+  app.put<{ Params: { id: string }; Body: RuleBody }>('/api/admin/rules/:id', { onRequest, config: checksInHandler, schema: { ...routeDocs.replaceRule, ...params, body: ruleBodySchema } }, async (request) => {
+    const rule = await updateRule(db, request.params.id, await validRule(deps, request));
     if (!rule) throw notFound('rule');
     return rule;
   });
@@ -101,20 +154,9 @@ export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
     const body = request.body as { lead?: unknown } | undefined;
     if (body && typeof body === 'object' && 'lead' in body) body.lead = normalizeLeadInput(body.lead);
   };
-  app.post<{ Body: SimulateBody }>('/api/admin/rules/simulate', { onRequest, preValidation: normalizeSimulated, schema: { ...routeDocs.simulateRouting, body: simulateBodySchema } }, async (request) => {
+  app.post<{ Body: SimulateBody }>('/api/admin/rules/simulate', { onRequest, config: checksInHandler, preValidation: normalizeSimulated, schema: { ...routeDocs.simulateRouting, body: simulateBodySchema } }, async (request) => {
+    const hashes = await simulatedIdentity(deps, request);
     const { sourceWorkspaceId, lead } = request.body;
-    const source = await getWorkspace(db, sourceWorkspaceId);
-    if (source?.kind !== 'source') throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is not a source workspace' }]);
-    // Its real leads get 401 and are never routed: a decision here would describe something that cannot happen.
-    if (!source.enabled) throw badRequest('invalid body', [{ field: 'sourceWorkspaceId', message: 'is a disabled source: its leads are refused (401) and never routed; enable it (PATCH enabled: true) to simulate' }]);
-    let hashes;
-    try {
-      hashes = leadIdentityHashes({ externalId: 'simulation', ...lead }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
-    } catch (err) {
-      // Same checks as a real lead; the fields live under `lead` here.
-      if (err instanceof ApiError && err.details) throw badRequest(err.message, err.details.map((d) => ({ ...d, field: `lead.${d.field}` })));
-      throw err;
-    }
     const decision = await simulateRouting(db, { sourceWorkspaceId, payload: lead as Record<string, unknown>, ...hashes }, { dedupeWindowDays: config.DEDUPE_WINDOW_DAYS, defaultPhoneCountry: config.DEFAULT_PHONE_COUNTRY });
     return { decision };
   });

@@ -1,9 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiKeyPrefix, generateApiKey, generateSigningSecret, hashApiKey } from '../../../lib/apiKeys';
 import { getWorkspace, insertWorkspace, listWorkspaces, replaceSourceApiKey, updateWorkspace, type WorkspaceKind } from '../../../lib/store/workspaces';
 import type { Db } from '../../../lib/db/createDb';
 import type { RouteDeps } from '../../app';
-import { ApiError, badRequest, notFound, withArticle, type FieldProblem } from '../../errors';
+import { ApiError, notFound, withArticle, type FieldProblem } from '../../errors';
+import { isSound, refuseProblems } from '../../plugins/inputProblems';
 import { isIanaZoneName } from '../../../lib/timeZone';
 import { deliveryUrlProblem, normalizeDeliveryUrl, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
@@ -45,21 +46,34 @@ function capOrderProblems(caps: Caps, sent: Caps): FieldProblem[] {
   return problems;
 }
 
-/** What the JSON schema cannot check: a real time zone, a delivery URL fetch can send to, caps in order, and delivery settings only on partners. */
-async function checkWorkspace(db: Db, kind: WorkspaceKind, body: { timezone?: string; deliveryUrl?: string | null; caps?: Caps; rateLimitPerMinute?: number | null }, currentCaps: Caps = {}): Promise<void> {
+/**
+ * What the JSON schema cannot check: a real time zone, a delivery URL fetch can send to, caps in order, and delivery
+ * settings only on partners. Each check runs on the fields the schema found sound (api/plugins/inputProblems.ts
+ * isSound); `kind` is undefined when it is itself a problem (the checks that depend on it are skipped). Throws one
+ * 400 naming every problem of the request, the schema's included; returns when there is none.
+ */
+async function checkWorkspace(db: Db, request: FastifyRequest, kind: WorkspaceKind | undefined, body: { timezone?: unknown; deliveryUrl?: unknown; caps?: unknown; rateLimitPerMinute?: unknown }, currentCaps: Caps = {}): Promise<void> {
+  const sound = (field: string) => isSound(request, field);
   const problems: FieldProblem[] = [];
-  if (body.caps) problems.push(...capOrderProblems({ ...currentCaps, ...body.caps }, body.caps));
-  if (body.timezone !== undefined && !(await isTimeZone(db, body.timezone))) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
-  const urlProblem = body.deliveryUrl ? deliveryUrlProblem(body.deliveryUrl) : undefined;
+  if (isCaps(body.caps)) {
+    // Only the caps that are themselves sound are compared: a bad one has its own problem already.
+    const soundCaps = (caps: Caps): Caps => Object.fromEntries(CAP_PERIODS.filter((p) => sound(`caps.${p}`) && caps[p] !== undefined).map((p) => [p, caps[p]]));
+    problems.push(...capOrderProblems({ ...soundCaps(currentCaps), ...soundCaps(body.caps) }, soundCaps(body.caps)));
+  }
+  if (typeof body.timezone === 'string' && sound('timezone') && !(await isTimeZone(db, body.timezone))) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
+  const urlProblem = typeof body.deliveryUrl === 'string' && body.deliveryUrl !== '' && sound('deliveryUrl') ? deliveryUrlProblem(body.deliveryUrl) : undefined;
   if (urlProblem) problems.push({ field: 'deliveryUrl', message: urlProblem });
-  if (kind === 'source' && (body.deliveryUrl || body.caps)) {
-    problems.push({ field: body.deliveryUrl ? 'deliveryUrl' : 'caps', message: 'only partner workspaces receive leads' });
+  // Where these fields may be given depends only on the kind, not on their values: said even of a bad value.
+  if (kind === 'source') {
+    for (const field of ['deliveryUrl', 'caps'] as const) if (body[field]) problems.push({ field, message: 'only partner workspaces receive leads' });
   }
   if (kind === 'partner' && body.rateLimitPerMinute != null) {
     problems.push({ field: 'rateLimitPerMinute', message: 'applies only to source workspaces (the requests they send)' });
   }
-  if (problems.length) throw badRequest('invalid body', problems);
+  refuseProblems(request, 'invalid body', problems);
 }
+
+const isCaps = (v: unknown): v is Caps => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The body with its delivery URL's scheme in lower case (`HTTP://` is a valid spelling of `http://`). */
 function withNormalUrl<T extends { deliveryUrl?: string | null }>(body: T): T {
@@ -75,9 +89,11 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
   const onRequest = auth.admin;
 
   /** Creates a source (gets an API key) or a partner (gets a signing secret). Secrets are shown only here. */
-  app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, schema: { ...routeDocs.createWorkspace, body: workspaceBodySchema } }, async (request, reply) => {
+  // Each write checks the body in its handler, then answers every problem at once (api/plugins/inputProblems.ts).
+  const config = { checksInHandler: true };
+  app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, config, schema: { ...routeDocs.createWorkspace, body: workspaceBodySchema } }, async (request, reply) => {
     const body = withNormalUrl(request.body);
-    await checkWorkspace(db, body.kind, body);
+    await checkWorkspace(db, request, isSound(request, 'kind') ? body.kind : undefined, body);
     // null is "no cap", as on PATCH; the store takes a cap or nothing.
     const caps = body.caps && Object.fromEntries(Object.entries(body.caps).filter(([, v]) => v !== null)) as { hourly?: number; daily?: number; monthly?: number };
 
@@ -117,12 +133,14 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
    */
   app.patch<{ Params: { id: string }; Body: WorkspacePatchBody }>(
     '/api/admin/workspaces/:id',
-    { onRequest, schema: { ...routeDocs.updateWorkspace, params: idParamsSchema, body: workspacePatchSchema } },
+    { onRequest, config, schema: { ...routeDocs.updateWorkspace, params: idParamsSchema, body: workspacePatchSchema } },
     async (request) => {
-      const current = await getWorkspace(db, request.params.id);
+      // A bad id or body is a 400 before an unknown id is a 404 (as when the schema answered first).
+      const current = isSound(request, 'id') ? await getWorkspace(db, request.params.id) : undefined;
+      if (!current) refuseProblems(request);
       if (!current) throw notFound('workspace');
       const body = withCapsCleared(withNormalUrl(request.body));
-      await checkWorkspace(db, current.kind, body, current.caps);
+      await checkWorkspace(db, request, current.kind, body, current.caps);
       try {
         return await updateWorkspace(db, current.id, body);
       } finally {
