@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { OPENAPI_FILE } from '../../scripts/openapi';
 import { createWorkspace } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * Inputs Schemathesis found (scripts/fuzz/schemathesis.ts, `npm run fuzz`), each answered as it must be now.
@@ -9,18 +9,14 @@ import { startTestStack, type TestStack } from '../support/stack';
  * answered when it was found.
  */
 
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let sourceKey: string;
 let sourceId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   const source = await createWorkspace(stack, { name: 'Fuzz Regressions Source', kind: 'source' });
   sourceKey = source.apiKey!;
   sourceId = source.id;
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const leadCount = async () => Number((await stack.db('leads').count<{ count: string }[]>({ count: '*' }))[0]!.count);

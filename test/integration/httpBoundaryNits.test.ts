@@ -7,20 +7,17 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { aLead, createWorkspace } from '../support/fixtures';
 import { rowCounts } from '../support/rowCounts';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let source: { id: string; apiKey?: string };
 let partner: { id: string };
 const ANY_ID = '0b4f6a0e-3c1d-4e8f-9a2b-5d6c7e8f9a0b';
 
 beforeAll(async () => {
-  stack = await startTestStack();
   source = await createWorkspace(stack, { name: 'Nits source', kind: 'source' });
   partner = await createWorkspace(stack, { name: 'Nits partner', kind: 'partner', deliveryUrl: 'http://127.0.0.1:9/leads' });
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const asSource = () => ({ authorization: `Bearer ${source.apiKey}` });

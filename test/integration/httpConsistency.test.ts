@@ -6,19 +6,15 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { BOOLEAN_SPELLINGS } from '../support/booleanSpellings';
 import { createRule, createWorkspace } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let partner: { id: string };
 let paths: Record<string, Record<string, unknown>>;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   partner = await createWorkspace(stack, { name: 'Consistency buyer', kind: 'partner' });
   paths = (await stack.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths;
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const asAdmin = () => ({ authorization: `Bearer ${stack.adminToken}` });

@@ -4,17 +4,13 @@
 import type { InjectOptions } from 'fastify';
 import crypto from 'node:crypto';
 import { aLead, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let paths: Record<string, Record<string, unknown>>;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   paths = (await stack.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths;
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 const asAdmin = (more: Record<string, string | string[]> = {}) => ({ authorization: `Bearer ${stack.adminToken}`, ...more });

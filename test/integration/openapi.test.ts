@@ -4,7 +4,8 @@ import path from 'node:path';
 import { CLIENT_ERROR_STATUSES } from '../../api/plugins/clientErrors';
 import { formatOpenApi, OPENAPI_FILE } from '../../scripts/openapi';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * The contract as OpenAPI (DESIGN §8, issue 7): served at /openapi.json and /docs, complete (every route,
@@ -20,17 +21,13 @@ type OpenApi = {
   components: { securitySchemes: Record<string, { type: string; scheme?: string }>; schemas: Record<string, { properties?: Record<string, unknown> }> };
 };
 
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let doc: OpenApi;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   const res = await stack.app.inject({ method: 'GET', url: '/openapi.json' });
   expect(res.statusCode).toBe(200);
   doc = res.json();
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 /**

@@ -1,14 +1,7 @@
 import { aLead, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({ RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '1000' });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: false, env: { RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '1000' } });
 
 test('a source over its per-minute limit gets 429 in the API error shape; another key and /health are unaffected', async () => {
   // The admin's own calls count against the admin token, not against the sources.
@@ -29,13 +22,7 @@ test('a source over its per-minute limit gets 429 in the API error shape; anothe
 });
 
 describe('failed authentication is throttled before it costs a lookup (issue 7, item 8)', () => {
-  let guarded: TestStack;
-  beforeAll(async () => {
-    guarded = await startTestStack({ RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '5' });
-  });
-  afterAll(async () => {
-    await guarded?.stop();
-  });
+  const guarded = useTestStack({ worker: false, env: { RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '5' } });
 
   const call = (authorization: string | undefined, remoteAddress: string, url = '/api/admin/workspaces') =>
     guarded.app.inject({ method: 'GET', url, remoteAddress, headers: authorization ? { authorization } : {} });
@@ -80,14 +67,8 @@ describe('failed authentication is throttled before it costs a lookup (issue 7, 
 });
 
 describe("a source's own limit, set by an operator (issue 7, item 9)", () => {
-  let limits: TestStack;
-  beforeAll(async () => {
-    // Default 4/min, for the sources and for the admin token (this test's admin makes 2 calls).
-    limits = await startTestStack({ RATE_LIMIT_PER_MINUTE: '4' });
-  });
-  afterAll(async () => {
-    await limits?.stop();
-  });
+  // Default 4/min, for the sources and for the admin token (this test's admin makes 2 calls).
+  const limits = useTestStack({ worker: false, env: { RATE_LIMIT_PER_MINUTE: '4' } });
 
   test('PATCH rateLimitPerMinute raises one source above the default; null returns it to the default', async () => {
     const big = await createWorkspace(limits, { name: 'Big partner', kind: 'source', rateLimitPerMinute: 6 });

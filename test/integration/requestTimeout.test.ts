@@ -2,19 +2,15 @@
 // instead of holding its connection for good (Fastify's default requestTimeout is 0: none). Real sockets on a
 // real listening gateway; waits are bounded by deadlines, never fixed sleeps.
 import net from 'node:net';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 const TIMEOUT_MS = 1_000;
-let stack: TestStack;
+const stack = useTestStack({ worker: false, env: { HTTP_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) } });
 let port: number;
 
 beforeAll(async () => {
-  stack = await startTestStack({ HTTP_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) });
   await stack.app.listen({ port: 0, host: '127.0.0.1' });
   port = (stack.app.server.address() as net.AddressInfo).port;
-});
-afterAll(async () => {
-  await stack?.stop();
 });
 
 /** Writes `chunks` on a fresh connection, then waits (up to `deadlineMs`) for the server to close it. */

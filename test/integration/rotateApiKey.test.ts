@@ -1,19 +1,12 @@
 import { aLead, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * POST /api/admin/workspaces/:id/api-key: a source whose key leaked gets a new one; the old key stops at once
  * (this process forgets remembered keys: api/plugins/sourceKeyCache.ts), the new one works at once, and the key
  * is shown in that answer only (stored as a hash).
  */
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: false });
 
 const admin = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
   stack.app.inject({ method, url, headers: { authorization: `Bearer ${stack.adminToken}` }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { hashApiKey } from '../../lib/apiKeys';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import type { TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /** A lead id no one has: an authenticated source gets 404 for it, an unauthenticated caller 401. */
 const NO_SUCH_LEAD = '00000000-0000-4000-8000-000000000000';
@@ -28,13 +29,7 @@ function countKeyLookups(stack: TestStack): { readonly count: number; stop(): vo
 }
 
 describe('a long TTL (60 s): changes made through this process\'s admin API apply at once', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ AUTH_CACHE_TTL_MS: '60000' });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useTestStack({ worker: false, env: { AUTH_CACHE_TTL_MS: '60000' } });
 
   test('twenty requests with one key, at once and one after another, cost one lookup', async () => {
     const source = await createWorkspace(stack, { name: 'Cached source', kind: 'source' });
@@ -99,13 +94,7 @@ describe('a long TTL (60 s): changes made through this process\'s admin API appl
 
 describe('a short TTL: a change made elsewhere (directly in SQL) is seen once the entry expires', () => {
   const TTL_MS = 1_000;
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ AUTH_CACHE_TTL_MS: String(TTL_MS) });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useTestStack({ worker: false, env: { AUTH_CACHE_TTL_MS: String(TTL_MS) } });
 
   test('a source disabled in SQL keeps passing until the TTL, then gets 401', async () => {
     const source = await createWorkspace(stack, { name: 'Disabled elsewhere', kind: 'source' });
@@ -125,13 +114,7 @@ describe('a short TTL: a change made elsewhere (directly in SQL) is seen once th
 });
 
 describe('AUTH_CACHE_TTL_MS=0: off', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ AUTH_CACHE_TTL_MS: '0' });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useTestStack({ worker: false, env: { AUTH_CACHE_TTL_MS: '0' } });
 
   test('every request looks its key up, and a source disabled in SQL gets 401 at once', async () => {
     const source = await createWorkspace(stack, { name: 'Uncached source', kind: 'source' });
