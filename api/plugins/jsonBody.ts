@@ -3,6 +3,7 @@ import { parse as losslessParse } from 'lossless-json';
 import { firstTooDeep } from '../../lib/input/jsonDepth';
 import { MAX_DEPTH, sanitizeJson, TOO_DEEP } from '../../lib/input/sanitize';
 import { ApiError, badRequest } from '../errors';
+import { reportProblems } from './inputProblems';
 
 /**
  * The one parser of JSON request bodies, replacing Fastify's default so that what a partner sent is
@@ -22,7 +23,8 @@ import { ApiError, badRequest } from '../errors';
  * - `__proto__` and `constructor.prototype` keys are refused by name (prototype pollution), duplicate
  *   keys are refused (which one wins is parser-dependent);
  * - a body nested deeper than MAX_DEPTH is 400 saying so, found before parsing (lib/input/jsonDepth.ts);
- * - every string and number is checked and NFC-normalized by lib/input/sanitize.ts.
+ * - every string and number is checked and NFC-normalized by lib/input/sanitize.ts (a 400 naming each one, with
+ *   the body's other problems on an admin write: api/plugins/inputProblems.ts).
  */
 const UTF8 = new Set(['utf-8', 'utf8']);
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -45,7 +47,8 @@ function encodingOf(request: FastifyRequest): string | undefined {
 /**
  * A JSON request body (`raw`, as received) → the sanitized value, or an ApiError: 415 for a compressed
  * body or a charset other than UTF-8, 400 for bytes that are not UTF-8, JSON that is not valid or nests too
- * deep, a duplicate or forbidden key, or a string or number sanitizeJson refuses. Undefined for an empty body.
+ * deep, a duplicate or forbidden key, or a string or number sanitizeJson refuses (on a route that collects its
+ * problems, reported and the value as sent returned). Undefined for an empty body.
  */
 export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
   const encoding = encodingOf(request);
@@ -82,7 +85,11 @@ export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
   if (!result.ok && result.forbiddenKeys.length > 0) {
     throw new ApiError(400, 'forbidden_key', `body contains a "__proto__" or "constructor.prototype" key, which is refused (prototype pollution): ${result.forbiddenKeys.join(', ')}`);
   }
-  if (!result.ok) throw badRequest('invalid body', result.problems);
+  // On an admin write these are answered with the body's other problems (api/plugins/inputProblems.ts): the checks
+  // after this one read the value as sent, and skip the fields named here.
+  // A body too deep to walk is not read any further by anything.
+  if (!result.ok && result.problems.some((p) => p.message === TOO_DEEP)) throw badRequest('invalid body', result.problems);
+  if (!result.ok) reportProblems(request, 'invalid body', result.problems);
   return result.value;
 }
 

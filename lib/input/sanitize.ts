@@ -25,7 +25,12 @@ export interface InputProblem {
   message: string;
 }
 
-export type SanitizeResult = { ok: true; value: unknown } | { ok: false; problems: InputProblem[]; forbiddenKeys: string[] };
+/**
+ * The sanitized value, or the problems found. A failed result still carries the value as far as it could be read
+ * (a refused string or number kept as sent, the number as its text; forbidden keys left out), for a caller that
+ * goes on to check the rest of the body and answer every problem at once (api/plugins/inputProblems.ts).
+ */
+export type SanitizeResult = { ok: true; value: unknown } | { ok: false; problems: InputProblem[]; forbiddenKeys: string[]; value: unknown };
 
 /**
  * Beyond ±(2^53 − 1) a double no longer holds every integer. Refused by VALUE, whatever the spelling:
@@ -127,5 +132,5 @@ export function sanitizeJson(input: unknown): SanitizeResult {
   };
 
   const value = walk(input, '');
-  return problems.length > 0 || forbiddenKeys.length > 0 ? { ok: false, problems, forbiddenKeys } : { ok: true, value };
+  return problems.length > 0 || forbiddenKeys.length > 0 ? { ok: false, problems, forbiddenKeys, value } : { ok: true, value };
 }
