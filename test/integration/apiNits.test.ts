@@ -4,28 +4,20 @@
 import type { InjectOptions } from 'fastify';
 import crypto from 'node:crypto';
 import { waitFor } from '../../scripts/local/waitFor';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 import { BOOLEAN_SPELLINGS } from '../support/booleanSpellings';
 
-let stack: TestStack;
-let buyer: BuyerServer;
+// Retries wait an hour: a lead whose delivery failed stays waiting while it is looked at.
+const stack = useTestStack({ worker: true, env: { ROUTING_RETRY_BASE_SECONDS: '3600', ROUTING_RETRY_MAX_SECONDS: '3600' } });
+const buyer = useBuyerServer();
 let source: { id: string; apiKey?: string };
 type Operation = { parameters?: Array<{ in: string; name: string; schema: { type?: string } }>; requestBody?: unknown };
 let paths: Record<string, Record<string, Operation>>;
 
 beforeAll(async () => {
-  // Retries wait an hour: a lead whose delivery failed stays waiting while it is looked at.
-  stack = await startTestStack({ ROUTING_RETRY_BASE_SECONDS: '3600', ROUTING_RETRY_MAX_SECONDS: '3600' });
-  await stack.startWorker();
-  buyer = await startBuyerServer();
   source = await createWorkspace(stack, { name: 'Nits 9 source', kind: 'source', rateLimitPerMinute: 10_000 });
   paths = (await stack.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths;
-});
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
 });
 
 const asSource = () => ({ authorization: `Bearer ${source.apiKey}` });

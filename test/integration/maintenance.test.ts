@@ -11,29 +11,24 @@ import { startRouteLead } from '../../lib/temporal/startRouteLead';
 import { waitFor } from '../../scripts/local/waitFor';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { createRule, createWorkspace } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
 /**
  * Issue 4 parts 2-4 on the real stack (Postgres + the Temporal dev server + a real worker): the retry-queue
  * processor, the stale-lock sweeper and lead expiry. Lead rows are inserted directly to put them in the
  * states under test; the clock is injected through their timestamps, never by sleeping.
  */
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let deps: RedriveDeps;
 let source: { id: string };
 let buyer: { id: string };
 let workerStarted = false;
 
 beforeAll(async () => {
-  stack = await startTestStack();
   deps = { db: stack.db, temporal: stack.client, taskQueue: stack.config.TEMPORAL_TASK_QUEUE };
   source = await createWorkspace(stack, { name: 'Maintenance source', kind: 'source' });
   buyer = await createWorkspace(stack, { name: 'Maintenance buyer', kind: 'partner' });
   await createRule(stack, { name: 'catch-all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 /** The worker starts late on purpose: the first test needs workflows that run without making progress. */

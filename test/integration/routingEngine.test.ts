@@ -1,26 +1,18 @@
 import { startRouteLead } from '../../lib/temporal/startRouteLead';
 import { waitFor } from '../../scripts/local/waitFor';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
+import { startBuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 
 /** DESIGN §6 on the real stack: distribution, caps, cross-partner dedupe, delivery, audit. */
-let stack: TestStack;
-let buyer: BuyerServer;
+const stack = useTestStack({ worker: true });
+const buyer = useBuyerServer();
 let sourceA: { id: string; apiKey?: string };
 let sourceB: { id: string; apiKey?: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-  buyer = await startBuyerServer();
   sourceA = await createWorkspace(stack, { name: 'Source A', kind: 'source' });
   sourceB = await createWorkspace(stack, { name: 'Source B', kind: 'source' });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
 });
 
 interface LeadRow {

@@ -3,21 +3,16 @@ import { Context } from '@temporalio/activity';
 import { acquireRoutingLock, completeRouting, type Completion } from '../../lib/store/routing';
 import { waitFor } from '../../scripts/local/waitFor';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
+const stack = useTestStack({ worker: false });
 let source: { id: string; apiKey?: string };
 let buyer: { id: string };
 
 beforeAll(async () => {
-  stack = await startTestStack();
   source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
   buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
   await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
-});
-
-afterAll(async () => {
-  await stack?.stop();
 });
 
 /** A pending lead straight in the database (no workflow), to drive the SQL functions by hand. */

@@ -1,8 +1,7 @@
 import { insertRule } from '../../lib/store/rules';
 import { waitFor } from '../../scripts/local/waitFor';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
 import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 
 /**
  * Rules compare email and phone the way dedupe reads them (newcomer walk s9, items 2 and 3), through the real
@@ -10,8 +9,8 @@ import { startTestStack, type TestStack } from '../support/stack';
  * values are canonical on write (a national phone is refused with the E.164 to write), leads are canonical as
  * the rules see them, stored and delivered as sent; a rule on a key no body may carry is refused.
  */
-let stack: TestStack;
-let buyer: BuyerServer;
+const stack = useTestStack({ worker: true });
+const buyer = useBuyerServer();
 let partner: { id: string };
 let existingRule: { id: string };
 
@@ -35,16 +34,8 @@ async function simulate(sourceWorkspaceId: string, lead: Record<string, unknown>
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-  buyer = await startBuyerServer();
   partner = await createWorkspace(stack, { name: 'Identity buyer', kind: 'partner', deliveryUrl: buyer.url('/identity') });
   existingRule = await createRule(stack, { name: 'Existing', priority: 900, conditions: { all: [{ field: 'product', op: 'eq', value: 'existing' }] }, destinations: [{ workspaceId: partner.id }] });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
 });
 
 describe('on write (POST and PUT of a rule)', () => {

@@ -10,16 +10,9 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { runEntryPoint, startEntryPoint } from '../support/entryPoint';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/useStack';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useTestStack({ worker: false });
 
 /** The stack's settings an entry point needs, with telemetry, the starter and the schedules off. */
 const baseEnv = () => ({
