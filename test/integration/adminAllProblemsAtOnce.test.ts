@@ -253,3 +253,30 @@ describe('headers, bodies and paths of the other writes in one 400', () => {
     ]);
   });
 });
+
+describe('a body that is not an object is the one problem the checks after the schema cannot read past', () => {
+  const writes = (): Array<[string, string]> => [
+    ['POST', '/api/admin/rules'],
+    ['PUT', `/api/admin/rules/${rule.id}`],
+    ['POST', '/api/admin/rules/simulate'],
+    ['POST', '/api/admin/workspaces'],
+    ['PATCH', `/api/admin/workspaces/${partner.id}`],
+    ['POST', `/api/admin/workspaces/${partner.id}/signing-secret`],
+  ];
+
+  test.each(['null', '[]', '"text"', '7'])('%s: a 400 naming the body, never a 500, nothing written', async (text) => {
+    const before = await database();
+    for (const [method, url] of writes()) {
+      const res = await stack.app.inject({ method: method as InjectOptions['method'], url, headers: { authorization: admin.authorization(), 'content-type': 'application/json' }, payload: text });
+      expect([method, url, res.statusCode]).toEqual([method, url, 400]);
+      expect(detailsOf(res)).toEqual([{ field: '(root)', message: 'body must be a JSON object' }]);
+    }
+    expect(await database()).toEqual(before);
+  });
+
+  test('no body where one is required: the schema says what is missing', async () => {
+    const res = await stack.app.inject({ method: 'POST', url: '/api/admin/workspaces', headers: { authorization: admin.authorization() } });
+    expect(res.statusCode).toBe(400);
+    expect(detailsOf(res)).toEqual([{ field: '(root)', message: 'body must be a JSON object' }]);
+  });
+});

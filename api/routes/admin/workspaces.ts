@@ -73,7 +73,9 @@ async function checkWorkspace(db: Db, request: FastifyRequest, kind: WorkspaceKi
   refuseProblems(request, 'invalid body', problems);
 }
 
-const isCaps = (v: unknown): v is Caps => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (caps, a body), not null or an array. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCaps = (v: unknown): v is Caps => isObject(v);
 
 /** The body with its delivery URL's scheme in lower case (`HTTP://` is a valid spelling of `http://`). */
 function withNormalUrl<T extends { deliveryUrl?: string | null }>(body: T): T {
@@ -92,7 +94,8 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
   // Each write checks the body in its handler, then answers every problem at once (api/plugins/inputProblems.ts).
   const config = { checksInHandler: true };
   app.post<{ Body: WorkspaceBody }>('/api/admin/workspaces', { onRequest, config, schema: { ...routeDocs.createWorkspace, body: workspaceBodySchema } }, async (request, reply) => {
-    const body = withNormalUrl(request.body);
+    // A body that is not an object (`null`, none) is the schema's problem: the checks then read no field of it.
+    const body = withNormalUrl(isObject(request.body) ? request.body : ({} as WorkspaceBody));
     await checkWorkspace(db, request, isSound(request, 'kind') ? body.kind : undefined, body);
     // null is "no cap", as on PATCH; the store takes a cap or nothing.
     const caps = body.caps && Object.fromEntries(Object.entries(body.caps).filter(([, v]) => v !== null)) as { hourly?: number; daily?: number; monthly?: number };
@@ -139,7 +142,7 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
       const current = isSound(request, 'id') ? await getWorkspace(db, request.params.id) : undefined;
       if (!current) refuseProblems(request);
       if (!current) throw notFound('workspace');
-      const body = withCapsCleared(withNormalUrl(request.body));
+      const body = withCapsCleared(withNormalUrl(isObject(request.body) ? request.body : ({} as WorkspacePatchBody)));
       await checkWorkspace(db, request, current.kind, body, current.caps);
       try {
         return await updateWorkspace(db, current.id, body);
