@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { applicableRules, checkRule } from '../rules/evaluate';
 import { ruleLeadView } from '../rules/leadView';
-import type { LeadFields, RoutingRule, RuleTrace } from '../rules/types';
+import { startRulePass, type RulePass } from '../rules/rulePass';
+import type { RuleTrace } from '../rules/types';
 import { decideRoutingInDatabase, type DecideRoutingArgs, type DecisionCandidate, type DecisionOutcome } from '../store/routing';
 import { activeRules } from '../store/rules';
 import type { RulesLoader } from '../store/rulesCache';
@@ -76,8 +76,10 @@ export interface DecideOptions {
  */
 export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions): Promise<Decision> {
   const loaded = await (opts.loadRules ?? activeRules)(trx, opts.rulesFingerprint);
-  const rules = applicableRules(loaded, lead.sourceWorkspaceId);
   const seen = ruleLeadView(lead.payload, loaded, { defaultPhoneCountry: opts.defaultPhoneCountry });
+  // The rules that apply to the lead's source, in order, each checked as the loop reaches it (lib/rules/rulePass.ts).
+  const pass = startRulePass(loaded, lead.sourceWorkspaceId, seen);
+  let rulesLeft = true;
   const callDatabase = opts.call ?? ((db: Knex, args: DecideRoutingArgs) => decideRoutingInDatabase(db, args));
   const keys: Array<{ kind: 'email' | 'phone'; hash: string }> = [];
   if (lead.emailHash) keys.push({ kind: 'email', hash: lead.emailHash });
@@ -90,9 +92,9 @@ export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions)
   for (let call = 1; ; call++) {
     // The first call takes the first matching rule (it usually wins); a second one all that match after it.
     const candidates: Array<DecisionCandidate & { index: number }> = [];
-    while (traces.length < rules.length && (call > 1 || candidates.length === 0)) {
-      const rule = rules[traces.length]!;
-      const ruleTrace = checkRule(seen, rule);
+    while (rulesLeft && (call > 1 || candidates.length === 0)) {
+      if (!(rulesLeft = pass.advance())) break;
+      const { rule, trace: ruleTrace } = pass;
       traces.push(ruleTrace);
       if (ruleTrace.matched) {
         candidates.push({ index: traces.length - 1, id: rule.id, version: rule.version, distribution: rule.distribution, destinations: rule.destinations, trace: ruleTrace });
@@ -110,7 +112,7 @@ export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions)
       dedupeWindowDays: opts.dedupeWindowDays,
       originalWait: opts.originalWait ?? { baseSeconds: 2, maxSeconds: 3600 },
     }, call); // `call`: this call's number
-    if ('decision' in outcome) return withUnmatchedRules(outcome.decision as RecordedDecision, rules, seen);
+    if ('decision' in outcome) return withUnmatchedRules(outcome.decision as RecordedDecision, () => startRulePass(loaded, lead.sourceWorkspaceId, seen));
     if ('dedupe' in outcome) {
       const { originalLeadId, matchedOn, retryAt } = outcome.dedupe;
       const trace: DecisionTrace = { rules: [], dedupe: { duplicateOfLeadId: originalLeadId, matchedOn } };
@@ -136,7 +138,7 @@ export async function decide(trx: Knex, lead: LeadToDecide, opts: DecideOptions)
       const reset = new Date(outcome.nextResetAt).toISOString();
       if (!earliestReset || reset < earliestReset) earliestReset = reset;
     }
-    if (traces.length === rules.length) break;
+    if (!rulesLeft) break;
   }
   const trace = withExcluded({ rules: traces }, opts.excludeDestinations);
   // Something matched but every destination was full: try again when the first cap resets.
@@ -157,18 +159,18 @@ type RecordedDecision = Decision & { unmatchedRulesOmitted?: true };
  * the matched rules (migrations/0013_decide_function.ts), so the entries of the rules that did not match
  * are evaluated again, in order, between them. They depend only on the lead and the rules: with the same
  * rules (an activity retry comes seconds later) the result is the same decision. Should the matched rules
- * no longer be the same ones (a rule edited in between), the trace stays the matched rules only. `seen`: the
- * lead as the rules see it (ruleLeadView).
+ * no longer be the same ones (a rule edited in between), the trace stays the matched rules only. `startPass`: a
+ * new pass over the rules for the lead as the rules see it (ruleLeadView).
  */
-function withUnmatchedRules(recorded: RecordedDecision, rules: RoutingRule[], seen: LeadFields): Decision {
+function withUnmatchedRules(recorded: RecordedDecision, startPass: () => RulePass): Decision {
   const { unmatchedRulesOmitted, ...decision } = recorded;
   if (!unmatchedRulesOmitted) return decision as Decision; // recorded with its whole trace (before migration 0013)
   const matched = decision.trace.rules;
   const full: RuleTrace[] = [];
   let found = 0;
-  for (const rule of rules) {
-    if (found === matched.length) break;
-    const ruleTrace = checkRule(seen, rule);
+  const pass = startPass();
+  while (found < matched.length && pass.advance()) {
+    const { rule, trace: ruleTrace } = pass;
     const next = matched[found]!;
     if (!ruleTrace.matched) {
       full.push(ruleTrace);

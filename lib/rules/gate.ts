@@ -16,7 +16,9 @@ import { kindOf, ROOT_PATH, RULE_CACHE_LIMIT } from './compile';
 import { fieldReader, isScalar, type FieldReader } from './operators';
 import type { Condition, LeadFields, Predicate, RoutingRule, RuleTrace } from './types';
 
-interface Gate {
+export interface Gate {
+  /** The predicate's field (`state`, `attributes.loanAmount`) and its reader. */
+  field: string;
   read: FieldReader;
   /** The values the gate's predicate accepts (strict equality: SameValueZero on finite scalars is ===). */
   values: Set<unknown>;
@@ -50,13 +52,14 @@ function firstTested(c: Condition): { p: Predicate; path: string } | undefined {
   }
 }
 
-function gateFor(rule: RoutingRule): Gate | null {
+/** The rule's gate (its first tested predicate when that is an `eq` or `in` of scalars), or null when it has none. */
+export function gateOf(rule: Pick<RoutingRule, 'conditions'>): Gate | null {
   const first = firstTested(rule.conditions);
   if (!first || typeof first.p.field !== 'string') return null;
   const { field, op, value } = first.p;
-  if (op === 'eq' && isScalar(value)) return { read: fieldReader(field), values: new Set([value]), path: first.path };
+  if (op === 'eq' && isScalar(value)) return { field, read: fieldReader(field), values: new Set([value]), path: first.path };
   if (op === 'in' && Array.isArray(value) && value.length > 0 && value.every(isScalar)) {
-    return { read: fieldReader(field), values: new Set(value), path: first.path };
+    return { field, read: fieldReader(field), values: new Set(value), path: first.path };
   }
   return null;
 }
@@ -78,7 +81,7 @@ export function gatedMiss(lead: LeadFields, rule: RoutingRule, evaluate: () => R
     return undefined;
   }
   let gate = known.gate;
-  if (gate === SEEN_ONCE) gate = known.gate = gateFor(rule);
+  if (gate === SEEN_ONCE) gate = known.gate = gateOf(rule);
   if (gate === null || gate.values.has(gate.read(lead))) return undefined;
   if (gate.miss) return gate.miss;
   const entry = evaluate();
