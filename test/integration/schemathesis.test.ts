@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { FUZZ_STACK_ENV, QUICK, runSchemathesis, seedFuzzTargets, summarize, type FuzzTargets } from '../../scripts/fuzz/schemathesis';
-import { startBuyerServer, type BuyerServer } from '../support/buyerServer';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useBuyerServer, useTestStack } from '../support/useStack';
 
 /**
  * The short Schemathesis run (issue 7): property-based requests generated from /openapi.json against the real
@@ -14,23 +13,16 @@ import { startTestStack, type TestStack } from '../support/stack';
  * (scripts/fuzz/schemathesis.ts); failures it found are pinned in fuzzRegressions.test.ts.
  */
 
-let stack: TestStack;
-let buyer: BuyerServer;
+const stack = useTestStack({ worker: true, env: FUZZ_STACK_ENV });
+const buyer = useBuyerServer({ idempotent: false });
 let apiUrl: string;
 let targets: FuzzTargets;
 
 beforeAll(async () => {
-  stack = await startTestStack(FUZZ_STACK_ENV);
-  await stack.startWorker();
-  buyer = await startBuyerServer({ idempotent: false });
   await stack.app.listen({ port: 0, host: '127.0.0.1' });
   apiUrl = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
   // A source (the fuzzer's key), a buyer and a catch-all rule, each with a decoy that takes the fuzzer's changes.
   targets = await seedFuzzTargets(apiUrl, stack.adminToken, buyer.url('/leads'));
-});
-afterAll(async () => {
-  await stack?.stop();
-  await buyer?.close();
 });
 
 test('Schemathesis finds no 5xx, no undocumented status and no schema violation', async () => {
