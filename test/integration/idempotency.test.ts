@@ -1,6 +1,6 @@
 import { waitFor } from '../../scripts/local/waitFor';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
-import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { aLead, createCatchAllRouting, createWorkspace, postLead } from '../support/fixtures';
 import { useTestStack } from '../support/useStack';
 
 const stack = useTestStack({ worker: true });
@@ -8,9 +8,7 @@ let source: { id: string; apiKey?: string };
 let buyer: { id: string };
 
 beforeAll(async () => {
-  source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
-  buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
-  await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
+  ({ source, buyer } = await createCatchAllRouting(stack));
 });
 
 test('100 concurrent POSTs of one externalId create exactly one lead and one routing', async () => {

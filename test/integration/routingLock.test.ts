@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { acquireRoutingLock, completeRouting, type Completion } from '../../lib/store/routing';
 import { waitFor } from '../../scripts/local/waitFor';
-import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { aLead, createCatchAllRouting, createWorkspace, postLead } from '../support/fixtures';
 import { useTestStack } from '../support/useStack';
 
 const stack = useTestStack({ worker: false });
@@ -10,9 +10,7 @@ let source: { id: string; apiKey?: string };
 let buyer: { id: string };
 
 beforeAll(async () => {
-  source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
-  buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
-  await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
+  ({ source, buyer } = await createCatchAllRouting(stack));
 });
 
 /** A pending lead straight in the database (no workflow), to drive the SQL functions by hand. */

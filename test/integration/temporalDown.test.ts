@@ -4,15 +4,13 @@ import { Admission } from '../../lib/admission/admission';
 import { startStarter } from '../../lib/admission/starter';
 import { freePort } from '../../scripts/local/freePort';
 import { waitFor } from '../../scripts/local/waitFor';
-import { aLead, createRule, createWorkspace } from '../support/fixtures';
+import { aLead, createCatchAllRouting } from '../support/fixtures';
 import { useTestStack } from '../support/useStack';
 
 const stack = useTestStack({ worker: true });
 
 test('Temporal unreachable: the lead is stored and answered 202 (never 503); it waits in the admission backlog and is routed once Temporal is back', async () => {
-  const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
-  const buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
-  await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
+  const { source } = await createCatchAllRouting(stack);
 
   // The API process during the outage: its Temporal client points at a port where nothing listens, and its
   // own starter loop keeps probing.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { waitFor } from '../../scripts/local/waitFor';
-import { aLead, createRule, createWorkspace, postLead } from '../support/fixtures';
+import { aLead, createCatchAllRouting, postLead } from '../support/fixtures';
 import { spawnWorkerProcess } from '../support/workerProcess';
 import { runEntryPoint } from '../support/entryPoint';
 import { useTestStack } from '../support/useStack';
@@ -12,9 +12,7 @@ const stack = useTestStack({ worker: false });
 const root = path.resolve(__dirname, '../..');
 
 test('the worker process routes leads, then drains and exits 0 on SIGTERM', async () => {
-  const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
-  const buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
-  await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
+  const { source } = await createCatchAllRouting(stack);
 
   const { child, output: collected, exited } = spawnWorkerProcess(stack, { LOG_LEVEL: 'info' });
   const output = () => collected.text;

@@ -25,6 +25,17 @@ export async function createRule(stack: TestStack, body: Record<string, unknown>
   return res.json() as { id: string; version: number };
 }
 
+/**
+ * The smallest routing set-up, through the admin API: a source ('Source'), a partner ('Buyer', no delivery URL)
+ * and one rule ('all', priority 1, no conditions) that sends every lead of any source to that partner.
+ */
+export async function createCatchAllRouting(stack: TestStack) {
+  const source = await createWorkspace(stack, { name: 'Source', kind: 'source' });
+  const buyer = await createWorkspace(stack, { name: 'Buyer', kind: 'partner' });
+  await createRule(stack, { name: 'all', priority: 1, destinations: [{ workspaceId: buyer.id }] });
+  return { source, buyer };
+}
+
 export function postLead(stack: TestStack, apiKey: string, body: Record<string, unknown>, query = '') {
   return stack.app.inject({
     method: 'POST',
