@@ -5,7 +5,12 @@ import { startTestStack, type TestStack } from './stack';
  * One test file's lifecycle in one line: each `use…` registers its own beforeAll (start) and afterAll (stop)
  * and returns a handle that is empty until that beforeAll has run, then holds the started thing's fields.
  * Read it in tests and in hooks declared after the `use…` call (jest runs beforeAll and afterAll hooks in
- * the order they are declared), never at module load.
+ * the order they are declared), never at module load. Called inside a describe, the thing lives for that
+ * describe's tests only (a second stack with other settings, as rateLimit.test.ts does).
+ *
+ * A file whose own cleanup must run before the stack stops (it closes a second app on the stack's database,
+ * deletes schedules through its client) keeps its explicit beforeAll/afterAll: its afterAll would run after
+ * this one.
  *
  * Stopping order follows declaration order too: declare the stack before a buyer server, so that the
  * worker drains (its deliveries finish) before the buyer goes away.
