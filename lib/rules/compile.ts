@@ -74,6 +74,60 @@ export function compileCondition(c: Condition, path = ROOT_PATH): CompiledCondit
   };
 }
 
+/**
+ * Compiles a tree that is never changed once compiled (a rules snapshot's: lib/rules/rulePass.ts), without
+ * compileCondition's check of the live tree: each node tests its own, so an evaluation touches the compiled
+ * closures only (issue 10: evaluation starts with cold CPU caches, where every object read costs). Each miss is
+ * made once, at compile time, by `makeMiss` (a caller can attach what it answers with a miss, e.g. a trace
+ * entry); the answers are compileCondition's.
+ */
+export function compileFrozen<M extends Miss>(c: Condition, makeMiss: (path: string, predicate: Predicate) => M, path = ROOT_PATH): (lead: LeadFields) => M | undefined {
+  return compileFrozenNode(c, path, makeMiss);
+}
+
+function compileFrozenNode<M extends Miss>(c: unknown, path: string, makeMiss: (path: string, predicate: Predicate) => M): (lead: LeadFields) => M | undefined {
+  const kind = kindOf(c);
+  switch (kind) {
+    case 'malformed': {
+      const miss = makeMiss(path, isObject(c) && isPredicateLike(c) ? (c as unknown as Predicate) : PLACEHOLDER);
+      return () => miss;
+    }
+    case 'all':
+    case 'any': {
+      const list = (c as Record<'all' | 'any', Condition[]>)[kind];
+      const children = list.map((child, i) => compileFrozenNode(child, `${path}.${kind}[${i}]`, makeMiss));
+      const n = children.length;
+      if (kind === 'all') {
+        return (lead) => {
+          for (let i = 0; i < n; i++) {
+            const miss = children[i]!(lead);
+            if (miss) return miss;
+          }
+          return undefined;
+        };
+      }
+      return (lead) => {
+        if (n === 0) return undefined;
+        const first = children[0]!(lead);
+        if (!first) return undefined;
+        for (let i = 1; i < n; i++) if (!children[i]!(lead)) return undefined;
+        return first;
+      };
+    }
+    case 'not': {
+      const src = (c as { not: Condition }).not;
+      const inner = compileFrozenNode(src, `${path}.not`, makeMiss);
+      const miss = makeMiss(`${path}.not`, firstPredicate(src));
+      return (lead) => (inner(lead) ? undefined : miss);
+    }
+    default: {
+      const test = compilePredicate(c as Predicate);
+      const miss = makeMiss(path, c as Predicate);
+      return (lead) => (test(lead) ? undefined : miss);
+    }
+  }
+}
+
 function compileNode(c: unknown, path: string): Node {
   const kind = kindOf(c);
   switch (kind) {

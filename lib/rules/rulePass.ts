@@ -21,7 +21,7 @@
  * rule's entry is a new object its caller may add to (destinations, chosen).
  */
 import { applicableRules, checkRule } from './evaluate';
-import { compileCondition, type CompiledCondition, type Miss } from './compile';
+import { compileFrozen, type Miss } from './compile';
 import { gateOf } from './gate';
 import type { FieldReader } from './operators';
 import type { LeadFields, RoutingRule, RuleTrace } from './types';
@@ -36,8 +36,9 @@ export interface RulePass {
   readonly trace: RuleTrace;
 }
 
-/** At most this many distinct unmatched entries are kept per rule (a rule has one per predicate at most). */
-const ENTRIES_PER_RULE = 64;
+/** A miss of a snapshot's compiled tree, with the rule's (frozen) trace entry for it, made at compile time. */
+interface MissWithEntry extends Miss { entry: Readonly<RuleTrace> }
+type CompiledRule = (lead: LeadFields) => MissWithEntry | undefined;
 
 /** A snapshot prepared for passes (see the module comment). Built once per rules array; shared by every pass. */
 interface Prepared {
@@ -53,10 +54,8 @@ interface Prepared {
   gateFields: Array<{ read: FieldReader; accepts: Map<unknown, number[]> }>;
   /** Per position: the entry of a lead its gate refuses, once learnt. */
   gateMiss: Array<Readonly<RuleTrace> | undefined>;
-  /** Per position: the compiled tree, compiled on its first full evaluation. */
-  compiled: Array<CompiledCondition | undefined>;
-  /** Per position: its unmatched entries, by the compiled tree's miss. */
-  missEntries: Array<Map<Miss, Readonly<RuleTrace>> | undefined>;
+  /** Per position: the compiled tree (each miss with its entry), compiled on its first full evaluation. */
+  compiled: Array<CompiledRule | undefined>;
 }
 
 /**
@@ -141,7 +140,6 @@ function prepareOrdered(ordered: RoutingRule[]): Prepared {
     gateFields,
     gateMiss: new Array(n).fill(undefined),
     compiled: new Array(n).fill(undefined),
-    missEntries: new Array(n).fill(undefined),
   };
 }
 
@@ -190,17 +188,19 @@ class PreparedPass implements RulePass {
   private evaluate(i: number): RuleTrace {
     const p = this.p;
     const rule = p.ordered[i]!;
-    const miss = (p.compiled[i] ??= compileCondition(rule.conditions))(this.lead);
-    if (!miss) return { ruleId: rule.id, ruleName: rule.name, priority: rule.priority, version: rule.version, matched: true };
-    const entries = (p.missEntries[i] ??= new Map());
-    let entry = entries.get(miss);
-    if (!entry) {
-      entry = Object.freeze({
-        ruleId: rule.id, ruleName: rule.name, priority: rule.priority, version: rule.version, matched: false,
-        failedAt: Object.freeze({ path: miss.path, field: miss.predicate.field, op: miss.predicate.op }),
-      });
-      if (entries.size < ENTRIES_PER_RULE) entries.set(miss, entry);
-    }
-    return entry;
+    const miss = (p.compiled[i] ??= compileRule(rule))(this.lead);
+    return miss ? miss.entry : { ruleId: rule.id, ruleName: rule.name, priority: rule.priority, version: rule.version, matched: true };
   }
+}
+
+/** The rule's tree compiled for a snapshot (compile.ts compileFrozen), each miss carrying the rule's entry for it. */
+function compileRule(rule: RoutingRule): CompiledRule {
+  return compileFrozen(rule.conditions, (path, predicate) => ({
+    path,
+    predicate,
+    entry: Object.freeze({
+      ruleId: rule.id, ruleName: rule.name, priority: rule.priority, version: rule.version, matched: false,
+      failedAt: Object.freeze({ path, field: predicate.field, op: predicate.op }),
+    }),
+  }));
 }
