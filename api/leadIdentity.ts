@@ -1,5 +1,7 @@
 import { emailDedupeKey, identityHash, phoneDedupeKey } from '../lib/identity';
-import { badRequest, type FieldProblem } from './errors';
+import type { FastifyRequest } from 'fastify';
+import { ApiError, badRequest, type FieldProblem } from './errors';
+import { isSound, refuseProblems } from './plugins/inputProblems';
 import type { LeadBody } from './schemas/lead';
 
 export interface LeadIdentityOptions {
@@ -55,4 +57,31 @@ function phoneProblem(phone: string, country: string): string {
   return phone.trim().startsWith('+')
     ? 'is not a valid phone number (read with the country calling code it starts with)'
     : `is not a valid phone number (read as a number of ${country}: write it as +<country code> <number> if it is from elsewhere)`;
+}
+
+type Hashes = { emailHash: string | null; phoneHash: string | null };
+
+/**
+ * leadIdentityHashes as one of a request's checks (api/plugins/inputProblems.ts): run on the lead at `at` in the body
+ * (`lead` for a simulation; the body itself by default) when the fields it reads (email, phone, country) are sound,
+ * its problems named under `at` (`lead.phone`); then one 400 answers every problem of the request, or the hashes
+ * are returned.
+ */
+export function checkedIdentity(request: FastifyRequest, opts: LeadIdentityOptions, at = ''): Hashes {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const body = request.body;
+  const lead = at === '' ? body : isObject(body) ? body[at] : undefined;
+  const field = (name: string) => (at ? `${at}.${name}` : name);
+  let hashes: Hashes = { emailHash: null, phoneHash: null };
+  const problems: FieldProblem[] = [];
+  if (isObject(lead) && ['email', 'phone', 'country'].every((name) => isSound(request, field(name)))) {
+    try {
+      hashes = leadIdentityHashes({ externalId: 'checked', ...lead } as LeadBody, opts);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.details)) throw err;
+      problems.push(...err.details.map((d) => ({ ...d, field: field(d.field) })));
+    }
+  }
+  refuseProblems(request, 'invalid body', problems);
+  return hashes;
 }

@@ -7,8 +7,10 @@ import { schemaDetails } from './errorHandler';
  * list the next time. Without this, each check stopped the request: a schema problem in a rule hid its
  * conditions' problems, a bad workspace `name` hid a bad `timezone`, an Idempotency-Key refusal hid a body.
  *
- * On every admin write route (POST / PUT / PATCH / DELETE under /api/admin/) the checks report into the request
- * instead of answering at once, in this order:
+ * On every admin write route (POST / PUT / PATCH / DELETE under /api/admin/), and any other whose config says
+ * `checksInHandler` (POST /api/leads/route), the checks report into the request instead of answering at once, in
+ * this order:
+ *   0. the JSON body's strings and numbers (api/plugins/jsonBody.ts: a NUL, a number a double cannot hold);
  *   1. header checks (api/plugins/requestHeaders.ts, preValidation);
  *   2. the route's schemas, every part (params, body, querystring, headers: Fastify stops at the first failing
  *      part, so this validates them all again, with the same validators: `attachValidation`);
@@ -83,6 +85,7 @@ const PARTS = [['params', 'params'], ['body', 'body'], ['querystring', 'query'],
 
 /** Step 2: each part's schema problems, but those of a field an earlier step has already said something about. */
 const collectSchemaProblems: preHandlerAsyncHookHandler = async (request) => {
+  if (!request.validationError) return; // Fastify found every part valid: nothing to add (the common case, kept cheap)
   for (const [part, key] of PARTS) {
     const validate = request.getValidationFunction(part) as Validate | undefined;
     if (!validate || validate(request[key] ?? null)) continue;
@@ -95,12 +98,14 @@ const collectSchemaProblems: preHandlerAsyncHookHandler = async (request) => {
 const refuseCollected: preHandlerAsyncHookHandler = async (request) => refuseProblems(request);
 
 /**
- * Makes every admin write route collect its problems (see above). Call before the routes are registered (an
- * onRoute hook), after the hooks that set a route's config (api/plugins/requestHeaders.ts).
+ * Makes every admin write route, and every route whose config says `checksInHandler`, collect its problems (see
+ * above). Call before the routes are registered (an onRoute hook), after the hooks that set a route's config
+ * (api/plugins/requestHeaders.ts).
  */
 export function collectInputProblems(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/admin/') || ![route.method].flat().some((m) => WRITES.has(m))) return;
+    const adminWrite = route.url.startsWith('/api/admin/') && [route.method].flat().some((m) => WRITES.has(m));
+    if (!adminWrite && route.config?.checksInHandler !== true) return;
     const own = [route.preHandler ?? []].flat() as preHandlerHookHandler[];
     route.attachValidation = true;
     route.config = { ...(route.config ?? {}), collectsProblems: true };

@@ -96,6 +96,7 @@ const problem = (key: string, keyword: string, message: string): QueryProblem =>
  *   `" "` (as 0);
  * - a boolean is `true`/`false`/`1`/`0` in any case, read by the parser of the on/off settings
  *   (lib/config/parsers.ts parseBoolean); anything else says which spellings are accepted.
+ * The schema's problems of the other parameters are answered with these (an unknown one beside a bad number).
  */
 function queryValueChecks(schema: QuerySchema, validate: Validate): Validate {
   const properties = Object.entries(schema.properties ?? {});
@@ -116,13 +117,18 @@ function queryValueChecks(schema: QuerySchema, validate: Validate): Validate {
         else errors.push(problem(key, 'boolean', `${BOOLEAN_MESSAGE}, in any case`));
       }
     }
-    if (errors.length > 0) {
-      wrapped.errors = errors as unknown as FastifySchemaValidationError[];
-      return false;
+    if (errors.length === 0) {
+      const ok = validate(data);
+      wrapped.errors = validate.errors ?? null;
+      return ok;
     }
-    const ok = validate(data);
-    wrapped.errors = validate.errors ?? null;
-    return ok;
+    // The schema's own problems too (an unknown parameter beside a bad number), but none about a value said above.
+    // On a copy: ajv's coercion would turn `0x10` into 16 in the query itself, which a second check then accepts.
+    validate({ ...query });
+    const said = new Set(errors.map((e) => e.instancePath));
+    const more = (validate.errors ?? []).filter((e) => !said.has(e.instancePath) && !said.has(`${e.instancePath}/${String(e.params.additionalProperty ?? e.params.missingProperty ?? '')}`));
+    wrapped.errors = [...errors, ...more] as unknown as FastifySchemaValidationError[];
+    return false;
   };
   return wrapped;
 }

@@ -3,7 +3,7 @@ import { getLeadState, storeLead } from '../../lib/store/leads';
 import { routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { BODY_LIMIT_BYTES, type RouteDeps } from '../app';
 import { notFound } from '../errors';
-import { leadIdentityHashes } from '../leadIdentity';
+import { checkedIdentity } from '../leadIdentity';
 import { normalizeLeadInput } from '../leadInput';
 import { isFinished, leadViewOf } from '../leadView';
 import { leadBodySchema, routeQuerySchema, type LeadBody, type RouteQuery } from '../schemas/lead';
@@ -21,12 +21,14 @@ export function leadRoutes(app: FastifyInstance, deps: RouteDeps) {
       preValidation: async (request) => {
         request.body = normalizeLeadInput(request.body) as LeadBody;
       },
+      // Every problem of the lead in one 400: the schema's, the query's and the identity checks' (api/plugins/inputProblems.ts).
+      config: { checksInHandler: true },
       schema: { ...routeDocs.routeLead, body: leadBodySchema, querystring: routeQuerySchema },
     },
     async (request, reply) => {
       if (request.caller?.kind !== 'source') throw new Error('auth.source did not set a source caller');
       const source = request.caller.workspace;
-      const hashes = leadIdentityHashes(request.body, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
+      const hashes = checkedIdentity(request, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
       // Stored and offered to admission in one statement (issue 10: a round trip less per lead).
       const { lead, created, claim } = await storeLead(db, {
         sourceWorkspaceId: source.id,

@@ -254,6 +254,36 @@ describe('headers, bodies and paths of the other writes in one 400', () => {
   });
 });
 
+describe("a source's lead, the same way (POST /api/leads/route)", () => {
+  test('a schema error, a phone no country has, a NUL, an unknown query parameter and a bad wait, all listed; no lead stored', async () => {
+    const asSource = (request: Request) => stack.app.inject({ ...request, headers: { ...request.headers, authorization: `Bearer ${source.apiKey}` } });
+    const before = await database();
+    const faults: Fault[] = [
+      (r) => void (body(r).firstName = 42),
+      (r) => void (body(r).phone = '+1 555 0000'),
+      (r) => void (body(r).lastName = 'Nul\u0000l'),
+      (r) => void (r.url = r.url.replace('?', '?colour=red&')),
+      (r) => void (r.url = r.url.replace('wait=0', 'wait=0x10')), // once read as 16 by a second check, after ajv coerced it in place
+    ];
+    const valid: Request = { method: 'POST', url: '/api/leads/route?wait=0', headers: {}, payload: aLead({ externalId: `all-at-once-${crypto.randomUUID()}` }) };
+    const alone: Detail[] = [];
+    for (const fault of faults) {
+      const request = copy(valid);
+      fault(request);
+      const res = await asSource(request);
+      expect([res.statusCode, detailsOf(res).length]).toEqual([400, 1]);
+      alone.push(...detailsOf(res));
+    }
+    const all = copy(valid);
+    faults.forEach((fault) => fault(all));
+    const res = await asSource(all);
+    expect(res.statusCode).toBe(400);
+    expect(detailsOf(res)).toEqual(inPathOrder(alone));
+    expect(detailsOf(res).map((d) => d.field)).toEqual(['colour', 'firstName', 'lastName', 'phone', 'wait']);
+    expect(await database()).toEqual(before);
+  });
+});
+
 describe('a body that is not an object is the one problem the checks after the schema cannot read past', () => {
   const writes = (): Array<[string, string]> => [
     ['POST', '/api/admin/rules'],

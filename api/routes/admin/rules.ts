@@ -3,13 +3,12 @@ import { simulateRouting } from '../../../lib/routing/simulate';
 import { deleteRule, getRule, insertRule, listRules, ruleVersion, ruleVersions, updateRule, type NewRule } from '../../../lib/store/rules';
 import { getWorkspace, listWorkspaces } from '../../../lib/store/workspaces';
 import type { RouteDeps } from '../../app';
-import { ApiError, notFound, type FieldProblem } from '../../errors';
-import { isSound, refuseProblems } from '../../plugins/inputProblems';
-import { leadIdentityHashes } from '../../leadIdentity';
+import { notFound, type FieldProblem } from '../../errors';
+import { isSound, refuseProblems, reportProblems } from '../../plugins/inputProblems';
+import { checkedIdentity } from '../../leadIdentity';
 import { normalizeLeadInput } from '../../leadInput';
 import { ruleConditionProblems } from '../../ruleConditions';
 import type { Condition, Distribution } from '../../../lib/rules/types';
-import type { LeadBody } from '../../schemas/lead';
 import { listRulesQuerySchema, ruleBodySchema, ruleVersionParamsSchema, simulateBodySchema, type ListRulesQuery, type RuleBody, type SimulateBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { refuseBody } from './noBody';
@@ -78,26 +77,15 @@ async function validRule(deps: RouteDeps, request: FastifyRequest): Promise<NewR
 async function simulatedIdentity(deps: RouteDeps, request: FastifyRequest): Promise<{ emailHash: string | null; phoneHash: string | null }> {
   const { db, config } = deps;
   const body: Record<string, unknown> = isObject(request.body) ? request.body : {};
-  const problems: FieldProblem[] = [];
   if (typeof body.sourceWorkspaceId === 'string' && isSound(request, 'sourceWorkspaceId')) {
     const source = await getWorkspace(db, body.sourceWorkspaceId);
-    if (source?.kind !== 'source') problems.push({ field: 'sourceWorkspaceId', message: 'is not a source workspace' });
+    const field = 'sourceWorkspaceId';
+    if (source?.kind !== 'source') reportProblems(request, 'invalid body', [{ field, message: 'is not a source workspace' }]);
     // Its real leads get 401 and are never routed: a decision here would describe something that cannot happen.
-    else if (!source.enabled) problems.push({ field: 'sourceWorkspaceId', message: 'is a disabled source: its leads are refused (401) and never routed; enable it (PATCH enabled: true) to simulate' });
+    else if (!source.enabled) reportProblems(request, 'invalid body', [{ field, message: 'is a disabled source: its leads are refused (401) and never routed; enable it (PATCH enabled: true) to simulate' }]);
   }
-  let hashes = { emailHash: null as string | null, phoneHash: null as string | null };
-  const lead = body.lead;
-  if (isObject(lead) && ['lead.email', 'lead.phone', 'lead.country'].every((f) => isSound(request, f))) {
-    try {
-      hashes = leadIdentityHashes({ externalId: 'simulation', ...(lead as Omit<LeadBody, 'externalId'>) }, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES });
-    } catch (err) {
-      // Same checks as a real lead; the fields live under `lead` here.
-      if (!(err instanceof ApiError && err.details)) throw err;
-      problems.push(...err.details.map((d) => ({ ...d, field: `lead.${d.field}` })));
-    }
-  }
-  refuseProblems(request, 'invalid body', problems);
-  return hashes;
+  // Same checks as a real lead; the fields live under `lead` here.
+  return checkedIdentity(request, { hmacKey: config.IDENTITY_HMAC_KEY, defaultCountry: config.DEFAULT_PHONE_COUNTRY, placeholderEmails: config.DEDUPE_PLACEHOLDER_EMAILS, placeholderPhones: config.DEDUPE_PLACEHOLDER_PHONES }, 'lead');
 }
 
 export function adminRuleRoutes(app: FastifyInstance, deps: RouteDeps) {
