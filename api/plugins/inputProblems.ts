@@ -3,8 +3,8 @@ import { badRequest, type FieldProblem } from '../errors';
 import { schemaDetails } from './errorHandler';
 
 /**
- * Every problem of an admin write in one 400 (no phases): a client that fixes what the answer lists gets no new
- * list the next time. Without this, each check stopped the request: a schema problem in a rule hid its
+ * Every problem of an admin write (or a source's lead) in one 400, not in phases: a client that fixes what the
+ * answer lists gets no new list the next time. Without this, each check stopped the request: a schema problem in a rule hid its
  * conditions' problems, a bad workspace `name` hid a bad `timezone`, an Idempotency-Key refusal hid a body.
  *
  * On every admin write route (POST / PUT / PATCH / DELETE under /api/admin/), and any other whose config says
@@ -12,8 +12,9 @@ import { schemaDetails } from './errorHandler';
  * this order:
  *   0. the JSON body's strings and numbers (api/plugins/jsonBody.ts: a NUL, a number a double cannot hold);
  *   1. header checks (api/plugins/requestHeaders.ts, preValidation);
- *   2. the route's schemas, every part (params, body, querystring, headers: Fastify stops at the first failing
- *      part, so this validates them all again, with the same validators: `attachValidation`);
+ *   2. the route's schemas, every part (params, body, querystring, headers): Fastify stops at the first failing
+ *      part, so when one failed (`attachValidation` lets the request go on) this validates them all again with
+ *      the same validators; when none failed it costs nothing;
  *   3. the route's own preHandlers (refuseBody) and, for a route whose config says `checksInHandler`, the
  *      handler's checks of what the schema cannot see (rule conditions, time zones, workspace kinds ...).
  * A later check skips a field an earlier one found a problem with (isSound): it genuinely needs it valid, and
