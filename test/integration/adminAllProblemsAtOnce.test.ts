@@ -310,3 +310,41 @@ describe('a body that is not an object is the one problem the checks after the s
     expect(detailsOf(res)).toEqual([{ field: '(root)', message: 'body must be a JSON object' }]);
   });
 });
+
+describe('the checks after the schema read any shape the schema refused: never a 500', () => {
+  const shapes: unknown[] = [null, 0, -1, 'x', '', [], [null], {}, { all: 'x' }, true];
+  /** Sets `path` (dotted, with numeric steps for items) in a copy of `payload` to `value`. */
+  const setAt = (payload: Record<string, unknown>, path: string, value: unknown) => {
+    const copyOf = structuredClone(payload);
+    const steps = path.split('.');
+    let at: Record<string, unknown> = copyOf;
+    for (const step of steps.slice(0, -1)) at = at[step] as Record<string, unknown>;
+    at[steps.at(-1)!] = value;
+    return copyOf;
+  };
+  const routes = (): Array<[string, string, Record<string, unknown>, string[]]> => [
+    ['POST', '/api/admin/rules', { name: 'Shapes', priority: 1, conditions: { all: [predicate] }, destinations: [{ workspaceId: partner.id, weight: 1 }], distribution: 'weighted' },
+      ['name', 'priority', 'sourceWorkspaceId', 'conditions', 'conditions.all', 'conditions.all.0', 'conditions.all.0.value', 'destinations', 'destinations.0', 'destinations.0.workspaceId', 'destinations.0.weight', 'distribution', 'enabled']],
+    ['PUT', `/api/admin/rules/${rule.id}`, { name: 'Shapes', priority: 1, destinations: [{ workspaceId: partner.id }] }, ['destinations', 'destinations.0', 'conditions']],
+    ['POST', '/api/admin/workspaces', { name: 'Shapes', kind: 'partner', deliveryUrl: 'http://127.0.0.1:9/x', caps: { hourly: 1, daily: 2 } },
+      ['name', 'kind', 'deliveryUrl', 'timezone', 'caps', 'caps.hourly', 'caps.daily', 'rateLimitPerMinute', 'enabled']],
+    ['PATCH', `/api/admin/workspaces/${partner.id}`, { caps: { hourly: 1, daily: 2 }, timezone: 'UTC' }, ['name', 'deliveryUrl', 'timezone', 'caps', 'caps.hourly', 'caps.monthly', 'rateLimitPerMinute']],
+    ['POST', '/api/admin/rules/simulate', { sourceWorkspaceId: source.id, lead: aLead() }, ['sourceWorkspaceId', 'lead', 'lead.email', 'lead.phone', 'lead.country', 'lead.attributes']],
+    ['POST', '/api/leads/route', aLead(), ['externalId', 'email', 'phone', 'country', 'attributes']],
+  ];
+
+  test('each field of each write set to each JSON shape: 400 or the write, nothing else', async () => {
+    const statuses = new Set<number>();
+    for (const [method, url, payload, fields] of routes()) {
+      const authorization = url === '/api/leads/route' ? `Bearer ${source.apiKey}` : admin.authorization();
+      for (const field of fields) {
+        for (const shape of shapes) {
+          const res = await stack.app.inject({ method: method as InjectOptions['method'], url, headers: { authorization }, payload: setAt(payload, field, shape) as object });
+          statuses.add(res.statusCode);
+          expect([method, url, field, shape, res.statusCode < 500]).toEqual([method, url, field, shape, true]);
+        }
+      }
+    }
+    expect(statuses.has(400)).toBe(true);
+  });
+});
