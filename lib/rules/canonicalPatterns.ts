@@ -11,25 +11,17 @@
  * together with a small automaton of the canonical values: whether a match can be reached when every character
  * consumed is one a canonical value can hold where it stands. The phone is E.164: `+`, then a digit 1-9, then
  * digits, so `^` holds only before the `+` and `$` only after a digit (`^07`, `^1415`, `^\d` and `^\+0` can
- * never match); the email is anything but A-Z, with `^` and `$` anywhere (NFKC turns a few letters into text with
- * spaces, so whitespace is not excluded). Word boundaries (\b, \B) are taken as passable. This over-approximates
+ * never match); the email holds only characters NFKC and lower-casing leave as they are (no A-Z, `Ü`, `ﬁ`, full-width
+ * letters ...), with `^` and `$` anywhere (NFKC turns a few letters into text with spaces, so whitespace is not
+ * excluded). Word boundaries (\b, \B) are taken as passable. This over-approximates
  * what can match, so a pattern refused truly matches no canonical value (the search is unanchored: the match may
  * start anywhere in the value), while some never-matching patterns pass. A program of a shape this code does not
  * know (a later re2js) is never refused.
  */
-import { RE2JS } from 're2js';
+import { EMPTY, OP, programOf, type Inst } from './re2Program';
 import { compileRegex } from './regex';
 import type { RuleProblem } from './validate';
 import { forEachPredicate } from './walk';
-
-/** re2js's instruction codes (Inst in re2js, as RE2/J and Go's regexp/syntax number them). */
-const OP = { ALT: 1, ALT_MATCH: 2, CAPTURE: 3, EMPTY_WIDTH: 4, FAIL: 5, MATCH: 6, NOP: 7, RUNE: 8, RUNE1: 9, RUNE_ANY: 10, RUNE_ANY_NOT_NL: 11 } as const;
-
-interface Inst { op: number; out: number; arg: number; runes: Int32Array; matchRune(r: number): boolean }
-interface Prog { start: number; inst: Inst[] }
-
-/** re2js's empty-width flags (Utils.EMPTY_*, Go's syntax.EmptyOp): what an EMPTY_WIDTH instruction requires. */
-const EMPTY = { BEGIN_LINE: 1, END_LINE: 2, BEGIN_TEXT: 4, END_TEXT: 8 } as const;
 
 /**
  * Where in a canonical value a match can stand (states 0..n-1), as a small automaton: `starts` the states a match
@@ -62,28 +54,45 @@ const phoneForm: CanonicalForm = {
   atEnd: (state) => state === 2,
 };
 
-const [UPPER_A, UPPER_Z] = [0x41, 0x5a];
-const isUpper = (r: number) => r >= UPPER_A && r <= UPPER_Z;
+/**
+ * Whether a character can stand in a canonical email: canonicalRuleEmail leaves it as it is (NFKC, lower case),
+ * trimming aside (a canonical value holds spaces inside: NFKC turns a few characters into text with spaces).
+ * So A-Z, but also `Ü`, `ẞ`, `Σ`, the Kelvin sign, `ﬁ` or full-width `ｊ` never stand in one. Sound: a canonical
+ * value is NFKC and lower-case already, so each of its characters is left as it is (checked over every code point
+ * in test/unit/rulesCanonicalPatterns.test.ts).
+ */
+export function canStandInCanonicalEmail(codePoint: number): boolean {
+  const c = String.fromCodePoint(codePoint);
+  return c.normalize('NFKC').toLowerCase().normalize('NFKC') === c;
+}
 
-/** The email: one state, any character but A-Z (canonicalRuleEmail lower-cases it). */
+/** A class wider than this many code points is taken to hold one that can stand (checking each costs time). */
+const WIDE_CLASS = 4_096;
+
+/** The email: one state, any character that can stand in a canonical email (canStandInCanonicalEmail). */
 const emailForm: CanonicalForm = {
   starts: [0],
   step: (_state, inst) => {
     if (inst === ANY) return [0];
     const runes = inst.runes;
-    if (runes.length === 1) return !isUpper(runes[0]!) || inst.matchRune(runes[0]! | 0x20) ? [0] : []; // (?i): its lower case
-    for (let i = 0; i + 1 < runes.length; i += 2) if (runes[i]! < UPPER_A || runes[i + 1]! > UPPER_Z) return [0];
+    if (runes.length === 1) {
+      const r = runes[0]!;
+      if (canStandInCanonicalEmail(r)) return [0];
+      // (?i): the instruction also takes the rune's lower case, which may stand.
+      const lower = String.fromCodePoint(r).toLowerCase().normalize('NFKC');
+      const l = lower.codePointAt(0)!;
+      return String.fromCodePoint(l) === lower && inst.matchRune(l) && canStandInCanonicalEmail(l) ? [0] : [];
+    }
+    for (let i = 0; i + 1 < runes.length; i += 2) {
+      const [lo, hi] = [runes[i]!, runes[i + 1]!];
+      if (hi - lo >= WIDE_CLASS) return [0];
+      for (let r = lo; r <= hi; r++) if (canStandInCanonicalEmail(r)) return [0];
+    }
     return [];
   },
   atStart: () => true,
   atEnd: () => true,
 };
-
-/** The compiled program of `re`, or undefined if re2js no longer exposes it as this code reads it. */
-function programOf(re: RE2JS): Prog | undefined {
-  const prog = (re as unknown as { re2Input?: { prog?: Prog } }).re2Input?.prog;
-  return prog && Array.isArray(prog.inst) && Number.isInteger(prog.start) ? prog : undefined;
-}
 
 /**
  * Whether `pattern` (RE2 syntax) can match somewhere in some value of the canonical form `form`: a search over
@@ -140,7 +149,8 @@ export function canMatchOver(pattern: string, form: CanonicalForm): boolean {
 }
 
 const EMAIL_MESSAGE = 'can never match: a lead\'s email is compared in canonical form (trimmed, NFKC, lower-case, e.g. "jane.doe@example.com"), '
-  + 'and this pattern needs an upper-case letter A-Z: write it in lower case, or start the pattern with (?i)';
+  + 'and this pattern needs a character that form never holds (an upper-case letter such as A-Z or Ü, a ligature such as ﬁ, a '
+  + 'full-width letter ...): write it in lower case and NFKC (ﬁ as fi, ｊ as j), or start the pattern with (?i)';
 const PHONE_MESSAGE = 'can never match: a lead\'s phone is compared in E.164 ("+14155550123": "+", a country code, then digits; '
   + '"07911 123456" in GB is "+447911123456"), and this pattern needs another character (a space, "(", "-", a letter ...) or '
   + 'another start (a national "0" or a digit right after ^): e.g. "^\\+1415" for area code 415 in the US, "^\\+447" for UK mobiles';

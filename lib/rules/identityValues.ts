@@ -17,10 +17,10 @@ const PHONE_NUMBER_OPS = new Set(['eq', 'neq', 'in', 'not_in']);
 /** Operators whose phone value is a piece of the E.164 form. */
 const PHONE_PART_OPS = new Set(['contains', 'starts_with', 'ends_with']);
 
-/** The E.164 form has at most 15 digits (ITU-T E.164). */
-const E164_PREFIX = /^\+[0-9]{1,15}$/;
+/** The E.164 form (ITU-T E.164): "+", a country code whose first digit is 1-9, at most 15 digits in all. */
+const E164_PREFIX = /^\+[1-9][0-9]{0,14}$/;
 const DIGITS = /^[0-9]{1,15}$/;
-const PLUS_DIGITS = /^\+?[0-9]{1,15}$/;
+const PLUS_DIGITS = /^(?:\+[1-9][0-9]{0,14}|[0-9]{1,15})$/;
 const SEPARATORS = /[\s().-]/g;
 const EXAMPLE = '"+14155550123"';
 
@@ -103,16 +103,31 @@ function numberProblem(v: string, defaultCountry: string): string | undefined {
   return `is not a phone number in E.164, which is how a lead's phone is compared: write + then the country code and number, e.g. ${EXAMPLE}`;
 }
 
+/**
+ * What is wrong with a value that is "+" (or not) and digits yet no part of an E.164 number: more than 15 digits, or
+ * a "+" followed by 0 (no country code starts with 0); undefined for any other value.
+ */
+function digitsProblem(v: string): string | undefined {
+  if (!/^\+?[0-9]+$/.test(v)) return undefined;
+  if (v.replace('+', '').length > 15) return `has ${v.replace('+', '').length} digits, and an E.164 number has at most 15 (a lead's phone is compared in E.164, e.g. "+14155550123")`;
+  if (v.startsWith('+0')) return 'can never match: in E.164 the "+" is followed by a country code, which never starts with 0 (a lead\'s phone is compared in E.164, e.g. "+14155550123"; GB\'s "020 ..." is "+4420...")';
+  return undefined;
+}
+
 /** Why `v` can never be part of an E.164 number as `op` reads it, or undefined. */
 function partProblem(op: string, v: string): string | undefined {
   const stripped = v.replace(SEPARATORS, '');
   if (op === 'starts_with') {
     if (E164_PREFIX.test(v)) return undefined;
+    const digits = digitsProblem(v);
+    if (digits) return digits;
     const hint = E164_PREFIX.test(stripped) ? `: write "${stripped}"` : ' (area code 415 in the US is "+1415")';
     return `must be "+" and digits, the start of an E.164 number such as "+14155550123" (a lead's phone is compared in E.164)${hint}`;
   }
   const pattern = op === 'contains' ? PLUS_DIGITS : DIGITS;
   if (pattern.test(v)) return undefined;
+  const digits = op === 'contains' || /^[0-9]+$/.test(v) ? digitsProblem(v) : undefined;
+  if (digits) return digits;
   const hint = pattern.test(stripped) ? `: write "${stripped}"` : '';
   return `must be ${op === 'contains' ? 'digits (after an optional "+")' : 'digits'}: a lead's phone is compared in E.164 (e.g. "+14155550123"), which holds nothing else${hint}`;
 }

@@ -4,6 +4,7 @@
  * compiled once and cached, successes and failures alike, in a bounded map.
  */
 import { RE2JS } from 're2js';
+import { regexWidth } from './regexWidth';
 
 export const MAX_PATTERN_LENGTH = 500;
 /**
@@ -11,6 +12,13 @@ export const MAX_PATTERN_LENGTH = 500;
  * costs ~1,000 steps per input character. Patterns above this many instructions are refused on write.
  */
 export const MAX_PROGRAM_SIZE = 2_000;
+/**
+ * The most threads a pattern may keep alive at once while scanning a value (regexWidth.ts): its cost per character.
+ * Measured on a 1,000-character value (the longest a lead holds), `(?:.?){n}\d\d` took ~1.3 ms at n = 60, 7.7 ms at
+ * 200 and 45 ms at 990 (the session 11 walk found 126 ms on a busier box); the patterns rule authors write track a
+ * handful (`^9[0-4]\d{3}$`: 1, `@(gmail|yahoo|hotmail)\.com$`: 4, `.*foo.*bar`: 5).
+ */
+export const MAX_REGEX_WIDTH = 64;
 const CACHE_LIMIT = 10_000;
 
 export type CompiledRegex = { ok: true; re: RE2JS } | { ok: false; error: string };
@@ -39,6 +47,12 @@ export function regexProblem(pattern: string): string | undefined {
   const size = compiled.re.programSize();
   if (size > MAX_PROGRAM_SIZE) {
     return `is too complex for a routing rule (compiles to ${size} instructions, at most ${MAX_PROGRAM_SIZE}): use smaller repeat counts`;
+  }
+  const width = regexWidth(compiled.re, MAX_REGEX_WIDTH);
+  if (width !== undefined && width > MAX_REGEX_WIDTH) {
+    return `is too costly to match: it can track more than ${MAX_REGEX_WIDTH} partial matches at once for each character of a lead's value `
+      + '(a large repeat of something optional or of any character, such as (?:.?){100} or .{0,500}): '
+      + 'use smaller repeat counts, anchor it (^...$), or use in / contains / starts_with';
   }
   return undefined;
 }

@@ -67,6 +67,18 @@ describe('identityValueProblems', () => {
     expect(problems({ field: 'phone', op: 'starts_with', value: '+1234567890123456' })).toHaveLength(1); // longer than E.164
   });
 
+  test('"+" then 0, or more than 15 digits, can never be part of E.164: refused saying which (the newcomer walk of session 11: starts_with "+0" was stored)', () => {
+    for (const [op, value] of [['starts_with', '+0'], ['starts_with', '+044'], ['contains', '+0'], ['contains', '+07911']]) {
+      expect(problems({ field: 'phone', op, value })).toEqual([{ path: 'conditions.value', message: expect.stringMatching(/country code, which never starts with 0/) }]);
+    }
+    expect(problems({ field: 'phone', op: 'starts_with', value: '+12345678901234567' })[0]!.message).toMatch(/has 17 digits, and an E\.164 number has at most 15/);
+    expect(problems({ field: 'phone', op: 'contains', value: '1234567890123456' })[0]!.message).toMatch(/has 16 digits/);
+    expect(problems({ field: 'phone', op: 'ends_with', value: '1234567890123456' })[0]!.message).toMatch(/has 16 digits/);
+    for (const [op, value] of [['starts_with', '+1'], ['starts_with', '+441234567890123'], ['contains', '0123'], ['contains', '+4420'], ['ends_with', '0']]) {
+      expect(problems({ field: 'phone', op, value })).toEqual([]);
+    }
+  });
+
   test('contains and ends_with hold digits only (E.164 holds nothing else)', () => {
     expect(problems({ field: 'phone', op: 'ends_with', value: '734-0132' })[0]!.message).toMatch(/must be digits.*write "7340132"/);
     expect(problems({ field: 'phone', op: 'ends_with', value: '+0132' })).toHaveLength(1);

@@ -1,0 +1,41 @@
+// regexWidth (lib/rules/regexWidth.ts) and the write-time refusal it backs (regex.ts regexProblem): a `matches`
+// pattern that can keep more than MAX_REGEX_WIDTH threads alive per character is refused, naming why; the patterns
+// rule authors write (the bench's, anchored lists, classes, case folds) are not.
+import { RE2JS } from 're2js';
+import { MAX_REGEX_WIDTH, regexProblem } from '../../lib/rules/regex';
+import { regexWidth } from '../../lib/rules/regexWidth';
+
+const width = (pattern: string, limit = 10_000) => regexWidth(RE2JS.compile(pattern), limit);
+
+describe('refused: wide patterns (the session 11 walk: (?:.?){990}\\d\\d took 126 ms on 1,000 characters)', () => {
+  test.each([
+    '(?:.?){990}\\d\\d', '(?:.?){100}', '.{0,500}x', '[\\s\\S]{200}', '(?:a|aa){100}', '(?:\\d?){80}$',
+  ])('%s', (pattern) => {
+    expect(regexProblem(pattern)).toMatch(/too costly to match.*more than 64 partial matches/);
+  });
+});
+
+describe('accepted: what rule authors write', () => {
+  test.each([
+    '^9[0-4]\\d{3}$', '^(1|\\+1)?[2-9]\\d{2}[2-9]\\d{6}$', '@(gmail|yahoo|hotmail)\\.com$', '(?i)^(spring|summer)_', '^\\+1(415|650|408)',
+    '^[0-2]\\d{4}$', '.*foo.*bar', '\\d{3}-\\d{4}', '(?i)^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$', '\\pL+', '[^a-z]', '',
+    `^(?:${Array.from({ length: 400 }, (_, i) => String(10_000 + i * 7)).join('|')})$`, // 400 anchored zip codes
+    `(?:${Array.from({ length: 80 }, (_, i) => `w${i}x`).join('|')})`, // an unanchored list (RE2 factors common prefixes)
+    `^(?:${Array.from({ length: 40 }, (_, i) => `campaign_${i}`).join('|')})$`,
+  ])('%s', (pattern) => {
+    expect(regexProblem(pattern)).toBeUndefined();
+  });
+});
+
+test('the width grows with what a pattern can track at once, and ^ keeps later positions from starting', () => {
+  expect(width('abc')).toBeLessThanOrEqual(2); // a thread inside abc, and a new one starting at the next position
+  expect(width('(?:.?){10}x')).toBeGreaterThanOrEqual(11);
+  expect(width('(?:.?){20}x')).toBeGreaterThan(width('(?:.?){10}x')!);
+  expect(width('a.{0,30}b')).toBeGreaterThanOrEqual(30);
+  expect(width('^a.{0,30}b')).toBeLessThanOrEqual(3); // anchored: one start, so one thread per depth, not one per start
+  expect(width('^(?:abc|abd|xyz)')).toBeLessThanOrEqual(3);
+});
+
+test('stops as soon as the limit is passed (a wide pattern is not explored in full)', () => {
+  expect(width('(?:.?){990}\\d\\d', MAX_REGEX_WIDTH)).toBeGreaterThan(MAX_REGEX_WIDTH);
+});
