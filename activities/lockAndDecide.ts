@@ -3,7 +3,7 @@ import type { Decision } from '../lib/routing/decide';
 import { decide } from '../lib/routing/decide';
 import type { DeliveryContext, DeliveryTarget } from '../lib/store/delivery';
 import type { LeadHandOff } from '../lib/routing/leadHandOff';
-import { lockAndDecideInDatabase, readLeadForDecision, RulesChanged, type LeadForDecision, type LockRow } from '../lib/store/routing';
+import { lockAndDecideInDatabase, readLeadForDecision, releaseRejectedReservation, RulesChanged, type LeadForDecision, type LockRow } from '../lib/store/routing';
 import { createRulesCache, revisionOf, type RulesLoader } from '../lib/store/rulesCache';
 import { elapsedMs } from '../lib/telemetry/metrics';
 import type { LockAndDecideInput, LockAndDecideOutput } from '../workflows/routeLead.types';
@@ -111,6 +111,15 @@ export async function decideUnderLock(
   deps: Pick<ActivityDeps, 'db' | 'config'>,
   r: DecideUnderLockRequest,
 ): Promise<DecidedUnderLock> {
+  if (r.releaseRejected) {
+    // Its own statement, committed before the decision reserves another buyer: two buyers' counters are never held
+    // by one transaction (releaseRejectedReservation). A lost lock releases nothing; lock_and_decide() then says so.
+    await releaseRejectedReservation(deps.db, { leadId: r.leadId, owner: r.owner, buyer: r.releaseRejected }).catch((err: unknown) => {
+      r.onLockError?.(err);
+      throw err;
+    });
+    r = { ...r, releaseRejected: undefined };
+  }
   const handed = r.handOff?.take(r.leadId);
   const heldRules = r.loadRules.current();
   if (handed && heldRules) {

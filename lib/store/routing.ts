@@ -186,7 +186,8 @@ export interface LockRow {
  * that the hot rows a decision locks (a rule's counters, a buyer's capacity) are held only for the statement,
  * never across round trips. `takeLock`: acquire_routing_lock() first (re-entry, stale takeover, the attempt
  * count) and mark a waiting ledger retry as started; otherwise check that `owner` still holds the lock.
- * `releaseRejected`: the buyer that just rejected the lead gets its reservation back first. `outcome` is
+ * `releaseRejected`: the buyer that just rejected the lead gets its reservation back first (the activities pass
+ * none: releaseRejectedReservation does it in a statement of its own, see there). `outcome` is
  * absent when the lock is not held (`lock.outcome`: not_routable, held_by_other, not_found, lock_lost).
  * `lockMs`: the lock step's time inside Postgres. `target`: the assigned partner's delivery URL and signing
  * secret, and the previous one while a rotation's overlap lasts (migrations/0026; secrets: keep them out of
@@ -217,6 +218,29 @@ export async function lockAndDecideInDatabase(
     ...(answer.outcome ? { outcome: answer.outcome } : {}),
     ...(answer.target ? { target: deliveryTarget(answer.target.url, answer.target.secret, answer.target.previousSecret) } : {}),
   };
+}
+
+/**
+ * Gives back the capacity reservation of `buyer` for `leadId` (release_capacity(), migration 0027) when the lead's
+ * routing lock is still `owner`'s and that buyer holds its live reservation: the buyer rejected the lead, which is
+ * about to be decided again. ONE autocommit statement of its own, before lock_and_decide(): inside that statement
+ * the release held the rejecting buyer's counter rows while the new decision reserved another buyer's, so two
+ * leads rejected by each other's buyers at once deadlocked (40P01; the session 11 review reproduced it in 5 of 5
+ * rounds). Here no transaction holds two buyers' counters. Safe to repeat (the second call finds nothing live);
+ * returns whether it released a reservation. Errors: database errors (55P03 when the lead's row stays locked 5 s).
+ */
+export async function releaseRejectedReservation(db: Db, r: { leadId: string; owner: string; buyer: string }): Promise<boolean> {
+  const { rows } = await db.raw(
+    `WITH owned AS (
+       SELECT l.id FROM leads l
+        WHERE l.id = ? AND l.routing_status = 'routing' AND l.routing_lock_owner = ?
+          AND EXISTS (SELECT 1 FROM capacity_reservations c
+                       WHERE c.lead_id = l.id AND c.released_at IS NULL AND c.workspace_id = ?)
+          FOR UPDATE OF l)
+     SELECT release_capacity(id, 'rejected_by_buyer') AS released FROM owned`,
+    [r.leadId, r.owner, r.buyer],
+  );
+  return rows.length > 0 && rows[0].released !== null;
 }
 
 export interface RetryPlan {

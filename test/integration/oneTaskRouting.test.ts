@@ -114,7 +114,7 @@ describe('lockAndDecide run again (its result lost) changes nothing', () => {
     expect(await env.run(lockAndDecide(), { leadId, excludeDestinations: [] })).toMatchObject({ kind: 'assigned', destinationWorkspaceId: first.id, lock: { outcome: 'reentered' } });
     expect([await used(first.id), await used(second.id)]).toEqual([1, 0]);
 
-    // The first buyer rejected the lead: its reservation is released in the transaction of the next decision ...
+    // The first buyer rejected the lead: its reservation is released (a statement of its own) before the next decision ...
     const next = { leadId, excludeDestinations: [first.id], releaseRejected: first.id };
     expect(await env.run(lockAndDecide(), next)).toMatchObject({ kind: 'assigned', destinationWorkspaceId: second.id });
     expect([await used(first.id), await used(second.id)]).toEqual([0, 1]);
@@ -126,6 +126,37 @@ describe('lockAndDecide run again (its result lost) changes nothing', () => {
     // Counted once per lead, timed per call.
     expect(sent.filter((n) => n === 'routing.lock.acquired')).toHaveLength(1);
     expect(sent.filter((n) => n === 'routing.rules.latency')).toHaveLength(4);
+  });
+
+  test('the rejected buyer\'s reservation is given back before the next decision waits for another buyer: two leads rejected by each other\'s buyers cannot deadlock', async () => {
+    // The session 11 review: lock_and_decide() released buyer A's counters and reserved buyer B's in ONE transaction,
+    // so a lead going A -> B and another going B -> A deadlocked (40P01). Now the release commits first: while the
+    // next decision waits for B's counters (held here by another transaction), A's reservation is already released.
+    const a = await createWorkspace(stack, { name: 'Rejects first', kind: 'partner', caps: { hourly: 5 } });
+    const b = await createWorkspace(stack, { name: 'Busy', kind: 'partner', caps: { hourly: 5 } });
+    await productRule('crossed', [a, b]);
+    const leadId = await aLeadRow('crossed');
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: routeLeadWorkflowId(leadId), runId: crypto.randomUUID() } });
+    expect(await env.run(lockAndDecide(), { leadId, excludeDestinations: [] })).toMatchObject({ kind: 'assigned', destinationWorkspaceId: a.id });
+    // B's counters of the current periods, as reserve_capacity() creates them, so that they can be held.
+    await stack.db.raw(
+      `INSERT INTO capacity_counters (workspace_id, period, period_start)
+       SELECT w.id, p, cap_period_start(p, w.timezone, now()) FROM workspaces w, unnest(ARRAY['hourly', 'daily', 'monthly']) p
+        WHERE w.id = ? ON CONFLICT DO NOTHING`, [b.id]);
+    const holder = await stack.db.transaction();
+    try {
+      await holder.raw('SELECT 1 FROM capacity_counters WHERE workspace_id = ? FOR UPDATE', [b.id]);
+      const next = env.run(lockAndDecide(), { leadId, excludeDestinations: [a.id], releaseRejected: a.id });
+      // A's reservation released and committed, seen from another connection, while the decision waits for B.
+      await waitFor('the rejected buyer\'s reservation released while the decision waits', async () =>
+        (await stack.db('capacity_reservations').where({ lead_id: leadId, workspace_id: a.id }).whereNotNull('released_at').first()) !== undefined, { timeoutMs: 10_000 });
+      expect(await used(a.id)).toBe(0);
+      await holder.commit();
+      expect(await next).toMatchObject({ kind: 'assigned', destinationWorkspaceId: b.id });
+      expect([await used(a.id), await used(b.id)]).toEqual([0, 1]);
+    } finally {
+      if (!holder.isCompleted()) await holder.rollback();
+    }
   });
 
   test('another run finds the lock held (LockHeld, retried; counted once) and a decided lead not routable', async () => {
