@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { routeLead } from '../../workflows/routeLead';
+import type { routeLeadV2 } from '../../workflows/routeLead';
 import { ROUTE_LEAD_WORKFLOW_TYPE, routeLeadWorkflowId } from '../../workflows/routeLead.types';
 import { RoutingStatus, SourceWorkspaceId } from './searchAttributes';
 
@@ -8,10 +8,11 @@ import { RoutingStatus, SourceWorkspaceId } from './searchAttributes';
  * workflow task went straight to this process's worker), false for a normal start, and undefined when the
  * workflow already existed (a closed run refused by REJECT_DUPLICATE: the handle of that run).
  */
-export type StartedRouteLead = WorkflowHandle<typeof routeLead> & { eagerlyStarted?: boolean };
+export type StartedRouteLead = WorkflowHandle<typeof routeLeadV2> & { eagerlyStarted?: boolean };
 
 /**
- * Starts (or finds) the routeLead workflow of a lead. Safe to call any number of times, concurrently:
+ * Starts (or finds) the workflow that routes a lead, as the type ROUTE_LEAD_WORKFLOW_TYPE (`routeLeadV2`; a run
+ * found may be an older `routeLead`: the same input and result). Safe to call any number of times, concurrently:
  * USE_EXISTING returns the running workflow, REJECT_DUPLICATE refuses a second run once one has closed,
  * so a lead is never routed by two runs started from the API.
  */
@@ -33,7 +34,7 @@ export async function startRouteLead(
 ): Promise<StartedRouteLead> {
   const workflowId = routeLeadWorkflowId(lead.id);
   try {
-    return await client.workflow.start<typeof routeLead>(ROUTE_LEAD_WORKFLOW_TYPE, {
+    return await client.workflow.start<typeof routeLeadV2>(ROUTE_LEAD_WORKFLOW_TYPE, {
       taskQueue,
       workflowId,
       args: [{ leadId: lead.id, sourceWorkspaceId: lead.sourceWorkspaceId }],
@@ -46,7 +47,7 @@ export async function startRouteLead(
       ],
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof routeLead>(workflowId);
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof routeLeadV2>(workflowId);
     throw err;
   }
 }

@@ -2,10 +2,10 @@ import type { LoadWindow } from './loadWindows';
 import type { ProcessUsage } from './processStats';
 import type { Scenario } from './scenarios';
 import type { StatementReport } from './statementStats';
+import { verdictLine, type Verdict } from './verdicts';
 
 /** The load test's own process (open loop, buyers' server, samplers) in `processes` and the windows: not the product's. */
 export const LOAD_GENERATOR = 'load generator';
-import { verdictLine, type Verdict } from './verdicts';
 
 /** Latency percentiles in ms; null when there was nothing to measure. */
 export interface Percentiles {
