@@ -6,9 +6,10 @@
  *   npm run bench:decide -- [--leads 2000] [--rules 1000] [--rounds 2]
  *
  * Phase 1, decide as the worker runs it (lib/routing/decide.ts through lock_and_decide(), the rules cache
- * warm): per lead the JavaScript (the lead's rule view, the rules' walk, the candidates) and the statement
- * (lock_and_decide()'s round trip minus its lock step, i.e. the decision's SQL, the commit and the trip),
- * and the two together (what routing.rules.latency reports, without the activity around it).
+ * warm): per lead the JavaScript (the lead's rule view, the rules' walk, the candidates, the driver's work around
+ * the statement) and the statement (lock_and_decide()'s round trip minus its lock step's time in Postgres: the
+ * decision's SQL, the commit and the trip), and the two together (what routing.rules.latency reports, without the
+ * activity around it).
  * Phase 2, the rules' walk alone, in the state decide() meets it: right after the lead's read from Postgres
  * (the caches as the round trip left them), leads alternating between the snapshot walk the worker uses
  * (lib/rules/rulePass.ts) and the plain one (applicableRules + checkRule: evaluate.ts, what decide() used
@@ -46,24 +47,29 @@ const summary = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(3)}  p95 ${pct(xs, 
 
 const DEFAULT_PHONE_COUNTRY = 'US';
 
-/** decide() for one lead as the worker calls it, timing its statement(s); returns JS and statement ms. */
+/**
+ * decide() for one lead as the worker calls it, timing its statement(s): `js` its JavaScript (all but the
+ * statements), `statement` the statements minus their lock step's time in Postgres (lockMs), as routing.rules.latency
+ * leaves the lock step out.
+ */
 async function decideTimed(db: Db, leadId: string, loadRules: RulesLoader, owner: string): Promise<{ js: number; statement: number }> {
   const { lead, rulesFingerprint } = await readLeadForDecision(db, leadId);
   if (!lead) throw new Error(`lead ${leadId} not found`);
-  let statement = 0;
+  let statements = 0;
+  let lockMs = 0;
   const started = performance.now();
   await decide(db, lead, {
     excludeDestinations: [], dedupeWindowDays: 30, loadRules, rulesFingerprint, defaultPhoneCountry: DEFAULT_PHONE_COUNTRY,
     call: async (conn, args, n) => {
       const t = performance.now();
       const answer = await lockAndDecideInDatabase(conn, { ...args, owner, takeLock: n === 1, staleSeconds: 300 });
-      statement += performance.now() - t - answer.lockMs;
+      statements += performance.now() - t;
+      lockMs += answer.lockMs;
       if (!answer.outcome) throw new Error(`lock of ${leadId}: ${answer.lock.outcome}`);
       return answer.outcome;
     },
   });
-  const total = performance.now() - started;
-  return { js: total - statement, statement };
+  return { js: performance.now() - started - statements, statement: statements - lockMs };
 }
 
 export interface DecideParts {
