@@ -1,4 +1,5 @@
 import type { Db } from '../db/createDb';
+import { preparedQuery } from '../db/preparedStatement';
 import type { LeadToDecide } from '../routing/decide';
 import type { DestinationTrace, Distribution, RuleDestination, RuleTrace } from '../rules/types';
 import type { RoutingResult, RoutingStatus } from './leads';
@@ -199,11 +200,13 @@ export async function lockAndDecideInDatabase(
   db: Db,
   r: DecideRoutingArgs & { owner: string; takeLock: boolean; staleSeconds: number; releaseRejected?: string; rulesRevision?: number },
 ): Promise<{ lock: LockRow; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget }> {
-  const { rows } = await db.raw(
-    'SELECT lock_and_decide(?::uuid, ?, ?, ?::integer, ?::uuid, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[], ?::integer, ?::float8, ?::float8, ?::bigint) AS answer',
+  // A named prepared statement (lib/db/preparedStatement.ts): sent by every routing attempt.
+  const rows = await preparedQuery(
+    db,
+    'SELECT lock_and_decide($1::uuid, $2, $3, $4::integer, $5::uuid, $6::jsonb, $7::jsonb, $8::jsonb, $9::text[], $10::integer, $11::float8, $12::float8, $13::bigint) AS answer',
     [r.leadId, r.owner, r.takeLock, r.staleSeconds, r.releaseRejected ?? null, ...decideArgs(r), r.rulesRevision ?? null],
   );
-  const answer = rows[0].answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget; rulesChanged?: true };
+  const answer = rows[0]!.answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget; rulesChanged?: true };
   if (answer.rulesChanged) throw new RulesChanged(r.rulesRevision!);
   const l = answer.lock;
   return {
