@@ -149,7 +149,7 @@ describe('lockAndDecide run again (its result lost) changes nothing', () => {
       const next = env.run(lockAndDecide(), { leadId, excludeDestinations: [a.id], releaseRejected: a.id });
       // A's reservation released and committed, seen from another connection, while the decision waits for B.
       await waitFor('the rejected buyer\'s reservation released while the decision waits', async () =>
-        (await stack.db('capacity_reservations').where({ lead_id: leadId, workspace_id: a.id }).whereNotNull('released_at').first()) !== undefined, { timeoutMs: 10_000 });
+        stack.db('capacity_reservations').where({ lead_id: leadId, workspace_id: a.id }).whereNotNull('released_at').first(), { timeoutMs: 10_000 });
       expect(await used(a.id)).toBe(0);
       await holder.commit();
       expect(await next).toMatchObject({ kind: 'assigned', destinationWorkspaceId: b.id });
