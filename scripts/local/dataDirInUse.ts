@@ -1,19 +1,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Whether a process with this id is running (EPERM: it is, under another user, e.g. `postgres` when run as root). */
-function isRunning(pid: number): boolean {
+/** Names a postmaster's executable has (`/proc/<pid>/comm`): `postgres`, and `postmaster` of old installs. */
+const POSTMASTER_NAMES = new Set(['postgres', 'postmaster']);
+
+/**
+ * Whether `pid` may be a live postmaster, by Postgres's own rules for a lock file it finds (CreateLockFile in
+ * miscinit.c): our own id and our parent's are stale (ids are reused after a container restart, and `make dev` or
+ * its shell may get the one the old server had), so is a process we may not signal (EPERM: another user's, which
+ * cannot be a server started on our data dir). Where /proc exists (Linux), the process must also be named postgres:
+ * any other program that got the id is not a server.
+ */
+function isLivePostmaster(pid: number): boolean {
+  if (pid === process.pid || pid === process.ppid) return false;
   try {
     process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  } catch {
+    return false; // ESRCH: no such process; EPERM: another user's (stale for Postgres too)
+  }
+  if (!fs.existsSync('/proc/self/comm')) return true; // no /proc (macOS): the signal check is all there is
+  try {
+    return POSTMASTER_NAMES.has(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+  } catch {
+    return false; // it exited between the two checks
   }
 }
 
 /**
  * The id of the Postgres server running on `pgDataDir` (the first line of its postmaster.pid), or undefined when
- * none is: no lock file, or a stale one left by a server that died (Postgres itself replaces a stale one).
+ * none is: no lock file, or a stale one left by a server that died (Postgres itself replaces a stale one). Which
+ * ids count as a live server: isLivePostmaster.
  */
 export function runningPostgresPid(pgDataDir: string): number | undefined {
   let text: string;
@@ -23,7 +39,7 @@ export function runningPostgresPid(pgDataDir: string): number | undefined {
     return undefined;
   }
   const pid = Number(text.split('\n')[0]?.trim());
-  return Number.isInteger(pid) && pid > 0 && isRunning(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && isLivePostmaster(pid) ? pid : undefined;
 }
 
 /**

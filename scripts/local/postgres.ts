@@ -86,9 +86,11 @@ function serverUser(): { uid: number; gid: number } | undefined {
 }
 
 /**
- * Creates the cluster in `dataDir` if it has none, starts the server and waits until it answers (60 s at most).
- * A server that exits while starting fails at once with the lines it logged; a port taken before it could bind is
- * retried on a new free port `portInUseRetries` times (the result's `port` says which it got).
+ * Creates the cluster in `dataDir` if it has none, starts the server and waits until it answers: 60 s at most per
+ * start, so up to (portInUseRetries + 1) × 60 s in all (a start that loses its port ends as soon as its server exits).
+ * A server that exits while starting fails at once with the lines it logged; a port taken before it could bind (by
+ * anything: another Postgres too, which the wait never mistakes for ours) is retried on a new free port
+ * `portInUseRetries` times (the result's `port` says which it got).
  */
 export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostgres> {
   const bin = findPgBinDir();
@@ -136,8 +138,10 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
 }
 
 /**
- * Runs the postmaster on `port` and waits until it answers a query. A postmaster that exits (a bad setting, the port
- * taken) ends the wait at once with the lines it logged since it was started; the port taken is a PortInUseError.
+ * Runs the postmaster on `port` and waits (60 s at most) until it answers a query and is ours: another server that
+ * already held the port answers before ours has even failed to bind it (review, session 11: `make dev` then migrated
+ * another stack's database). A postmaster that exits (a bad setting, the port taken) ends the wait at once with the
+ * lines it logged since it was started; the port taken is a PortInUseError.
  */
 async function startPostmaster(o: {
   bin: string; dataDir: string; port: number; settings: Record<string, string>; logFile: string;
@@ -155,6 +159,7 @@ async function startPostmaster(o: {
   const exited = () => exitCode !== undefined;
 
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${o.port}/${database}`;
+  const ourDataDir = realPath(o.dataDir);
   const stop = async () => {
     if (exited()) return;
     child.kill('SIGINT'); // "fast" shutdown: abort transactions, checkpoint, exit
@@ -175,7 +180,9 @@ async function startPostmaster(o: {
       const client = new Client({ connectionString: url(), connectionTimeoutMillis: 2_000, query_timeout: 5_000 });
       try {
         await client.connect();
-        await client.query('SELECT 1');
+        // Ours only when it serves our data dir; another server is waited past until ours exits (port in use).
+        const shown = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0]?.data_directory;
+        if (shown === undefined || realPath(shown) !== ourDataDir) throw new Error(`the server answering is not ours: its data dir is ${shown}, ours ${ourDataDir}`);
         return true;
       } finally {
         await client.end().catch(() => undefined);
@@ -186,6 +193,15 @@ async function startPostmaster(o: {
     throw err;
   }
   return { port: o.port, pid: child.pid, url, statementStats: o.statementStats, stop };
+}
+
+/** `dir` with symlinks resolved (Postgres shows its data dir as it was given), or as given when it cannot be read. */
+function realPath(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir); // another user's server, whose directory we may not enter: compared as written
+  }
 }
 
 let warnedNoStatementStats = false;

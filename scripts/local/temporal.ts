@@ -79,9 +79,10 @@ export interface DevServer {
 }
 
 /**
- * Starts `temporal server start-dev` with our search attributes and waits until it serves (90 s at most). A server
- * that exits while starting fails at once with the lines it logged; a port taken before it could bind is retried
- * on new free ports `portInUseRetries` times.
+ * Starts `temporal server start-dev` with our search attributes and waits until it serves: 90 s at most per start, so
+ * up to (portInUseRetries + 1) × 90 s in all (a start that loses its port ends as soon as its server exits). A server
+ * that exits while starting fails at once with the lines it logged; a port taken before it could bind (by anything:
+ * another Temporal too, which the wait never mistakes for ours) is retried on new free ports `portInUseRetries` times.
  */
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
   const cli = findTemporalCli();
@@ -99,6 +100,19 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     }
   }
 }
+
+/**
+ * How the CLI says its server runs, once its frontend listens (it prints it after the server's start returns): CLI 1.x
+ * "Temporal Server:      localhost:7233", older ones "Temporal server is running at: localhost:7233".
+ */
+const announcesPort = (port: number) => new RegExp(String.raw`(?:Temporal Server:|server is running at:)\s*[^\s:]+:${port}\b`, 'i');
+
+/**
+ * For a CLI that does not announce its port as announcesPort knows: how long after the port first answers (our
+ * server alive, no bind error logged) the server is taken to be ours. Longer than a start ever takes to reach its
+ * bind on a loaded machine, so another server holding the port is found out first: ours exits on its failed bind.
+ */
+const UNANNOUNCED_OURS_AFTER_MS = 30_000;
 
 async function startDevServer(cli: string, opts: DevServerOptions): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
@@ -128,23 +142,38 @@ async function startDevServer(cli: string, opts: DevServerOptions): Promise<DevS
   };
   const exitError = (): Error | undefined => {
     if (!exited()) return undefined;
+    // The whole output, not its last lines: after a failed bind the server may panic, and the bind error is then
+    // followed by a hundred lines of goroutine trace.
+    const bindError = /^.*address already in use.*$/im.exec(logSince(opts.logFile, logStart, Infinity))?.[0];
     const lines = logSince(opts.logFile, logStart);
-    const message = `temporal exited at once (code ${exitCode}) on port ${opts.port}; its log (${opts.logFile}):\n${lines}`;
-    if (!/address already in use/i.test(lines)) return new Error(message);
-    const taken = /listen tcp [^\s]*:(\d+)/.exec(lines)?.[1];
+    const message = `temporal exited at once (code ${exitCode}) on port ${opts.port}; its log (${opts.logFile}):\n${bindError && !lines.includes(bindError) ? `${bindError}\n…\n` : ''}${lines}`;
+    if (!bindError) return new Error(message);
+    const taken = /listen tcp [^\s]*:(\d+)/.exec(bindError)?.[1];
     return new TemporalPortInUseError(taken === undefined ? undefined : Number(taken), message);
   };
 
   const address = `127.0.0.1:${opts.port}`;
+  // Whatever answers on the port is ours only once our server has said it serves it: another Temporal that held the
+  // port answers before ours has even failed to bind (review, session 11: the stack then used another stack's server).
+  const announced = announcesPort(opts.port);
+  let firstAnswerAt: number | undefined;
+  const ours = (): boolean => {
+    const output = logSince(opts.logFile, logStart, Infinity);
+    if (announced.test(output)) return true;
+    if (/address already in use/i.test(output)) return false; // exiting: the stop check reports it
+    return firstAnswerAt !== undefined && Date.now() - firstAnswerAt >= UNANNOUNCED_OURS_AFTER_MS;
+  };
   try {
     await waitFor(`Temporal dev server on ${address}`, async () => {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.getSystemInfo({});
-        return true;
       } finally {
         await connection.close();
       }
+      firstAnswerAt ??= Date.now();
+      if (exited() || !ours()) throw new Error(`a server answers on ${address}, but ours (pid ${child.pid}) has not said it serves that port`);
+      return true;
     }, { timeoutMs: 90_000, intervalMs: 250, stop: exitError });
   } catch (err) {
     await stop();
