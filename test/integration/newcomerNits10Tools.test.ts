@@ -1,11 +1,12 @@
 // Session 10's newcomer walk, start-up nits of the tools and processes (no stack needed: each case fails before it
 // would use one): `npm run schedules` with a host that does not exist, the combined process with Temporal down,
-// and `make dev`/`make smoke` with PORT busy or with another stack on the same data dir.
+// and `make dev`/`make smoke` with PORT busy or with another stack's (real) Postgres on the same data dir.
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/local/freePort';
+import { startLocalPostgres } from '../../scripts/local/postgres';
 import { runEntryPoint } from '../support/entryPoint';
 
 /** The Temporal SDK's connect deadline (ms): a failure said before it did not wait for it. */
@@ -77,14 +78,21 @@ describe('make dev / make smoke refuse at once what would fail later', () => {
   }, 60_000);
 
   test('another stack\'s Postgres on the data dir: one line saying so (not Postgres\'s lock-file error), nothing started', async () => {
-    fs.mkdirSync(path.join(dataDir, 'postgres'));
-    // A running process's id, as a live `make dev` leaves it in postmaster.pid.
-    fs.writeFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), `${process.pid}\n${dataDir}/postgres\n`);
-    const { code, output } = await runDev({});
-    expect({ code, output: output.trim() }).toEqual({
-      code: 1,
-      output: `another stack uses the data dir ${dataDir} (its Postgres runs as PID ${process.pid}): stop it (Ctrl-C in its make dev), or set DEV_DATA_DIR to another directory`,
-    });
-    expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(false);
-  }, 60_000);
+    // A real Postgres running on the data dir, as a live `make dev` leaves it (the jest PID used here before is make
+    // dev's parent: stale for Postgres, and for dataDirInUse since session 11).
+    fs.chmodSync(dataDir, 0o711); // when run as root, Postgres runs as `postgres` and must pass through
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined); // a retried port says so
+    const other = await startLocalPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort(), durable: false, portInUseRetries: 2 })
+      .finally(() => warn.mockRestore());
+    try {
+      const { code, output } = await runDev({});
+      expect({ code, output: output.trim() }).toEqual({
+        code: 1,
+        output: `another stack uses the data dir ${dataDir} (its Postgres runs as PID ${other.pid}): stop it (Ctrl-C in its make dev), or set DEV_DATA_DIR to another directory`,
+      });
+      expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(false);
+    } finally {
+      await other.stop();
+    }
+  }, 90_000);
 });
