@@ -6,7 +6,7 @@ import type { Config } from '../../lib/config';
 import type { Db } from '../../lib/db/createDb';
 import { findSourceByKeyHash, type Workspace } from '../../lib/store/workspaces';
 import { ApiError, rateLimitText, retryAfterText, unauthorized } from '../errors';
-import { timesGiven } from './requestHeaders';
+import { oneValue } from './headerValues';
 import { SourceKeyCache } from './sourceKeyCache';
 
 /**
@@ -36,34 +36,57 @@ declare module 'fastify' {
   }
 }
 
+/** Authentication schemes a client may send by mistake, named back when seen (any other is "another scheme"). */
+const KNOWN_SCHEMES = new Set(['basic', 'digest', 'token', 'apikey', 'api-key', 'negotiate', 'ntlm', 'oauth', 'hoba', 'mutual', 'aws4-hmac-sha256']);
+
+/**
+ * An `Authorization` header read as `Bearer <token>` (the scheme in any case, RFC 9110 §11.1): the token, or what is
+ * wrong with the header in words, never repeating it (it may be a key): none, another scheme (`Basic …`, or a key
+ * with no scheme), `Bearer` with no token, or a token with a space in it (`Bearer a b`).
+ */
+export function readBearer(header: string | undefined, credential = 'credential'): { token: string } | { problem: string } {
+  const send = `send Authorization: Bearer <${credential}>`;
+  if (header === undefined || header.trim() === '') return { problem: `missing Authorization: Bearer <${credential}>` };
+  const [, scheme = '', rest = ''] = /^\s*(\S+)\s*(.*?)\s*$/s.exec(header) ?? [];
+  if (scheme.toLowerCase() !== 'bearer') {
+    const named = KNOWN_SCHEMES.has(scheme.toLowerCase()) ? `"${scheme}"` : 'another one (or none)';
+    return { problem: `the Authorization scheme must be Bearer, not ${named}: ${send}` };
+  }
+  if (rest === '') return { problem: `Authorization: Bearer has no token after it: ${send}` };
+  if (/\s/.test(rest)) return { problem: `the token after Bearer has a space in it, and a token has none: ${send}` };
+  return { token: rest };
+}
+
+/** The token of a request's one `Authorization: Bearer <token>` header, or undefined (see readBearer). */
 export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
+  const read = readBearer(request.headers.authorization);
+  return 'token' in read ? read.token : undefined;
 }
 
 /**
- * The one credential a request presents: its token when it carries exactly one `Authorization: Bearer <token>`
- * header. Undefined for none, another scheme, an empty Bearer, or two Authorization headers (Node keeps the first
- * and drops the other, so which credential was meant is unknown: none is taken, and none is blamed).
+ * The one credential a request presents: its token when it carries one `Authorization: Bearer <token>` header
+ * (or several with that one value). Undefined for none, another scheme, an empty Bearer, or Authorization headers
+ * that differ (Node keeps the first and drops the others, so which credential was meant is unknown: none is
+ * taken, and none is blamed).
  */
 function presentedToken(request: FastifyRequest): string | undefined {
-  // A test's stand-in request may have no raw message: then there is one header at most.
-  return request.raw && timesGiven(request, 'authorization') > 1 ? undefined : bearerToken(request);
+  return oneValue(request, 'authorization').conflicting ? undefined : bearerToken(request);
 }
 
-const TWO_AUTHORIZATIONS = 'the Authorization header is given more than once: send one Authorization: Bearer <credential>';
+const TWO_AUTHORIZATIONS = 'the Authorization header is given more than once with different values, so which credential was meant is unknown: send one Authorization: Bearer <credential>';
 
 /**
- * The token to authenticate, or a 401 thrown for two Authorization headers. Every authentication reads the
- * credential here, so every 401 for a bad or malformed credential is thrown inside authentication, where it
- * is counted against the failed-authentication throttle (createAuthHooks): a client cannot probe without
- * being counted by malforming its header.
+ * The token to authenticate, or a 401 saying what is wrong with the header: none, malformed (readBearer), or
+ * Authorization headers that differ (copies with one value are that value, as for every header a route reads:
+ * api/plugins/requestHeaders.ts). Every authentication reads the credential here, so every 401 for a bad or
+ * malformed credential is thrown inside authentication, where it is counted against the failed-authentication
+ * throttle (createAuthHooks): a client cannot probe without being counted by malforming its header.
  */
-function credentialOf(request: FastifyRequest): string | undefined {
-  if (request.raw && timesGiven(request, 'authorization') > 1) throw unauthorized(TWO_AUTHORIZATIONS);
-  return bearerToken(request);
+function credentialOf(request: FastifyRequest, credential: string): string {
+  if (oneValue(request, 'authorization').conflicting) throw unauthorized(TWO_AUTHORIZATIONS);
+  const read = readBearer(request.headers.authorization, credential);
+  if ('problem' in read) throw unauthorized(read.problem);
+  return read.token;
 }
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
@@ -130,20 +153,18 @@ export function createAuthHooks(app: FastifyInstance, { db, config }: { db: Db; 
 
   const admin: Authenticate = async (request) => {
     if (!adminToken) throw unauthorized('admin API is disabled: ADMIN_TOKEN is not set');
-    const token = credentialOf(request);
-    if (!token || !isAdmin(token)) throw unauthorized('missing or invalid admin token');
+    if (!isAdmin(credentialOf(request, 'admin token'))) throw unauthorized('invalid admin token');
     return { kind: 'admin' };
   };
   const source: Authenticate = async (request) => {
-    const token = credentialOf(request);
-    if (!token) throw unauthorized('missing Authorization: Bearer <source API key>');
+    const token = credentialOf(request, 'source API key');
     const workspace = await sourceKeys.find(hashApiKey(token));
     if (!workspace) throw unauthorized('invalid or disabled source API key');
     return { kind: 'source', workspace };
   };
   const sourceOrAdmin: Authenticate = async (request) => {
-    const token = credentialOf(request);
-    return token && isAdmin(token) ? { kind: 'admin' } : source(request);
+    const token = credentialOf(request, 'source API key or admin token');
+    return isAdmin(token) ? { kind: 'admin' } : source(request);
   };
 
   const callerLimit = app.rateLimit({

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../../lib/db/unavailable';
 import { ApiError, countOf, inPathOrder, type FieldProblem } from '../errors';
+import { EXPLAINERS } from '../schemas/explain';
 import { collectRouteMethods } from './methodNotAllowed';
 
 interface AjvError {
@@ -15,6 +16,8 @@ interface AjvError {
    * string for every keyword but type/required/additionalProperties, or an object per keyword.
    */
   parentSchema?: Record<string, unknown>;
+  /** The value that failed (ajv `verbose`). */
+  data?: unknown;
 }
 
 /** `/attributes/loanAmount` -> `attributes.loanAmount`; array items as `destinations[0]`, the form every other check names fields in. */
@@ -81,6 +84,11 @@ function messageOf(e: AjvError, where: string): string {
   }
   if (e.keyword === 'type') return e.instancePath === '' && where === 'body' ? 'body must be a JSON object' : `must be ${typeInWords(e.params.type)}`;
   const counted = where === 'body' ? ' (Unicode characters, counted after NFC normalization)' : '';
+  // A field whose value says best what is wrong with it (`x-explain`: a delivery URL's port, a bad percent-escape).
+  const explainer = e.parentSchema?.['x-explain'];
+  const explain = typeof explainer === 'string' && Object.hasOwn(EXPLAINERS, explainer) ? EXPLAINERS[explainer] : undefined;
+  const explained = explain && typeof e.data === 'string' ? explain(e.data) : undefined;
+  if (explained) return explained;
   // A field's words for what it accepts: one message, or one per keyword ({ pattern: '…' }).
   const declared = e.parentSchema?.['x-error-message'];
   const own = typeof declared === 'object' && declared !== null ? (declared as Record<string, unknown>)[e.keyword] : declared;

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as losslessParse } from 'lossless-json';
+import { duplicateKeys } from '../../lib/input/duplicateKeys';
 import { firstTooDeep } from '../../lib/input/jsonDepth';
 import { MAX_DEPTH, sanitizeJson, TOO_DEEP } from '../../lib/input/sanitize';
 import { ApiError, badRequest } from '../errors';
+import { CONFLICTING, oneValue } from './headerValues';
 import { reportProblems } from './inputProblems';
 
 /**
@@ -20,8 +22,9 @@ import { reportProblems } from './inputProblems';
  * - bytes that are not valid UTF-8 are 400, never replaced with U+FFFD;
  * - an empty body is "no body" (many clients send `Content-Type: application/json` on a body-less
  *   POST or DELETE); routes that need a body then say the body must be a JSON object;
- * - `__proto__` and `constructor.prototype` keys are refused by name (prototype pollution), duplicate
- *   keys are refused (which one wins is parser-dependent);
+ * - `__proto__` and `constructor.prototype` keys are refused by name (prototype pollution); a key given twice in
+ *   one object is refused naming its path, whatever its values (which copy wins is parser-dependent);
+ * - two Content-Type headers that differ are refused naming content-type (Node reads the first only);
  * - a body nested deeper than MAX_DEPTH is 400 saying so, found before parsing (lib/input/jsonDepth.ts);
  * - every string and number is checked and NFC-normalized by lib/input/sanitize.ts (a 400 naming each one, with
  *   the body's other problems on an admin write: api/plugins/inputProblems.ts).
@@ -72,14 +75,12 @@ export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
   let parsed: unknown;
   try {
     // lossless-json keeps each number's text, so the sanitiser can refuse one a double cannot hold
-    // instead of storing it rounded; it also refuses duplicate keys, which JSON.parse resolves silently
-    // (last wins) although partners and buyers may read the first.
-    parsed = losslessParse(text);
-  } catch (err) {
-    const duplicate = err instanceof Error && /^Duplicate key '(.*)' encountered/.exec(err.message);
-    if (duplicate) throw new ApiError(400, 'invalid_json', `body has the key "${duplicate[1]}" twice; send each key once`);
+    // instead of storing it rounded. Duplicate keys are found below, all of them: keep the first for now.
+    parsed = losslessParse(text, undefined, { onDuplicateKey: () => undefined });
+  } catch {
     throw new ApiError(400, 'invalid_json', 'body is not valid JSON');
   }
+  refuseDuplicateKeys(text);
 
   const result = sanitizeJson(parsed);
   if (!result.ok && result.forbiddenKeys.length > 0) {
@@ -93,6 +94,37 @@ export function parseJsonBody(request: FastifyRequest, raw: Buffer): unknown {
   return result.value;
 }
 
+/**
+ * A key given twice in one object, at any depth and whatever its values (JSON.parse keeps the last copy, other
+ * readers the first, so partners and buyers could read different leads): 400 invalid_json naming each one's path.
+ * Answered at once, as JSON that does not parse is: which value was meant is unknown, so the body is not read on.
+ */
+function refuseDuplicateKeys(text: string): void {
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length === 0) return;
+  const [first] = duplicates;
+  const times = (n: number) => (n === 2 ? 'twice' : `${n} times`);
+  const message = duplicates.length === 1
+    ? `body has the key "${first!.path}" ${times(first!.times)}; send each key once`
+    : `body has ${duplicates.length} keys given more than once (${duplicates.map((d) => `"${d.path}"`).join(', ')}); send each key once`;
+  const details = duplicates.map((d) => ({ field: d.path || '(root)', message: `is given ${times(d.times)} in one object (keys are compared after NFC normalization); send each key once` }));
+  throw new ApiError(400, 'invalid_json', message, details);
+}
+
+/**
+ * Two Content-Type headers that differ (`application/json` and `text/plain`): Node keeps the first, so the body was
+ * read as JSON or refused 415 by the order of the headers. A 400 naming content-type, on every request whose body
+ * is read (a non-empty one: an empty body is none, whatever its type says). Copies that agree (in any case,
+ * spaces around `;` aside) are one type.
+ */
+function refuseConflictingContentTypes(request: FastifyRequest, raw: Buffer): void {
+  if (raw.length === 0) return;
+  const normal = (t: string) => t.trim().toLowerCase().replace(/\s*;\s*/g, ';');
+  if (oneValue(request, 'content-type', (a, b) => normal(a) === normal(b)).conflicting) {
+    throw badRequest('invalid headers', [{ field: 'content-type', message: CONFLICTING }]);
+  }
+}
+
 /** A body of any other Content-Type: none when empty (a body-less POST from `curl -d ''`), else 415. */
 export function parseOtherBody(raw: Buffer): undefined {
   if (raw.length === 0) return undefined;
@@ -103,6 +135,7 @@ export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     try {
+      refuseConflictingContentTypes(request, body as Buffer);
       done(null, parseJsonBody(request, body as Buffer));
     } catch (err) {
       done(err as Error, undefined);
@@ -110,8 +143,9 @@ export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): 
   });
   // Every other type: an empty body is no body (as an empty JSON one), whatever the type says; a non-empty
   // one is the 415 Fastify would answer. The body limit still applies (413) while it is read.
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     try {
+      refuseConflictingContentTypes(request, body as Buffer);
       done(null, parseOtherBody(body as Buffer));
     } catch (err) {
       done(err as Error, undefined);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { refuseBody } from '../routes/admin/noBody';
+import { refuseBody } from './noBody';
 
 /** Methods that read: Fastify never parses their body (it is not even read), so a body sent with one was ignored. */
 const READS = new Set(['GET', 'HEAD']);
@@ -13,7 +13,7 @@ const MAX_LOOKED_AT = 1024;
 
 /**
  * Every API read (`GET`/`HEAD /api/...`) refuses a body as the body-less POST and DELETE endpoints do
- * (api/routes/admin/noBody.ts refuseBody): a 400 naming `body`, instead of answering as if the body were not there
+ * (./noBody.ts refuseBody): a 400 naming `body`, instead of answering as if the body were not there
  * (`GET /api/admin/leads` with `{"status": "failed"}` listed every lead). Passes what refuseBody passes: no body, an
  * empty one, `{}`. Runs as a preHandler, after authentication and the path and query checks, as refuseBody does.
  * Probes and documentation (`/health`, `/ready`, `/openapi.json`, `/docs`) are left alone, as strictQuery leaves

@@ -32,9 +32,6 @@ export const localPartWithin = (maxBytes: number, s: string): boolean => {
   return at < 0 || Buffer.byteLength(s.slice(0, at), 'utf8') <= maxBytes;
 };
 
-/** EMAIL, with the local part's length limit above: both checks a lead's `email` gets. */
-export const isEmailAddress = (s: string): boolean => EMAIL.test(s) && localPartWithin(MAX_EMAIL_LOCAL_PART_BYTES, s);
-
 /**
  * A code (a state, a postal code): no format character (Unicode category Cf: zero-width joiner and space,
  * directional marks, soft hyphen, BOM …). They are invisible, and a code is compared character by character:

@@ -32,7 +32,35 @@ const DELIVERY_URL_MESSAGE =
   'must be an http:// or https:// URL with a host, no user name or password, at most 2000 characters, in RFC 3986 characters: ' +
   'percent-encode others (| as %7C, { as %7B, } as %7D, a space as %20, non-ASCII as its UTF-8 bytes: é as %C3%A9) ' +
   'and write a non-ASCII host name in punycode (bücher.example as xn--bcher-kva.example)';
-const deliveryUrl = { type: 'string', format: 'uri', pattern: DELIVERY_URL_PATTERN, maxLength: 2000, 'x-error-message': DELIVERY_URL_MESSAGE } as const;
+/** `x-explain`: a schema problem of this field is said by deliveryUrlProblem, which names what is wrong (api/schemas/explain.ts). */
+const deliveryUrl = { type: 'string', format: 'uri', pattern: DELIVERY_URL_PATTERN, maxLength: 2000, 'x-error-message': DELIVERY_URL_MESSAGE, 'x-explain': 'deliveryUrl' } as const;
+
+/**
+ * The one thing wrong with a delivery URL, when it is one the general rule (DELIVERY_URL_MESSAGE) does not name: too
+ * long, no http(s) scheme, a user name or password, no host, a port that is not 1-65535, a `%` that does not start
+ * a percent-escape. Undefined otherwise: a character to percent-encode (a space, `|`, `é`) or a non-ASCII host
+ * is said by the general rule, which shows how to write each. Shows back at most a port number or the two
+ * characters after a `%`: the rest of a URL may be a buyer's token.
+ */
+function usualUrlSlip(url: string): string | undefined {
+  if (url.length > 2000) return `is ${url.length} characters long; a delivery URL has at most 2000`;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  if (!scheme || !/^https?$/i.test(scheme[1]!)) return 'must start with http:// or https://';
+  const authority = url.slice(scheme[0].length).split(/[/?#]/, 1)[0]!;
+  if (authority.includes('@')) return 'must not hold a user name or password (user:pass@host): a URL is printed in logs and traces; buyers check our signature instead';
+  if (authority === '') return 'has no host after the scheme (http://host/...)';
+  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(authority)?.[1];
+  if (port !== undefined) {
+    if (port === '') return 'has ":" after the host but no port: write the port (1-65535) or leave the ":" out';
+    if (!/^\d+$/.test(port)) return 'has a port that is not a number: a port is a whole number from 1 to 65535';
+    const n = Number(port);
+    if (n < 1 || n > 65535) return `has port ${port.length > 6 ? `${port.slice(0, 6)}…` : port}, out of range: a port is 1-65535`;
+    if (port.startsWith('0')) return `has port ${port}: write it without leading zeros (${n})`;
+  }
+  const escape = /%(?![0-9A-Fa-f]{2})([^%]{0,2})/u.exec(url);
+  if (escape) return `has "%${escape[1]}", which is not a percent-escape: a % starts %XX, two hex digits (write a % itself as %25)`;
+  return undefined;
+}
 
 /**
  * What is wrong with a delivery URL, or undefined: the schema's pattern, then a parse as delivery
@@ -41,6 +69,8 @@ const deliveryUrl = { type: 'string', format: 'uri', pattern: DELIVERY_URL_PATTE
  * would turn every lead for the buyer into `rejected_by_buyer`.
  */
 export function deliveryUrlProblem(url: string): string | undefined {
+  const slip = usualUrlSlip(url);
+  if (slip) return slip;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -80,9 +110,11 @@ function unreachableHostProblem(hostname: string): string | undefined {
 export interface WorkspaceBody {
   name: string;
   kind: 'source' | 'partner';
-  deliveryUrl?: string;
+  /** null: none, as absent (PATCH's null, on create). */
+  deliveryUrl?: string | null;
   timezone?: string;
-  caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null };
+  /** null: no caps, as absent (PATCH's `caps: null`, on create). */
+  caps?: { hourly?: number | null; daily?: number | null; monthly?: number | null } | null;
   rateLimitPerMinute?: number | null;
   enabled?: boolean;
 }
@@ -97,9 +129,10 @@ export const workspaceBodySchema = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200, pattern: VISIBLE_AT_BOTH_ENDS, 'x-error-message': 'must be 1-200 characters on one line that do not start or end with whitespace or invisible characters' },
     kind: { type: 'string', enum: ['source', 'partner'] },
-    deliveryUrl,
+    // Every null PATCH takes, create takes too, meaning the same (none, no cap): a client can send one shape to both.
+    deliveryUrl: { ...deliveryUrl, type: ['string', 'null'] },
     timezone: { type: 'string', minLength: 1, maxLength: 64 },
-    caps: { type: 'object', additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
+    caps: { type: ['object', 'null'], additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
     rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] }, // null: the service default
     enabled: { type: 'boolean' },
   },
@@ -122,9 +155,9 @@ export const workspacePatchSchema = {
   minProperties: 1,
   properties: {
     name: workspaceBodySchema.properties.name,
-    deliveryUrl: { ...deliveryUrl, type: ['string', 'null'] },
+    deliveryUrl: workspaceBodySchema.properties.deliveryUrl,
     timezone: workspaceBodySchema.properties.timezone,
-    caps: { type: ['object', 'null'], additionalProperties: false, properties: { hourly: nullableCap, daily: nullableCap, monthly: nullableCap } },
+    caps: workspaceBodySchema.properties.caps,
     rateLimitPerMinute: { ...rateLimit, type: ['integer', 'null'] },
     enabled: { type: 'boolean' },
   },

@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { trimInvisible } from '../../lib/input/invisible';
 import type { LeadShape } from '../../lib/rules/neverMatches';
-import { withLeadChecks } from '../plugins/validation';
+import { MAX_EMAIL_LOCAL_PART_BYTES, withLeadChecks } from '../plugins/validation';
 import { leadBodySchema } from './lead';
 
 /**
@@ -21,6 +21,19 @@ const DESCRIPTIONS: Record<string, string> = {
   phone: 'phone is 3-40 characters: digits, +, spaces, dots, dashes and parentheses',
 };
 
+/**
+ * Where a field's value fails one of several checks, each said on its own (by the failing schema keyword), as the
+ * lead's 400 says them: an email that is not an address at all, and one whose local part is too long, are told apart.
+ */
+const BY_CHECK: Record<string, Record<string, (value: string) => string>> = {
+  email: {
+    format: () => 'email is an email address such as jane@example.com (a local part, one @, then a domain with a dot), and this is not one',
+    'x-max-local-part-bytes': (value) =>
+      `email has at most ${MAX_EMAIL_LOCAL_PART_BYTES} bytes before the @ (RFC 5321; in UTF-8 a letter such as ü or ж takes 2), and this has ${Buffer.byteLength(value.slice(0, value.lastIndexOf('@')), 'utf8')}`,
+    maxLength: (value) => `email is at most 254 characters, and this has ${[...value].length}`,
+  },
+};
+
 type FieldSchema = { type?: unknown; maxLength?: number; 'x-code'?: boolean };
 
 function stringField(name: string, schema: FieldSchema): (value: string) => string | undefined {
@@ -29,7 +42,10 @@ function stringField(name: string, schema: FieldSchema): (value: string) => stri
     ?? `${name} is 1-${schema.maxLength ?? 'any number of'} characters on one line${schema['x-code'] ? ', without invisible format characters (a code)' : ''}`;
   return (value) => {
     if (trimInvisible(value) !== value) return `${name} is trimmed of whitespace and invisible characters at both ends`;
-    return valid(value) ? undefined : description;
+    if (valid(value)) return undefined;
+    const keyword = valid.errors?.[0]?.keyword;
+    const byCheck = keyword === undefined ? undefined : BY_CHECK[name]?.[keyword];
+    return byCheck ? byCheck(value) : description;
   };
 }
 

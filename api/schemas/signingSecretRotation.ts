@@ -58,6 +58,10 @@ export const signingSecretRouteDocs = {
       201: {
         description: 'The new secret, and when the old one stops signing (shown again only to a repeat with the same Idempotency-Key while it is the current secret)',
         type: 'object',
+        // Documented as sent (api/routes/admin/signingSecret.ts): a client tells a replay from a new rotation by it.
+        headers: {
+          'Idempotent-Replayed': { type: 'string', enum: ['true'], description: 'Sent (as `true`) only when this answer repeats an earlier rotation with the same Idempotency-Key: nothing was rotated now' },
+        },
         required: ['signingSecret', 'previousSecretExpiresAt'],
         additionalProperties: false,
         properties: {

@@ -17,7 +17,8 @@ const twice = (first: string, second: string) => ({ authorization: [first, secon
 
 /** Malformed or bad credentials, each as the headers that carry it. */
 const kinds: Array<[string, () => Headers]> = [
-  ['two Authorization headers, both the right admin token', () => twice(`Bearer ${stack.adminToken}`, `Bearer ${stack.adminToken}`)],
+  // Two copies of one credential are that credential (a header a route reads, given twice with one value, is that value).
+  ['two Authorization headers, the right admin token first', () => twice(`Bearer ${stack.adminToken}`, `Bearer other-${crypto.randomUUID()}`)],
   ['two Authorization headers, a wrong one first', () => twice(`Bearer wrong-token-${crypto.randomUUID()}`, `Bearer ${stack.adminToken}`)],
   ['an empty Bearer', () => ({ authorization: 'Bearer ' })],
   ['another scheme', () => ({ authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` })],
@@ -55,7 +56,7 @@ describe.each([
 test('two Authorization headers still say so in the 401, and a throttled address gets the 429 first', async () => {
   const remoteAddress = nextAddress();
   const first = await stack.app.inject({ method: 'GET', url: '/api/admin/workspaces', remoteAddress, headers: twice(`Bearer ${stack.adminToken}`, 'Bearer x') });
-  expect(first.json()).toEqual({ error: { code: 'unauthorized', message: 'the Authorization header is given more than once: send one Authorization: Bearer <credential>' } });
+  expect(first.json()).toEqual({ error: { code: 'unauthorized', message: 'the Authorization header is given more than once with different values, so which credential was meant is unknown: send one Authorization: Bearer <credential>' } });
   for (let i = 1; i < PER_MINUTE; i++) await stack.app.inject({ method: 'GET', url: '/api/admin/workspaces', remoteAddress, headers: { authorization: 'Bearer ' } });
   const throttled = await stack.app.inject({ method: 'GET', url: '/api/admin/workspaces', remoteAddress, headers: twice(`Bearer ${stack.adminToken}`, 'Bearer x') });
   expect(throttled.statusCode).toBe(429);

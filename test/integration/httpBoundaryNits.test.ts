@@ -96,7 +96,8 @@ describe('3. an unknown query parameter on any /api route: 400 naming it (and wh
     ['GET', '/api/admin/workspaces?knd=source', 'knd', 'accepted: kind', asAdmin],
     ['POST', '/api/admin/retry-queue/process?dryRun=true', 'dryRun', undefined, asAdmin],
   ])('%s %s → 400 naming %s', async (method, url, field, accepted, who) => {
-    const res = await inject({ method: method as InjectOptions['method'], url, headers: who(), ...(method === 'POST' ? { payload: aLead() } : {}) });
+    // A lead to the lead route only: the retry-queue pass takes no body, and would list the body among its problems too.
+    const res = await inject({ method: method as InjectOptions['method'], url, headers: who(), ...(url.startsWith('/api/leads/route') ? { payload: aLead() } : {}) });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toBe('invalid querystring');
     expect(details(res)).toEqual([{ field, message: expect.stringMatching(/^is not a query parameter of this endpoint/) }]);

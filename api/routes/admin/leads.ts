@@ -9,7 +9,7 @@ import { leadViews } from '../../leadView';
 import { adminLeadsQuerySchema, type AdminLeadsQuery } from '../../schemas/adminLeads';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
-import { refuseBody } from './noBody';
+import { refuseBody } from '../../plugins/noBody';
 
 /** Stuck-lead visibility and manual re-drives for operators (DESIGN §8, issue 4 part 5). */
 export function adminLeadRoutes(app: FastifyInstance, { db, temporal, config, auth }: RouteDeps) {

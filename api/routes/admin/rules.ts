@@ -11,7 +11,7 @@ import { ruleConditionProblems } from '../../ruleConditions';
 import type { Condition, Distribution } from '../../../lib/rules/types';
 import { listRulesQuerySchema, ruleBodySchema, ruleVersionParamsSchema, simulateBodySchema, type ListRulesQuery, type RuleBody, type SimulateBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
-import { refuseBody } from './noBody';
+import { refuseBody } from '../../plugins/noBody';
 import { routeDocs } from '../../schemas/responses';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -5,22 +5,24 @@ import type { Db } from '../../../lib/db/createDb';
 import type { RouteDeps } from '../../app';
 import { ApiError, notFound, withArticle, type FieldProblem } from '../../errors';
 import { isSound, refuseProblems } from '../../plugins/inputProblems';
-import { isIanaZoneName } from '../../../lib/timeZone';
+import { zoneNameProblem } from '../../../lib/timeZone';
 import { deliveryUrlProblem, normalizeDeliveryUrl, workspaceBodySchema, workspaceListQuerySchema, workspacePatchSchema, type WorkspaceBody, type WorkspacePatchBody } from '../../schemas/admin';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
-import { refuseBody } from './noBody';
+import { refuseBody } from '../../plugins/noBody';
 import { adminSigningSecretRoutes } from './signingSecret';
 
 /**
- * A time zone both Node and Postgres read the same way: an IANA name (`America/New_York`, `UTC`) that
- * Postgres's pg_timezone_names knows (caps are computed there). Offsets such as `+05:30` are refused:
- * Intl reads them as UTC+5:30, Postgres's AT TIME ZONE as POSIX, i.e. UTC−5:30.
+ * Why `tz` is not a time zone both Node and Postgres read the same way, or undefined: an IANA name spelt exactly
+ * (`America/New_York`, `UTC`: lib/timeZone.ts zoneNameProblem, which also says the spelling to send for another
+ * case or stray spaces) that Postgres's pg_timezone_names knows (caps are computed there). Offsets such as
+ * `+05:30` are refused: Intl reads them as UTC+5:30, Postgres's AT TIME ZONE as POSIX, i.e. UTC−5:30.
  */
-async function isTimeZone(db: Db, tz: string): Promise<boolean> {
-  if (!isIanaZoneName(tz)) return false;
+async function timeZoneProblem(db: Db, tz: string): Promise<string | undefined> {
+  const problem = zoneNameProblem(tz);
+  if (problem) return problem;
   const { rows } = await db.raw('SELECT 1 FROM pg_timezone_names WHERE name = ? LIMIT 1', [tz]);
-  return rows.length > 0;
+  return rows.length > 0 ? undefined : 'is not a time zone this database knows (pg_timezone_names): use an IANA name such as America/New_York';
 }
 
 type Caps = { hourly?: number | null; daily?: number | null; monthly?: number | null };
@@ -60,7 +62,8 @@ async function checkWorkspace(db: Db, request: FastifyRequest, kind: WorkspaceKi
     const soundCaps = (caps: Caps): Caps => Object.fromEntries(CAP_PERIODS.filter((p) => sound(`caps.${p}`) && caps[p] !== undefined).map((p) => [p, caps[p]]));
     problems.push(...capOrderProblems({ ...soundCaps(currentCaps), ...soundCaps(body.caps) }, soundCaps(body.caps)));
   }
-  if (typeof body.timezone === 'string' && sound('timezone') && !(await isTimeZone(db, body.timezone))) problems.push({ field: 'timezone', message: 'is not an IANA time zone such as America/New_York' });
+  const zoneProblem = typeof body.timezone === 'string' && sound('timezone') ? await timeZoneProblem(db, body.timezone) : undefined;
+  if (zoneProblem) problems.push({ field: 'timezone', message: zoneProblem });
   const urlProblem = typeof body.deliveryUrl === 'string' && body.deliveryUrl !== '' && sound('deliveryUrl') ? deliveryUrlProblem(body.deliveryUrl) : undefined;
   if (urlProblem) problems.push({ field: 'deliveryUrl', message: urlProblem });
   // Where these fields may be given depends only on the kind, not on their values: said even of a bad value.
@@ -97,13 +100,14 @@ export function adminWorkspaceRoutes(app: FastifyInstance, { db, auth }: RouteDe
     // A body that is not an object (`null`, none) is the schema's problem: the checks then read no field of it.
     const body = withNormalUrl(isObject(request.body) ? request.body : ({} as WorkspaceBody));
     await checkWorkspace(db, request, isSound(request, 'kind') ? body.kind : undefined, body);
-    // null is "no cap", as on PATCH; the store takes a cap or nothing.
-    const caps = body.caps && Object.fromEntries(Object.entries(body.caps).filter(([, v]) => v !== null)) as { hourly?: number; daily?: number; monthly?: number };
+    // null is "no cap" (a cap, or `caps: null` for all three) and "no delivery URL", as on PATCH; the store takes a value or nothing.
+    const caps = body.caps ? Object.fromEntries(Object.entries(body.caps).filter(([, v]) => v !== null)) as { hourly?: number; daily?: number; monthly?: number } : undefined;
 
     const apiKey = body.kind === 'source' ? generateApiKey() : undefined;
     const signingSecret = body.kind === 'partner' ? generateSigningSecret() : undefined;
     const workspace = await insertWorkspace(db, {
       ...body,
+      deliveryUrl: body.deliveryUrl ?? undefined,
       caps,
       apiKeyHash: apiKey ? hashApiKey(apiKey) : undefined,
       apiKeyPrefix: apiKey ? apiKeyPrefix(apiKey) : undefined,

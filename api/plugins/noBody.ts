@@ -1,4 +1,4 @@
-import { reportProblems, type Checked } from '../../plugins/inputProblems';
+import { reportProblems, type Checked } from './inputProblems';
 
 /**
  * preHandler hook for admin endpoints that take no body (DELETE a rule, retry a lead, run a retry-queue
