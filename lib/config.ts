@@ -339,9 +339,14 @@ export type Config = z.infer<typeof configSchema>;
 /** Every variable loadConfig reads (tests loop over them to prove a rule holds for each). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(configObject.shape);
 
+/**
+ * Settings that cannot work, each problem naming its variable (`NAME: why`). The message is one line per problem,
+ * `invalid configuration: NAME: why`, as the processes print it: a line names what to fix, as the tools' lines do
+ * (it was a header line, then the problems indented below it).
+ */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    super(problems.map((p) => `invalid configuration: ${p}`).join('\n'));
     this.name = 'ConfigError';
   }
 }

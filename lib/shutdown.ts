@@ -51,8 +51,8 @@ export function closeInOrder(steps: CloseStep[], timeoutMs: number): Promise<boo
 
 /**
  * The last catch of a process entry point (api/server.ts, workers/main.ts, workers/combined.ts): a configuration
- * problem is the operator's to fix, so it is printed as its list of variables without a stack trace; anything
- * else as the error. Exits 1.
+ * problem is the operator's to fix, so it is printed as its message, one line per problem naming its variable
+ * (`invalid configuration: NAME: why`), without a stack trace; anything else as the error. Exits 1.
  */
 export function exitOnStartFailure(err: unknown): never {
   console.error(err instanceof ConfigError ? err.message : err);

@@ -2,7 +2,7 @@ import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { ConfigError } from './config';
 import type { Logger } from './logger';
-import { databaseStartError, databaseUrlOptionProblem, messageOf, temporalStartError, withoutPassword } from './startErrors';
+import { databaseStartError, databaseUrlOptionProblem, messageOf, temporalStartError, unresolvedTemporalHost, withoutPassword } from './startErrors';
 
 /**
  * Checks a process runs at start, before it listens or polls: a setting that can never work stops the process
@@ -14,6 +14,11 @@ export interface StartCheck {
   reachable: boolean;
   /** Why the dependency could not be asked (no secret in it), when `reachable` is false. */
   reason?: string;
+  /**
+   * Set when `reason` is a setting's doing, naming it (`TEMPORAL_ADDRESS: the host "x" does not exist …`): more often
+   * a typo than a server not up yet, so the warning's message says it, not only its `reason` field.
+   */
+  setting?: boolean;
 }
 
 /** How long a start check waits for a dependency before it lets the process start without the answer (ms). */
@@ -52,8 +57,13 @@ export async function checkDatabaseAtStart(databaseUrl: string, timeoutMs = STAR
  * Asks the Temporal frontend whether TEMPORAL_NAMESPACE exists. Throws a ConfigError naming TEMPORAL_NAMESPACE
  * when the server answers that it does not (gRPC NOT_FOUND); a server that cannot be reached within `timeoutMs`,
  * or any other answer, gives `reachable: false` (the API takes leads while Temporal is down: admission control).
+ * A TEMPORAL_ADDRESS whose host does not exist (DNS) is `reachable: false` at once, its reason naming TEMPORAL_ADDRESS
+ * (`setting`): the SDK would retry the name until its deadline and say only "Failed to connect before the deadline".
+ * Not refused: under compose a service's name may appear after the process starts.
  */
 export async function checkTemporalNamespaceAtStart(options: ConnectionOptions, namespace: string, timeoutMs = START_CHECK_TIMEOUT_MS): Promise<StartCheck> {
+  const unresolved = await unresolvedTemporalHost(options.address ?? 'localhost:7233', timeoutMs);
+  if (unresolved) return { reachable: false, reason: unresolved.problems.join('; '), setting: true };
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...options, connectTimeout: timeoutMs });
@@ -78,9 +88,13 @@ export async function checkTemporalNamespaceAtStart(options: ConnectionOptions, 
 /**
  * Logs each dependency a start check could not reach (`start.dependency_unreachable`, warn, with `dependency` and
  * the reason, which has no secret: the password is taken out) with what the process does meanwhile (`meanwhile`).
+ * A reason naming a setting (`setting`) is said in the message too: "temporal not reachable at start (TEMPORAL_ADDRESS:
+ * the host "x" does not exist …); starting anyway: …".
  */
 export function logUnreachable(log: Logger, checks: { postgres?: StartCheck; temporal?: StartCheck }, meanwhile: { postgres?: string; temporal?: string }): void {
   for (const [dependency, check] of Object.entries(checks)) {
-    if (check && !check.reachable) log.warn({ event: 'start.dependency_unreachable', dependency, reason: check.reason }, `${dependency} not reachable at start; ${meanwhile[dependency as 'postgres' | 'temporal'] ?? 'starting anyway'}`);
+    if (!check || check.reachable) continue;
+    const why = check.setting && check.reason ? ` (${check.reason})` : '';
+    log.warn({ event: 'start.dependency_unreachable', dependency, reason: check.reason }, `${dependency} not reachable at start${why}; ${meanwhile[dependency as 'postgres' | 'temporal'] ?? 'starting anyway'}`);
   }
 }

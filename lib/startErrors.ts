@@ -1,5 +1,6 @@
 import { ConfigError } from './config';
 import { isDatabaseUnavailable } from './db/unavailable';
+import { refuseUnknownTemporalHost } from './temporal/addressHost';
 
 /** An error's message: `message` of anything that has one (errors from another realm too, e.g. under jest), else the text. */
 export function messageOf(err: unknown): string {
@@ -39,6 +40,35 @@ export function temporalStartError(err: unknown, settings: { address: string; na
     return Object.assign(new ConfigError([`TEMPORAL_ADDRESS: cannot connect to ${settings.address} (${cause})`]), { cause: err });
   }
   return err;
+}
+
+/** How long a start waits for DNS to say whether TEMPORAL_ADDRESS's host exists (ms): past it, the host is not blamed. */
+const HOST_LOOKUP_TIMEOUT_MS = 5_000;
+
+/**
+ * The ConfigError naming TEMPORAL_ADDRESS when DNS says its host does not exist (`TEMPORAL_ADDRESS: the host "x" does
+ * not exist (no DNS address); expected …`, the words `npm run schedules` uses: lib/temporal/addressHost.ts), else
+ * undefined: an IP address, a host that resolves, or a lookup that fails otherwise or takes over `timeoutMs`.
+ */
+export async function unresolvedTemporalHost(address: string, timeoutMs = HOST_LOOKUP_TIMEOUT_MS): Promise<ConfigError | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  const lookup = refuseUnknownTemporalHost(address).then(() => undefined, (err: unknown) => (err instanceof ConfigError ? err : undefined));
+  try {
+    return await Promise.race([lookup, gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A failed connection to Temporal at start, named: TEMPORAL_ADDRESS's host does not exist (said in one line, without
+ * the SDK's raw `tonic::transport::Error(… "dns error" …)`), else as temporalStartError with `connecting` (a namespace
+ * problem, or "TEMPORAL_ADDRESS: cannot connect to <address> (<cause>)"). A ConfigError either way.
+ */
+export async function temporalConnectError(err: unknown, settings: { address: string; namespace: string }): Promise<unknown> {
+  const unresolved = await unresolvedTemporalHost(settings.address);
+  return unresolved ? Object.assign(unresolved, { cause: err }) : temporalStartError(err, settings, true);
 }
 
 /**

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { exitOnStartFailure, settleWithin } from '../lib/shutdown';
 import { checkDatabaseAtStart, checkTemporalNamespaceAtStart, logUnreachable } from '../lib/startChecks';
-import { listenError, temporalStartError } from '../lib/startErrors';
+import { listenError, temporalConnectError, temporalStartError } from '../lib/startErrors';
 import { installTemporalRuntime } from '../lib/telemetry/temporalRuntime';
 import { temporalConnectionOptions } from '../lib/temporal/connectionOptions';
 import { flushTraces } from '../lib/telemetry/tracer';
@@ -28,8 +28,11 @@ async function main() {
   const { temporalReachable } = await startChecks(config, log);
   const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };
   // Closes what it opened if it fails. An unknown namespace is named as TEMPORAL_NAMESPACE; with Temporal unreachable
-  // (its worker cannot start without it, unlike the separate API) the failure names TEMPORAL_ADDRESS.
-  const combined = await startCombined(config, { log }).catch((err: unknown) => { throw temporalStartError(err, temporalSettings, !temporalReachable); });
+  // (its worker cannot start without it, unlike the separate API) the failure names TEMPORAL_ADDRESS, and says when
+  // its host does not exist.
+  const combined = await startCombined(config, { log }).catch(async (err: unknown) => {
+    throw temporalReachable ? temporalStartError(err, temporalSettings) : await temporalConnectError(err, temporalSettings);
+  });
   try {
     if (config.MAINTENANCE_SCHEDULES) {
       const schedules = await ensureSchedules(combined.temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, timezone: config.MAINTENANCE_TIMEZONE });

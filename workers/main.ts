@@ -8,7 +8,7 @@ import { createDb } from '../lib/db/createDb';
 import { createLogger } from '../lib/logger';
 import { closeInOrder, exitOnStartFailure, type CloseStep } from '../lib/shutdown';
 import { checkDatabaseAtStart, logUnreachable } from '../lib/startChecks';
-import { temporalStartError } from '../lib/startErrors';
+import { temporalConnectError, temporalStartError } from '../lib/startErrors';
 import { metricsFromConfig } from '../lib/telemetry/metrics';
 import { startPoolGauge } from '../lib/telemetry/poolGauge';
 import { installTemporalRuntime } from '../lib/telemetry/temporalRuntime';
@@ -33,8 +33,9 @@ async function main() {
   const opened: CloseStep[] = [];
   let failure: unknown;
   const temporalSettings = { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE };
-  // A failed connect names TEMPORAL_ADDRESS (it said only "transport error").
-  const connect = <T>(p: Promise<T>) => p.catch((err: unknown) => { throw temporalStartError(err, temporalSettings, true); });
+  // A failed connect names TEMPORAL_ADDRESS (it said only "transport error"), and says when its host does not exist
+  // (it printed the SDK's raw tonic "dns error").
+  const connect = <T>(p: Promise<T>) => p.catch(async (err: unknown) => { throw await temporalConnectError(err, temporalSettings); });
   try {
     const db = createDb(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, applicationName: 'lead-router-worker', log });
     opened.push({ name: 'the database pool', close: () => db.destroy() });

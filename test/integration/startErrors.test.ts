@@ -247,3 +247,62 @@ test('`npm run --silent schedules` with only the runbooks\' variables creates th
     for await (const s of client.schedule.list()) await client.schedule.getHandle(s.scheduleId).delete();
   }
 }, 120_000);
+
+/** What an entry point printed that is not a JSON log line: its start error, one line per problem. */
+const plainLines = (output: string) => output.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+
+// Session 11's newcomer walk: config errors were two lines from the processes ("invalid configuration:" then the
+// variable) and one from the tools; now one line per problem everywhere, each naming its variable.
+test.each(['api/server.ts', 'workers/main.ts', 'workers/combined.ts'])('%s with two bad settings: one line each, naming the variable', async (entry) => {
+  const result = await runEntry(entry, { LOG_LEVEL: 'loud', PORT: 'abc' });
+  const lines = plainLines(result.output);
+  expect({ code: result.code, lines: lines.length }).toEqual({ code: 1, lines: 2 });
+  expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^invalid configuration: PORT: \S/), expect.stringMatching(/^invalid configuration: LOG_LEVEL: \S/)]));
+}, 60_000);
+
+// Session 11's newcomer walk: TEMPORAL_ADDRESS=nohost.invalid:7233 got three answers (schedules: the host does not
+// exist; the worker: the SDK's raw tonic "dns error" after 6.7 s; the API: "Failed to connect before the deadline …
+// starting anyway" after 10 s). Now every entry point says it in the same words, naming TEMPORAL_ADDRESS.
+describe('TEMPORAL_ADDRESS whose host does not exist (DNS): every entry point names it, in the same words', () => {
+  const problem = 'TEMPORAL_ADDRESS: the host "nohost.invalid" does not exist (no DNS address); expected host:port of the Temporal frontend, e.g. localhost:7233';
+  const env = { TEMPORAL_ADDRESS: 'nohost.invalid:7233' };
+
+  /** The `start.dependency_unreachable` warning an entry point logged for Temporal. */
+  const temporalWarning = (output: string) => output.split('\n').filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { event?: string; dependency?: string; reason?: string; msg?: string })
+    .find((l) => l.event === 'start.dependency_unreachable' && l.dependency === 'temporal');
+
+  /** Exit code, the lines that are not JSON logs, and whether any of the SDK's raw connect texts got through. */
+  const failure = (result: { code: number | null; output: string }) => ({ code: result.code, lines: plainLines(result.output), raw: /tonic|dns error|before the deadline/i.test(result.output) });
+
+  test.each<[string, string]>([
+    ['workers/main.ts', `invalid configuration: ${problem}`],
+    ['scripts/schedules.ts', `could not set up schedules: ${problem}`],
+  ])('%s: exit 1 with one line naming it, no raw SDK text', async (entry, line) => {
+    expect(failure(await runEntry(entry, env, 90_000))).toEqual({ code: 1, lines: [line], raw: false });
+  }, 120_000);
+
+  test('workers/combined.ts: its start warning says why, then it exits 1 with one line naming it (its worker needs Temporal)', async () => {
+    const result = await runEntry('workers/combined.ts', { ...env, HOST: '127.0.0.1', PORT: String(await freePort()) }, 90_000);
+    expect(failure(result)).toEqual({ code: 1, lines: [`invalid configuration: ${problem}`], raw: false });
+    expect(temporalWarning(result.output)).toMatchObject({
+      reason: problem,
+      msg: `temporal not reachable at start (${problem}); its worker cannot start without Temporal: connecting once more, then exiting 1 (naming TEMPORAL_ADDRESS) if it is still unreachable`,
+    });
+  }, 120_000);
+
+  test('api/server.ts: starts anyway (admission control), its warning saying why, without the SDK\'s connect deadline text', async () => {
+    const port = await freePort();
+    const api = await startEntry('api/server.ts', { ...env, HOST: '127.0.0.1', PORT: String(port) }, /Server listening at/);
+    try {
+      expect(temporalWarning(api.output())).toMatchObject({
+        reason: problem,
+        msg: `temporal not reachable at start (${problem}); starting anyway: leads are answered 202 and wait in Postgres until Temporal is up`,
+      });
+      expect(api.output()).not.toMatch(/before the deadline|tonic/);
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    } finally {
+      await api.stop();
+    }
+  }, 90_000);
+});

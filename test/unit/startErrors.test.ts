@@ -1,5 +1,5 @@
 import { ConfigError } from '../../lib/config';
-import { databaseStartError, databaseUrlOptionProblem, listenError, prometheusBindError, temporalStartError, withoutPassword } from '../../lib/startErrors';
+import { databaseStartError, databaseUrlOptionProblem, listenError, prometheusBindError, temporalConnectError, temporalStartError, unresolvedTemporalHost, withoutPassword } from '../../lib/startErrors';
 
 const sysError = (code: string, message: string) => Object.assign(new Error(message), { code });
 const problemsOf = (err: unknown) => (err instanceof ConfigError ? err.problems : err);
@@ -31,6 +31,30 @@ describe('temporalStartError names TEMPORAL_NAMESPACE / TEMPORAL_ADDRESS', () =>
     expect(problemsOf(temporalStartError(new Error('transport error'), settings, true))).toEqual(['TEMPORAL_ADDRESS: cannot connect to temporal:7233 (transport error)']);
     const other = new Error('boom');
     expect(temporalStartError(other, settings)).toBe(other);
+  });
+});
+
+// Session 11's newcomer walk: the worker printed the SDK's raw `tonic::transport::Error(… "dns error" …)` for a
+// TEMPORAL_ADDRESS host that does not exist; every entry point now says it in the words `npm run schedules` uses.
+describe('temporalConnectError says when TEMPORAL_ADDRESS\'s host does not exist (DNS), without the SDK\'s text', () => {
+  const problem = 'TEMPORAL_ADDRESS: the host "nohost.invalid" does not exist (no DNS address); expected host:port of the Temporal frontend, e.g. localhost:7233';
+  const tonic = new Error('tonic::transport::Error(Transport, ConnectError(ConnectError("dns error", Custom { kind: Uncategorized, error: "failed to lookup address information" })))');
+  test('a host DNS does not know: one problem, naming TEMPORAL_ADDRESS, no raw text', async () => {
+    const err = await temporalConnectError(tonic, { address: 'nohost.invalid:7233', namespace: 'default' });
+    expect({ problems: problemsOf(err), message: (err as Error).message }).toEqual({ problems: [problem], message: `invalid configuration: ${problem}` });
+    expect(problemsOf(await unresolvedTemporalHost('nohost.invalid:7233'))).toEqual([problem]);
+  });
+  test('an IP address or a host that resolves: not blamed; a failed connect names the address as before', async () => {
+    expect(await unresolvedTemporalHost('127.0.0.1:1')).toBeUndefined();
+    expect(await unresolvedTemporalHost('localhost:1')).toBeUndefined();
+    const refused = new Error('Connection refused');
+    expect(problemsOf(await temporalConnectError(refused, { address: '127.0.0.1:1', namespace: 'default' }))).toEqual(['TEMPORAL_ADDRESS: cannot connect to 127.0.0.1:1 (Connection refused)']);
+  });
+});
+
+describe('a ConfigError\'s message is one line per problem, each naming its variable', () => {
+  test('as the processes print it (it was a header line, then the problems indented below)', () => {
+    expect(new ConfigError(['PORT: must be a whole number', 'LOG_LEVEL: must be one of …']).message).toBe('invalid configuration: PORT: must be a whole number\ninvalid configuration: LOG_LEVEL: must be one of …');
   });
 });
 
