@@ -54,7 +54,7 @@ export const LOG_EVENTS = {
   'api.not_ready': { level: 'warn', fields: ['err'], meaning: '/ready found Postgres or Temporal unreachable.' },
   'api.admission_summary_failed': { level: 'warn', fields: ['err'], meaning: '/ready could not read the admission backlog while Postgres answered; /ready leaves its admission block out.' },
   'api.stopping': { level: 'info', fields: ['signal'], meaning: 'The API is draining on SIGTERM/SIGINT.' },
-  'start.dependency_unreachable': { level: 'warn', fields: ['dependency', 'reason'], meaning: 'At start, Postgres or Temporal (`dependency`) could not be reached within 5 s: the api, worker or combined process starts anyway (a setting that can never work stops it instead, naming the variable).' },
+  'start.dependency_unreachable': { level: 'warn', fields: ['dependency', 'reason'], meaning: 'At start, Postgres or Temporal (`dependency`) could not be reached within 5 s, or TEMPORAL_ADDRESS names a host DNS does not know (said at once, in the message too): the api, worker or combined process starts anyway (a setting that can never work stops it instead, naming the variable).' },
   'combined.started': { level: 'info', fields: ['taskQueue', 'port'], meaning: 'The combined process (gateway + worker, eager starts) listens and polls.' },
   'combined.stopping': { level: 'info', fields: ['signal'], meaning: 'The combined process is draining: HTTP first, then the starter loop, then the worker.' },
   'worker.failed': { level: 'error', fields: ['err'], meaning: 'The combined process\'s worker stopped with an error.' },
