@@ -4,8 +4,11 @@ import type { Condition, LeadFields, Predicate, RoutingRule } from '../../lib/ru
  * Realistic, seeded routing rules and leads for the benchmarks (scripts/bench/rules.ts: the rules engine alone;
  * scripts/bench/routingSteps.ts: the same rules in Postgres, through decide()). A seed makes runs repeatable.
  */
-/** mulberry32: tiny, fast, good enough for test data. */
-function prng(seed: number) {
+/**
+ * mulberry32: tiny, fast, good enough for test data. `next()` in [0, 1); int(min, max) inclusive; pick, chance(p),
+ * sample(xs, k) without repeats, uuid() (v4-shaped). The same seed gives the same sequence.
+ */
+export function prng(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,7 +1,7 @@
 // startRulePass (lib/rules/rulePass.ts): a pass over a rules snapshot gives, rule for rule, what applicableRules +
 // checkRule give (lib/rules/evaluate.ts), whether the snapshot is walked plainly (its first pass) or prepared
 // (every later one), for many rule sets and leads, with passes interleaved as concurrent decisions interleave.
-import { createRuleSet } from '../../scripts/bench/ruleSet';
+import { createRuleSet, prng } from '../../scripts/bench/ruleSet';
 import { applicableRules, checkRule } from '../../lib/rules/evaluate';
 import { startRulePass, type RulePass } from '../../lib/rules/rulePass';
 import type { Condition, LeadFields, Predicate, RoutingRule, RuleTrace } from '../../lib/rules/types';
@@ -21,20 +21,6 @@ function expected(rules: RoutingRule[], source: string, lead: LeadFields) {
 /** The pass's entries against the reference's: compared as JSON first (jest's deep equality is slow on 1,000 entries), in full on a difference. */
 function expectSame(got: Array<{ id: string; trace: RuleTrace }>, want: Array<{ id: string; trace: RuleTrace }>) {
   if (JSON.stringify(got) !== JSON.stringify(want)) expect(got).toEqual(want);
-}
-
-/** A small PRNG (mulberry32): repeatable data. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
-  return { next, pick };
 }
 
 /**
