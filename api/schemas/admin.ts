@@ -49,7 +49,7 @@ function usualUrlSlip(url: string): string | undefined {
   const authority = url.slice(scheme[0].length).split(/[/?#]/, 1)[0]!;
   if (authority.includes('@')) return 'must not hold a user name or password (user:pass@host): a URL is printed in logs and traces; buyers check our signature instead';
   if (authority === '') return 'has no host after the scheme (http://host/...)';
-  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(authority)?.[1];
+  const port = /^(?:\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/.exec(authority)?.[1]; // an IPv6 host is in brackets
   if (port !== undefined) {
     if (port === '') return 'has ":" after the host but no port: write the port (1-65535) or leave the ":" out';
     if (!/^\d+$/.test(port)) return 'has a port that is not a number: a port is a whole number from 1 to 65535';

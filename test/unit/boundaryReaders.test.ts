@@ -63,5 +63,7 @@ describe('deliveryUrlProblem: the usual slips named', () => {
     ['b.example/hook', 'must start with http:// or https://'],
     ['http://b.example:8080/h%20ok', undefined],
     ['HTTPS://[::1]:443/', undefined],
+    ['http://[::1]/hook', undefined], // the colons of an IPv6 host are not a port
+    ['http://[fe80::1]/', expect.stringMatching(/^must not point at a link-local/)],
   ])('%s', (url, problem) => expect(deliveryUrlProblem(url)).toEqual(problem));
 });
