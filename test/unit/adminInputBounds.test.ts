@@ -73,7 +73,7 @@ describe('delivery URL', () => {
   test.each(refused)('refuses %s (schema and parser)', (url) => {
     expect(failing(workspaceValid, { name: 'P', kind: 'partner', deliveryUrl: url })).toContain('/deliveryUrl');
     expect(failing(patchValid, { deliveryUrl: url })).toContain('/deliveryUrl');
-    expect(deliveryUrlProblem(url)).toMatch(/http:\/\/ or https:\/\/ URL with a host, no user name or password/);
+    expect(deliveryUrlProblem(url)).toEqual(expect.any(String)); // refused; its words (the slip named, else the rule): boundaryReaders.test.ts
   });
 
   test('the parser refuses what the pattern cannot see: an IPv4 octet over 255', () => {
