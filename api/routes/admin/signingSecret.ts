@@ -3,7 +3,7 @@ import { generateSigningSecret } from '../../../lib/apiKeys';
 import { getWorkspace } from '../../../lib/store/workspaces';
 import { DEFAULT_OVERLAP_MINUTES, IDEMPOTENCY_KEY_HOURS, rotatePartnerSigningSecret, type RotationRefusal } from '../../../lib/store/signingSecrets';
 import type { RouteDeps } from '../../app';
-import { ApiError, notFound } from '../../errors';
+import { ApiError, notFound, withArticle } from '../../errors';
 import { idParamsSchema } from '../../schemas/params';
 import { routeDocs } from '../../schemas/responses';
 import { signingSecretRotationBodySchema, signingSecretRotationHeadersSchema, type SigningSecretRotationBody, type SigningSecretRotationHeaders } from '../../schemas/signingSecretRotation';
@@ -39,7 +39,7 @@ export function adminSigningSecretRoutes(app: FastifyInstance, { db, auth }: Pic
       const current = await getWorkspace(db, request.params.id);
       if (!current) throw notFound('workspace');
       if (current.kind !== 'partner') {
-        throw new ApiError(409, 'not_a_partner', `workspace ${current.id} is a ${current.kind}: only partners have signing secrets (a source rotates its API key at POST /api/admin/workspaces/${current.id}/api-key)`);
+        throw new ApiError(409, 'not_a_partner', `workspace ${current.id} is ${withArticle(current.kind)}: only partners have signing secrets (a source rotates its API key at POST /api/admin/workspaces/${current.id}/api-key)`);
       }
       const overlapMinutes = request.body.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES;
       const force = request.body.force === true;
