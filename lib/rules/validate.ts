@@ -46,7 +46,7 @@ export function validateConditions(input: unknown, path = 'conditions'): RulePro
     const keys = Object.keys(c);
     for (const group of ['all', 'any'] as const) {
       if (group in c) {
-        if (keys.length !== 1) problems.push({ path: p, message: `a "${group}" node must have no other keys` });
+        if (keys.length !== 1) problems.push({ path: p, message: `an "${group}" node must have no other keys` });
         const children = c[group];
         if (!Array.isArray(children)) problems.push({ path: `${p}.${group}`, message: 'must be an array of conditions' });
         else children.forEach((child, i) => visit(child, `${p}.${group}[${i}]`, depth + 1));
