@@ -13,12 +13,15 @@ export const MAX_PATTERN_LENGTH = 500;
  */
 export const MAX_PROGRAM_SIZE = 2_000;
 /**
- * The most threads a pattern may keep alive at once while scanning a value (regexWidth.ts): its cost per character.
- * Measured on a 1,000-character value (the longest a lead holds), `(?:.?){n}\d\d` took ~1.3 ms at n = 60, 7.7 ms at
- * 200 and 45 ms at 990 (the session 11 walk found 126 ms on a busier box); the patterns rule authors write track a
- * handful (`^9[0-4]\d{3}$`: 1, `@(gmail|yahoo|hotmail)\.com$`: 4, `.*foo.*bar`: 5).
+ * The most threads a pattern may keep alive at once while scanning a value (regexWidth.ts): what building each new
+ * state of re2js's lazy DFA, or each step of its NFA, costs per character. Measured with `test()` (what `matches`
+ * runs, operators.ts) on 300 random 1,000-character values (the longest a lead holds) of `a`/`b`: `.*a.{n}` took
+ * at most 0.7 ms at width 10, 1.9 ms at 18, 3.3 ms at 34 and 8 ms at 62 (session 11's second walk: 11 ms), and
+ * `.{0,500}[xa]b{9}` (width 502) 15 ms at p50, 98 ms at most; a pattern's prefilter (a literal it needs) makes most
+ * values far cheaper, but not all. 16 keeps a rule's worst value near 2 ms; the patterns rule authors write track a
+ * handful (`^9[0-4]\d{3}$`: 1, `@(gmail|yahoo|hotmail)\.com$`: 4, `.*foo.*bar`: 5, `\d{3}-\d{4}`: 5).
  */
-export const MAX_REGEX_WIDTH = 64;
+export const MAX_REGEX_WIDTH = 16;
 const CACHE_LIMIT = 10_000;
 
 export type CompiledRegex = { ok: true; re: RE2JS } | { ok: false; error: string };
@@ -51,8 +54,8 @@ export function regexProblem(pattern: string): string | undefined {
   const width = regexWidth(compiled.re, MAX_REGEX_WIDTH);
   if (width !== undefined && width > MAX_REGEX_WIDTH) {
     return `is too costly to match: it can track more than ${MAX_REGEX_WIDTH} partial matches at once for each character of a lead's value `
-      + '(a large repeat of something optional or of any character, such as (?:.?){100} or .{0,500}): '
-      + 'use smaller repeat counts, anchor it (^...$), or use in / contains / starts_with';
+      + '(a repeat of something optional or of any character, such as (?:.?){20} or .{0,500}, or an unanchored bounded '
+      + 'repeat such as \\w{3,64}): anchor it (^\\w{3,64}@ tracks one), use smaller repeat counts, or use in / contains / starts_with';
   }
   return undefined;
 }

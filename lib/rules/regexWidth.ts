@@ -1,9 +1,10 @@
 /**
  * How many threads a `matches` pattern can keep alive at once while re2js scans a lead's value: its cost per input
- * character. re2js runs in linear time, but the factor is that width: `(?:.?){990}\d\d` keeps ~990 threads alive and
- * took 126 ms on a 1,000-character attribute (the newcomer walk of session 11), where a rule's whole evaluation
- * has a few microseconds (issue 10: decide p95 < 2 ms with 1,000 rules). The program-size cap (regex.ts) does not
- * catch it: a list of 990 anchored zip codes is as large and costs 7 µs.
+ * character (each new state of its lazy DFA is built from that many, or its NFA steps them). re2js runs in linear
+ * time, but the factor is that width: `(?:.?){990}\d\d` keeps ~990 threads alive and took 126 ms on a
+ * 1,000-character attribute (the newcomer walk of session 11), where a rule's whole evaluation has a few
+ * microseconds (issue 10: decide p95 < 2 ms with 1,000 rules); the limit and what it buys: regex.ts MAX_REGEX_WIDTH.
+ * The program-size cap (regex.ts) does not catch it: a list of 990 anchored zip codes is as large and costs 7 µs.
  *
  * How: the pike VM's thread list after each character (and a lazy DFA's state) is a set of the program's rune
  * instructions, so the widest list is the largest state of the subset construction over the program, explored from

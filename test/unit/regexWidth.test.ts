@@ -10,8 +10,10 @@ const width = (pattern: string, limit = 10_000) => regexWidth(RE2JS.compile(patt
 describe('refused: wide patterns (the session 11 walk: (?:.?){990}\\d\\d took 126 ms on 1,000 characters)', () => {
   test.each([
     '(?:.?){990}\\d\\d', '(?:.?){100}', '.{0,500}x', '[\\s\\S]{200}', '(?:a|aa){100}', '(?:\\d?){80}$',
+    // the second walk of session 11: accepted at a limit of 64, up to 8-11 ms per 1,000-character value with test()
+    '.*a.{60}', '[ab]*a[ab]{60}', '.{0,500}[xa]b{9}', '\\w{3,64}@',
   ])('%s', (pattern) => {
-    expect(regexProblem(pattern)).toMatch(/too costly to match.*more than 64 partial matches/);
+    expect(regexProblem(pattern)).toMatch(/too costly to match.*more than 16 partial matches/);
   });
 });
 
@@ -20,8 +22,8 @@ describe('accepted: what rule authors write', () => {
     '^9[0-4]\\d{3}$', '^(1|\\+1)?[2-9]\\d{2}[2-9]\\d{6}$', '@(gmail|yahoo|hotmail)\\.com$', '(?i)^(spring|summer)_', '^\\+1(415|650|408)',
     '^[0-2]\\d{4}$', '.*foo.*bar', '\\d{3}-\\d{4}', '(?i)^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$', '\\pL+', '[^a-z]', '',
     `^(?:${Array.from({ length: 400 }, (_, i) => String(10_000 + i * 7)).join('|')})$`, // 400 anchored zip codes
-    `(?:${Array.from({ length: 80 }, (_, i) => `w${i}x`).join('|')})`, // an unanchored list (RE2 factors common prefixes)
     `^(?:${Array.from({ length: 40 }, (_, i) => `campaign_${i}`).join('|')})$`,
+    '^\\w{3,64}@', '.*a.{8}', '[A-Z]{2}\\d{6}', '(a+)+$',
   ])('%s', (pattern) => {
     expect(regexProblem(pattern)).toBeUndefined();
   });
