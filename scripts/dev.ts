@@ -40,8 +40,17 @@ function persistentSecret(file: string, fromEnv: string | undefined): string {
   return secret;
 }
 
-async function pickPort(preferred: number): Promise<number> {
-  return (await isPortOpen(preferred)) ? freePort() : preferred;
+/** `preferred` if nothing listens there, else a free port, saying so (the printed URLs then differ from the defaults). */
+async function pickPort(setting: string, preferred: number): Promise<number> {
+  if (!(await isPortOpen(preferred))) return preferred;
+  const port = await freePort();
+  console.log(`dev: ${setting} ${preferred} is taken; using ${port}`);
+  return port;
+}
+
+/** Says so when a server had to move off the port it was given (taken between the check and its bind). */
+function sayIfMoved(what: string, asked: number, got: number): void {
+  if (got !== asked) console.log(`dev: ${what}'s port ${asked} was taken as it started; it runs on ${got}`);
 }
 
 function startNode(name: string, entry: string, env: NodeJS.ProcessEnv): Service {
@@ -77,10 +86,11 @@ async function main() {
   let databaseUrl = envSetting(process.env, 'DATABASE_URL');
   if (!databaseUrl) {
     refuseDataDirInUse(dataDir);
-    const pgPort = await pickPort(ports.DEV_PG_PORT);
+    const pgPort = await pickPort('DEV_PG_PORT', ports.DEV_PG_PORT);
     // The port may be taken between the check and the server's bind: then a new free one (PORT_IN_USE_RETRIES times).
     const pg = await startLocalPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, durable: true, logFile: path.join(dataDir, 'postgres.log'), portInUseRetries: PORT_IN_USE_RETRIES });
     stoppers.push(pg.stop);
+    sayIfMoved('Postgres', pgPort, pg.port);
     await ensureDatabase(pg.url(), 'lead_router');
     databaseUrl = pg.url('lead_router');
   }
@@ -88,10 +98,11 @@ async function main() {
   let temporalAddress = envSetting(process.env, 'TEMPORAL_ADDRESS');
   let temporalUiUrl = envSetting(process.env, 'TEMPORAL_UI_URL') ?? 'http://localhost:8233';
   if (!temporalAddress) {
-    const port = await pickPort(ports.DEV_TEMPORAL_PORT);
-    const uiPort = await pickPort(ports.DEV_TEMPORAL_UI_PORT);
+    const port = await pickPort('DEV_TEMPORAL_PORT', ports.DEV_TEMPORAL_PORT);
+    const uiPort = await pickPort('DEV_TEMPORAL_UI_PORT', ports.DEV_TEMPORAL_UI_PORT);
     const server = await startTemporalDevServer({ port, uiPort, dbFile: path.join(dataDir, 'temporal.db'), logFile: path.join(dataDir, 'temporal.log'), portInUseRetries: PORT_IN_USE_RETRIES });
     stoppers.push(server.stop);
+    sayIfMoved('the Temporal dev server', port, Number(server.address.split(':').pop()));
     temporalAddress = server.address;
     temporalUiUrl = `http://localhost:${server.uiPort ?? uiPort}`;
   }

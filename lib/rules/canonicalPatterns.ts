@@ -43,15 +43,22 @@ const code = (c: string) => c.codePointAt(0)!;
 const DIGITS = [...'0123456789'].map(code);
 const NONZERO_DIGITS = DIGITS.slice(1);
 
-/** E.164: state 0 before the `+`, 1 after it (a country code starts with 1-9), 2 after a digit. */
+/** The most digits an E.164 number has (ITU-T E.164). */
+const E164_MAX_DIGITS = 15;
+
+/**
+ * E.164: state 0 before the `+`, 1 after it (a country code starts with 1-9), 1 + k after its k-th digit (at most
+ * 15): so `\d{16}` or `^\+\d{16}` can never match either.
+ */
 const phoneForm: CanonicalForm = {
-  starts: [0, 1, 2],
+  starts: Array.from({ length: E164_MAX_DIGITS + 2 }, (_, i) => i),
   step: (state, inst) => {
     if (state === 0) return inst === ANY || inst.matchRune(code('+')) ? [1] : [];
-    return inst === ANY || (state === 1 ? NONZERO_DIGITS : DIGITS).some((r) => inst.matchRune(r)) ? [2] : [];
+    if (state > E164_MAX_DIGITS) return [];
+    return inst === ANY || (state === 1 ? NONZERO_DIGITS : DIGITS).some((r) => inst.matchRune(r)) ? [state + 1] : [];
   },
   atStart: (state) => state === 0,
-  atEnd: (state) => state === 2,
+  atEnd: (state) => state >= 2,
 };
 
 /**
@@ -150,10 +157,12 @@ export function canMatchOver(pattern: string, form: CanonicalForm): boolean {
 
 const EMAIL_MESSAGE = 'can never match: a lead\'s email is compared in canonical form (trimmed, NFKC, lower-case, e.g. "jane.doe@example.com"), '
   + 'and this pattern needs a character that form never holds (an upper-case letter such as A-Z or Ü, a ligature such as ﬁ, a '
-  + 'full-width letter ...): write it in lower case and NFKC (ﬁ as fi, ｊ as j), or start the pattern with (?i)';
+  + 'full-width letter ...): write the pattern in that form (lower case and NFKC: Ü as ü, ﬁ as fi, ｊ as j, İ as i\u0307); '
+  + '(?i) helps only where a letter\'s lower case is one letter that form holds';
 const PHONE_MESSAGE = 'can never match: a lead\'s phone is compared in E.164 ("+14155550123": "+", a country code, then digits; '
   + '"07911 123456" in GB is "+447911123456"), and this pattern needs another character (a space, "(", "-", a letter ...) or '
-  + 'another start (a national "0" or a digit right after ^): e.g. "^\\+1415" for area code 415 in the US, "^\\+447" for UK mobiles';
+  + 'another start (a national "0" or a digit right after ^), or more than its 15 digits: e.g. "^\\+1415" for area code 415 in the US, '
+  + '"^\\+447" for UK mobiles';
 
 /**
  * `matches` predicates on `email` / `phone` whose pattern no canonical value can match, each naming the value

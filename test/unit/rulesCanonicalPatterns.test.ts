@@ -31,6 +31,8 @@ describe('phone: canonical form is E.164, "+" and digits', () => {
     '^\\(415\\)', '415-555', '^1 415', 'ext', '[a-z]', '\\s', '^\\+1\\.415', '\\(?415\\)',
     // Where a character stands: E.164 starts with "+" and a country code 1-9 (a newcomer's national patterns).
     '^07', '^06', '^1415', '^\\d', '^[0-9]', '^\\+0', '\\+0', '\\+$', '^$', '4\\+', '(?m)^0',
+    // More digits than E.164's 15 (the second walk of session 11).
+    '\\d{16}', '^\\+\\d{16}', '\\+1\\d{15}',
   ])('%s can never match: refused', (pattern) => {
     expect(refused('phone', pattern)).toBe(true);
   });
@@ -38,6 +40,7 @@ describe('phone: canonical form is E.164, "+" and digits', () => {
   test.each([
     '^\\+1415', '1415', '415[- ]?555', '\\(?415\\)?', '\\d{3}', '^\\+1 ?415', '.*', 'x|\\+1', '[[:digit:]]+$', '\\+\\pN', '^\\+44',
     '^\\+447', '^.', '^\\+', '0123$', '\\b415', '^(?:\\+1)?415|^\\+1415', '7911',
+    '\\d{15}', '^\\+\\d{15}$', '^\\+1\\d{14}$',
   ])('%s can match: accepted', (pattern) => {
     expect(refused('phone', pattern)).toBe(false);
   });
@@ -98,7 +101,7 @@ test('sound over many E.164 numbers: a pattern refused for the phone finds none 
     return `+${1 + (next() % 9)}${Array.from({ length: length - 1 }, () => next() % 10).join('')}`;
   });
   const candidates = ['^07', '^06', '^1415', '^\\d', '^[0-9]', '^\\+0', '\\+0', '\\+$', '^$', '4\\+', '(?m)^0', '^\\(415\\)', '415-555', '\\s',
-    '^\\+1415', '1415', '\\d{3}', '^\\+44', '^.', '0123$', '\\b415', '7911', '^\\+\\d{2,15}$'];
+    '^\\+1415', '1415', '\\d{3}', '^\\+44', '^.', '0123$', '\\b415', '7911', '^\\+\\d{2,15}$', '\\d{15}', '\\d{16}', '^\\+\\d{15}$'];
   for (const pattern of candidates) {
     const compiled = compileRegex(pattern);
     if (!compiled.ok) throw new Error(pattern);
