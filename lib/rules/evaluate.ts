@@ -21,7 +21,7 @@ export function firstMiss(lead: LeadFields, c: Condition, path = ROOT_PATH): Mis
 }
 
 /** Priority ascending, then id by code unit (locale-independent; the same order as Postgres on uuid ids). */
-function byPriorityThenId(a: RoutingRule, b: RoutingRule): number {
+export function byPriorityThenId(a: RoutingRule, b: RoutingRule): number {
   if (a.priority !== b.priority) return a.priority - b.priority;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -20,7 +20,7 @@
  * Entries of rules that did not match are shared and frozen (one per rule and failing predicate); a matched
  * rule's entry is a new object its caller may add to (destinations, chosen).
  */
-import { applicableRules, checkRule } from './evaluate';
+import { applicableRules, byPriorityThenId, checkRule } from './evaluate';
 import { compileFrozen, type Miss } from './compile';
 import { gateOf } from './gate';
 import type { FieldReader } from './operators';
@@ -104,9 +104,7 @@ function prepare(rules: readonly RoutingRule[]): Prepared {
 
 /** The enabled rules, by priority then id (evaluate.ts applicableRules' order, whatever their scope). */
 function inEvaluationOrder(rules: readonly RoutingRule[]): RoutingRule[] {
-  return rules
-    .filter((r) => r.enabled)
-    .sort((a, b) => (a.priority !== b.priority ? a.priority - b.priority : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return rules.filter((r) => r.enabled).sort(byPriorityThenId);
 }
 
 function prepareOrdered(ordered: RoutingRule[]): Prepared {
