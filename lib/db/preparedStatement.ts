@@ -32,6 +32,12 @@ const unnamedOnly = new WeakSet<Db>();
  */
 export async function preparedQuery(db: Db, text: string, values: unknown[]): Promise<Array<Record<string, unknown>>> {
   if (db.isTransaction) {
+    // knex.raw binds `?` in order: only a text whose placeholders are $1..$k in order, with no `?` of its own (the
+    // jsonb operator), reads the same that way.
+    const numbers = [...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
+    if (text.includes('?') || numbers.some((n, i) => n !== i + 1) || numbers.length !== values.length) {
+      throw new Error('preparedQuery in a transaction needs placeholders $1..$k in order, one per value, and no "?" in the text');
+    }
     const { rows } = await db.raw(text.replace(/\$\d+/g, '?'), values as never);
     return rows;
   }

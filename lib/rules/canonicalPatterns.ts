@@ -43,18 +43,22 @@ const code = (c: string) => c.codePointAt(0)!;
 const DIGITS = [...'0123456789'].map(code);
 const NONZERO_DIGITS = DIGITS.slice(1);
 
-/** The most digits an E.164 number has (ITU-T E.164). */
-const E164_MAX_DIGITS = 15;
+/**
+ * The most digits a lead's canonical phone has: E.164 allows 15 (ITU-T E.164), but the gateway keeps any number
+ * libphonenumber-js calls possible, and some are longer (+49 30 123456789012 3: 17 digits, Germany; the session 11
+ * review). 20 is a country code's 3 and the 17 national digits libphonenumber's longest possible lengths allow.
+ */
+export const PHONE_MAX_DIGITS = 20;
 
 /**
  * E.164: state 0 before the `+`, 1 after it (a country code starts with 1-9), 1 + k after its k-th digit (at most
- * 15): so `\d{16}` or `^\+\d{16}` can never match either.
+ * PHONE_MAX_DIGITS): so `\d{21}` or `^\+\d{21}` can never match either.
  */
 const phoneForm: CanonicalForm = {
-  starts: Array.from({ length: E164_MAX_DIGITS + 2 }, (_, i) => i),
+  starts: Array.from({ length: PHONE_MAX_DIGITS + 2 }, (_, i) => i),
   step: (state, inst) => {
     if (state === 0) return inst === ANY || inst.matchRune(code('+')) ? [1] : [];
-    if (state > E164_MAX_DIGITS) return [];
+    if (state > PHONE_MAX_DIGITS) return [];
     return inst === ANY || (state === 1 ? NONZERO_DIGITS : DIGITS).some((r) => inst.matchRune(r)) ? [state + 1] : [];
   },
   atStart: (state) => state === 0,
@@ -161,7 +165,7 @@ const EMAIL_MESSAGE = 'can never match: a lead\'s email is compared in canonical
   + '(?i) helps only where a letter\'s lower case is one letter that form holds';
 const PHONE_MESSAGE = 'can never match: a lead\'s phone is compared in E.164 ("+14155550123": "+", a country code, then digits; '
   + '"07911 123456" in GB is "+447911123456"), and this pattern needs another character (a space, "(", "-", a letter ...) or '
-  + 'another start (a national "0" or a digit right after ^), or more than its 15 digits: e.g. "^\\+1415" for area code 415 in the US, '
+  + 'another start (a national "0" or a digit right after ^), or more than 20 digits: e.g. "^\\+1415" for area code 415 in the US, '
   + '"^\\+447" for UK mobiles';
 
 /**

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { asciiDigits } from '../input/digits';
+import { PHONE_MAX_DIGITS } from './canonicalPatterns';
 import { canonicalRuleEmail } from './leadView';
 import type { RuleProblem } from './validate';
 import { forEachPredicate } from './walk';
@@ -17,10 +18,13 @@ const PHONE_NUMBER_OPS = new Set(['eq', 'neq', 'in', 'not_in']);
 /** Operators whose phone value is a piece of the E.164 form. */
 const PHONE_PART_OPS = new Set(['contains', 'starts_with', 'ends_with']);
 
-/** The E.164 form (ITU-T E.164): "+", a country code whose first digit is 1-9, at most 15 digits in all. */
-const E164_PREFIX = /^\+[1-9][0-9]{0,14}$/;
-const DIGITS = /^[0-9]{1,15}$/;
-const PLUS_DIGITS = /^(?:\+[1-9][0-9]{0,14}|[0-9]{1,15})$/;
+/**
+ * The form a lead's phone is compared in: "+", a country code whose first digit is 1-9, then digits, at most
+ * PHONE_MAX_DIGITS (20: longer than E.164's 15, as libphonenumber-js allows some countries: canonicalPatterns.ts).
+ */
+const E164_PREFIX = /^\+[1-9][0-9]{0,19}$/;
+const DIGITS = /^[0-9]{1,20}$/;
+const PLUS_DIGITS = /^(?:\+[1-9][0-9]{0,19}|[0-9]{1,20})$/;
 const SEPARATORS = /[\s().-]/g;
 const EXAMPLE = '"+14155550123"';
 
@@ -109,7 +113,7 @@ function numberProblem(v: string, defaultCountry: string): string | undefined {
  */
 function digitsProblem(v: string): string | undefined {
   if (!/^\+?[0-9]+$/.test(v)) return undefined;
-  if (v.replace('+', '').length > 15) return `has ${v.replace('+', '').length} digits, and an E.164 number has at most 15 (a lead's phone is compared in E.164, e.g. "+14155550123")`;
+  if (v.replace('+', '').length > PHONE_MAX_DIGITS) return `has ${v.replace('+', '').length} digits, and a lead's phone has at most ${PHONE_MAX_DIGITS} (it is compared in E.164, e.g. "+14155550123"; a few countries' numbers run past E.164's 15)`;
   if (v.startsWith('+0')) return 'can never match: in E.164 the "+" is followed by a country code, which never starts with 0 (a lead\'s phone is compared in E.164, e.g. "+14155550123"; GB\'s "020 ..." is "+4420...")';
   return undefined;
 }

@@ -75,9 +75,13 @@ function closure(prog: Prog, pcs: Iterable<number>, atStart: boolean, into: Set<
   }
 }
 
-/** One character of each class of characters the program's rune instructions tell apart (case folds included). */
-function classRepresentatives(prog: Prog): number[] {
-  const bounds = new Set<number>([0, 10, 11]); // `.` without (?s) tells "\n" apart
+/**
+ * The classes of characters the program's rune instructions tell apart (case folds included), as inclusive
+ * [lo, hi] ranges. Past MAX_CLASSES, neighbouring classes are merged: an instruction then counts as taking a merged
+ * range when it takes any character of it, so the width found can only grow (never a sample that misses one).
+ */
+function characterClasses(prog: Prog): Array<[number, number]> {
+  const bounds = new Set<number>([0, 10, 11, 0x110000]); // `.` without (?s) tells "\n" apart
   const addRune = (r: number) => {
     bounds.add(r);
     bounds.add(r + 1);
@@ -99,10 +103,14 @@ function classRepresentatives(prog: Prog): number[] {
       }
     }
   }
-  const sorted = [...bounds].filter((b) => b <= 0x10ffff).sort((a, b) => a - b);
-  if (sorted.length <= MAX_CLASSES) return sorted;
-  const step = sorted.length / MAX_CLASSES;
-  return Array.from({ length: MAX_CLASSES }, (_, i) => sorted[Math.floor(i * step)]!);
+  const sorted = [...bounds].filter((b) => b <= 0x110000).sort((x, y) => x - y);
+  const classes: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < sorted.length; i++) classes.push([sorted[i]!, sorted[i + 1]! - 1]);
+  if (classes.length <= MAX_CLASSES) return classes;
+  const per = Math.ceil(classes.length / MAX_CLASSES);
+  const merged: Array<[number, number]> = [];
+  for (let i = 0; i < classes.length; i += per) merged.push([classes[i]![0], classes[Math.min(i + per, classes.length) - 1]![1]]);
+  return merged;
 }
 
 function explore(prog: Prog, limit: number): number {
@@ -110,7 +118,7 @@ function explore(prog: Prog, limit: number): number {
   closure(prog, [prog.start], true, first);
   const restart = new Set<number>();
   closure(prog, [prog.start], false, restart);
-  const chars = classRepresentatives(prog);
+  const classes = characterClasses(prog);
   const key = (s: Set<number>) => [...s].sort((a, b) => a - b).join(',');
   const seen = new Set<string>([key(first)]);
   const frontier: Array<Set<number>> = [first];
@@ -122,10 +130,10 @@ function explore(prog: Prog, limit: number): number {
     const state = frontier[pick]!;
     frontier[pick] = frontier[frontier.length - 1]!;
     frontier.pop();
-    for (const c of chars) {
+    for (const [lo, hi] of classes) {
       const after = new Set<number>(restart);
       const outs: number[] = [];
-      for (const pc of state) if (takes(prog.inst[pc]!, c)) outs.push(prog.inst[pc]!.out);
+      for (const pc of state) if (takesAnyOf(prog.inst[pc]!, lo, hi)) outs.push(prog.inst[pc]!.out);
       closure(prog, outs, false, after);
       widest = Math.max(widest, after.size);
       if (widest > limit) break;
@@ -139,9 +147,23 @@ function explore(prog: Prog, limit: number): number {
   return widest;
 }
 
-/** Whether the rune instruction takes character `c`. */
-function takes(inst: Inst, c: number): boolean {
+/** Whether the rune instruction takes some character in [lo, hi] (exactly its class's answer when not merged). */
+function takesAnyOf(inst: Inst, lo: number, hi: number): boolean {
   if (inst.op === OP.RUNE_ANY) return true;
-  if (inst.op === OP.RUNE_ANY_NOT_NL) return c !== 10;
-  return inst.matchRune(c);
+  if (inst.op === OP.RUNE_ANY_NOT_NL) return !(lo === 10 && hi === 10);
+  const runes = inst.runes;
+  if (runes.length === 1) {
+    // The rune, or (folding) one of its other cases, inside the range.
+    const r = runes[0]!;
+    const candidates = [r, ...[String.fromCodePoint(r).toLowerCase(), String.fromCodePoint(r).toUpperCase()].map((c) => c.codePointAt(0)!)];
+    return candidates.some((c) => c >= lo && c <= hi && inst.matchRune(c)) || (hi - lo < 64 && anyIn(inst, lo, hi));
+  }
+  for (let i = 0; i + 1 < runes.length; i += 2) if (runes[i]! <= hi && runes[i + 1]! >= lo) return true;
+  return false;
+}
+
+/** Whether the instruction takes one of the (few) characters of [lo, hi]: a fold this code does not list. */
+function anyIn(inst: Inst, lo: number, hi: number): boolean {
+  for (let c = lo; c <= hi; c++) if (inst.matchRune(c)) return true;
+  return false;
 }

@@ -1,5 +1,5 @@
 import { isFiniteNumber, isScalar } from './operators';
-import { MAX_PATTERN_LENGTH, regexProblem } from './regex';
+import { longestValue, MAX_PATTERN_LENGTH, regexProblem } from './regex';
 import { DISTRIBUTIONS, OPERATORS, type Condition, type Operator } from './types';
 import { forEachPredicate } from './walk';
 
@@ -68,7 +68,7 @@ export function validateConditions(input: unknown, path = 'conditions'): RulePro
       problems.push({ path: `${p}.op`, message: `must be one of ${OPERATORS.join(', ')}` });
       return;
     }
-    const problem = valueProblem(c.op as Operator, c.value);
+    const problem = valueProblem(c.op as Operator, c.value, typeof c.field === 'string' ? c.field : '');
     if (problem) problems.push({ path: `${p}.value`, message: problem });
     else problems.push(...numberBoundProblems(c.value, `${p}.value`));
   };
@@ -105,7 +105,7 @@ export function checkableParts(input: unknown, problems: readonly RuleProblem[],
 }
 
 /** What is wrong with a predicate's value for its operator (semantics: operators.ts), or undefined. */
-function valueProblem(op: Operator, value: unknown): string | undefined {
+function valueProblem(op: Operator, value: unknown, field: string): string | undefined {
   switch (op) {
     case 'eq':
     case 'neq':
@@ -124,7 +124,7 @@ function valueProblem(op: Operator, value: unknown): string | undefined {
     case 'matches':
       if (typeof value !== 'string') return 'must be a regular expression (RE2 syntax) as a string for "matches"';
       if (value.length > MAX_PATTERN_LENGTH) return `must be at most ${MAX_PATTERN_LENGTH} characters for "matches"`;
-      return regexProblem(value);
+      return regexProblem(value, longestValue(field));
     case 'gt':
     case 'gte':
     case 'lt':

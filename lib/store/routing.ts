@@ -226,24 +226,28 @@ export async function lockAndDecideInDatabase(
 /**
  * Gives back the capacity reservation of `buyer` for `leadId` (release_capacity(), migration 0027) when the lead's
  * routing lock is still `owner`'s and that buyer holds its live reservation: the buyer rejected the lead, which is
- * about to be decided again. ONE autocommit statement of its own, before lock_and_decide(): inside that statement
+ * about to be decided again, in a transaction of its own before lock_and_decide(): inside that statement
  * the release held the rejecting buyer's counter rows while the new decision reserved another buyer's, so two
  * leads rejected by each other's buyers at once deadlocked (40P01; the session 11 review reproduced it in 5 of 5
- * rounds). Here no transaction holds two buyers' counters. Safe to repeat (the second call finds nothing live);
- * returns whether it released a reservation. Errors: database errors (55P03 when the lead's row stays locked 5 s).
+ * rounds). Here no transaction holds two buyers' counters. One short transaction of its own: the lead's row locked
+ * (owner check), then the live reservation read after the lock and released only if it is `buyer`'s (the session 11
+ * review: checked in the statement's snapshot, taken before the lock wait, it could have released a reservation an
+ * earlier try committed meanwhile). Only on the path after a buyer's rejection. Safe to repeat (the second call finds
+ * nothing live); returns whether it released a reservation. Errors: database errors (55P03 when the lead's row stays
+ * locked 5 s).
  */
 export async function releaseRejectedReservation(db: Db, r: { leadId: string; owner: string; buyer: string }): Promise<boolean> {
-  const { rows } = await db.raw(
-    `WITH owned AS (
-       SELECT l.id FROM leads l
-        WHERE l.id = ? AND l.routing_status = 'routing' AND l.routing_lock_owner = ?
-          AND EXISTS (SELECT 1 FROM capacity_reservations c
-                       WHERE c.lead_id = l.id AND c.released_at IS NULL AND c.workspace_id = ?)
-          FOR UPDATE OF l)
-     SELECT release_capacity(id, 'rejected_by_buyer') AS released FROM owned`,
-    [r.leadId, r.owner, r.buyer],
-  );
-  return rows.length > 0 && rows[0].released !== null;
+  return db.transaction(async (trx) => {
+    // The lead's row first (the order lock_and_decide() takes), and only while `owner` holds its routing lock.
+    const lead = await trx('leads').select('id').where({ id: r.leadId, routing_status: 'routing', routing_lock_owner: r.owner }).forUpdate().first();
+    if (!lead) return false;
+    // Read after the lock (a new statement sees what committed while it waited): release only `buyer`'s reservation,
+    // never another one an earlier try of this attempt committed meanwhile.
+    const live = await trx('capacity_reservations').select('workspace_id').where({ lead_id: r.leadId }).whereNull('released_at').first();
+    if (live?.workspace_id !== r.buyer) return false;
+    const { rows } = await trx.raw("SELECT release_capacity(?, 'rejected_by_buyer') AS released", [r.leadId]);
+    return rows[0].released !== null;
+  });
 }
 
 export interface RetryPlan {

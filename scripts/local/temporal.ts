@@ -105,7 +105,8 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
  * How the CLI says its server runs, once its frontend listens (it prints it after the server's start returns): CLI 1.x
  * "Temporal Server:      localhost:7233", older ones "Temporal server is running at: localhost:7233".
  */
-const announcesPort = (port: number) => new RegExp(String.raw`(?:Temporal Server:|server is running at:)\s*[^\s:]+:${port}\b`, 'i');
+/** The line the Temporal CLI prints once its frontend serves `port` (a host name, an IPv4 or a bracketed IPv6 address before it). */
+export const announcesPort = (port: number) => new RegExp(String.raw`(?:Temporal Server:|server is running at:)\s*(?:\[[^\]\s]+\]|[^\s:]+):${port}\b`, 'i');
 
 /**
  * For a CLI that does not announce its port as announcesPort knows: how long after the port first answers (our

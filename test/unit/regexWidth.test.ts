@@ -2,7 +2,8 @@
 // pattern that can keep more than MAX_REGEX_WIDTH threads alive per character is refused, naming why; the patterns
 // rule authors write (the bench's, anchored lists, classes, case folds) are not.
 import { RE2JS } from 're2js';
-import { MAX_REGEX_WIDTH, regexProblem } from '../../lib/rules/regex';
+import { leadBodySchema } from '../../api/schemas/lead';
+import { longestValue, MAX_REGEX_WIDTH, regexProblem } from '../../lib/rules/regex';
 import { regexWidth } from '../../lib/rules/regexWidth';
 
 const width = (pattern: string, limit = 10_000) => regexWidth(RE2JS.compile(pattern), limit);
@@ -27,6 +28,27 @@ describe('accepted: what rule authors write', () => {
   ])('%s', (pattern) => {
     expect(regexProblem(pattern)).toBeUndefined();
   });
+});
+
+test('a pattern with more character classes than the check tells apart is judged on merged classes, never on a sample (the session 11 review: 270 CJK characters hid a 950-wide tail)', () => {
+  const lits = Array.from({ length: 270 }, (_, i) => String.fromCodePoint(0x4e00 + 3 * i)).join('');
+  expect(regexProblem(`[${lits}]|\u4e0b[\u4e0bz]{950}!`)).toMatch(/too costly to match/);
+});
+
+test('the budget is per value: an email (254 characters at most) may track more than a 1,000-character attribute', () => {
+  const domains = `@(?:${['gmail', 'yahoo', 'hotmail', 'outlook', 'aol', 'icloud', 'proton', 'gmx', 'web', 'mail', 'yandex', 'zoho', 'fastmail', 'tutanota', 'hey', 'me', 'live'].join('|')})\\.com$`;
+  expect(regexProblem(domains, longestValue('email'))).toBeUndefined();
+  expect(regexProblem('.*a.{40}', longestValue('email'))).toBeUndefined(); // 42 wide x 254 characters
+  expect(regexProblem('.*a.{40}', longestValue('attributes.note'))).toMatch(/more than 16 partial matches/);
+  expect(regexProblem('.*a.{80}', longestValue('email'))).toMatch(/more than 62 partial matches/);
+});
+
+test('longestValue is the lead schema\'s own maxLength (email, phone; attributes and every other text field at most 1,000)', () => {
+  const props = (leadBodySchema as unknown as { properties: Record<string, { maxLength?: number; additionalProperties?: { maxLength?: number } }> }).properties;
+  expect(longestValue('email')).toBe(props.email!.maxLength);
+  expect(longestValue('phone')).toBe(props.phone!.maxLength);
+  expect(longestValue('attributes.x')).toBe(props.attributes!.additionalProperties!.maxLength);
+  for (const [field, schema] of Object.entries(props)) if (schema.maxLength !== undefined) expect({ field, max: longestValue(field) >= schema.maxLength }).toEqual({ field, max: true });
 });
 
 test('the width grows with what a pattern can track at once, and ^ keeps later positions from starting', () => {

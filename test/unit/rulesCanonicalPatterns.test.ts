@@ -31,8 +31,8 @@ describe('phone: canonical form is E.164, "+" and digits', () => {
     '^\\(415\\)', '415-555', '^1 415', 'ext', '[a-z]', '\\s', '^\\+1\\.415', '\\(?415\\)',
     // Where a character stands: E.164 starts with "+" and a country code 1-9 (a newcomer's national patterns).
     '^07', '^06', '^1415', '^\\d', '^[0-9]', '^\\+0', '\\+0', '\\+$', '^$', '4\\+', '(?m)^0',
-    // More digits than E.164's 15 (the second walk of session 11).
-    '\\d{16}', '^\\+\\d{16}', '\\+1\\d{15}',
+    // More digits than a lead's phone can have (20: E.164's 15, and libphonenumber's longer possible numbers).
+    '\\d{21}', '^\\+\\d{21}', '\\+1\\d{20}',
   ])('%s can never match: refused', (pattern) => {
     expect(refused('phone', pattern)).toBe(true);
   });
@@ -41,6 +41,8 @@ describe('phone: canonical form is E.164, "+" and digits', () => {
     '^\\+1415', '1415', '415[- ]?555', '\\(?415\\)?', '\\d{3}', '^\\+1 ?415', '.*', 'x|\\+1', '[[:digit:]]+$', '\\+\\pN', '^\\+44',
     '^\\+447', '^.', '^\\+', '0123$', '\\b415', '^(?:\\+1)?415|^\\+1415', '7911',
     '\\d{15}', '^\\+\\d{15}$', '^\\+1\\d{14}$',
+    // A 17-digit German number is a possible one, so a lead's phone (the session 11 review).
+    '^\\+49\\d{15}$', '\\d{16}', '\\d{17}',
   ])('%s can match: accepted', (pattern) => {
     expect(refused('phone', pattern)).toBe(false);
   });

@@ -12,6 +12,12 @@ test('returns the first value a check answers, retrying undefined and errors', a
   expect({ value, calls }).toEqual({ value: 'ready', calls: 3 });
 });
 
+test('null is "not yet", as undefined (a .match() or a row lookup that found nothing)', async () => {
+  let calls = 0;
+  expect(await waitFor('a match', async () => (++calls < 3 ? null : 'found'), { intervalMs: 1 })).toBe('found');
+  expect(calls).toBe(3);
+});
+
 test('a check answering false throws at once, saying how to keep waiting', async () => {
   await expect(waitFor('a condition', async () => false, { intervalMs: 1 })).rejects.toThrow(/answered false.*answer undefined to keep waiting/);
 });
