@@ -112,13 +112,12 @@ export async function decideUnderLock(
   r: DecideUnderLockRequest,
 ): Promise<DecidedUnderLock> {
   if (r.releaseRejected) {
-    // Its own statement, committed before the decision reserves another buyer: two buyers' counters are never held
+    // Its own transaction, committed before the decision reserves another buyer: two buyers' counters are never held
     // by one transaction (releaseRejectedReservation). A lost lock releases nothing; lock_and_decide() then says so.
     await releaseRejectedReservation(deps.db, { leadId: r.leadId, owner: r.owner, buyer: r.releaseRejected }).catch((err: unknown) => {
       r.onLockError?.(err);
       throw err;
     });
-    r = { ...r, releaseRejected: undefined };
   }
   const handed = r.handOff?.take(r.leadId);
   const heldRules = r.loadRules.current();
@@ -149,7 +148,6 @@ async function decideUnderLockFor(
     owner: r.owner,
     takeLock: r.takeLock && n === 1,
     staleSeconds: config.ROUTING_LOCK_STALE_SECONDS,
-    releaseRejected: n === 1 ? r.releaseRejected : undefined,
     // Checked by the first call, before it does anything; a later call of the same decision follows it at once.
     rulesRevision: n === 1 ? rulesRevision : undefined,
   });

@@ -13,6 +13,14 @@ interface PgConnection {
  */
 const STATEMENTS_NOT_KEPT = new Set(['26000', '42P05']);
 
+/** Statement names by text (the statement's text is one of a few constants: hashed once each, not per call). */
+const names = new Map<string, string>();
+const nameOf = (text: string): string => {
+  let name = names.get(text);
+  if (!name) names.set(text, (name = `lr_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 16)}`));
+  return name;
+};
+
 /** Pools whose server does not keep named statements (STATEMENTS_NOT_KEPT seen once): unnamed from then on. */
 const unnamedOnly = new WeakSet<Db>();
 
@@ -41,7 +49,7 @@ export async function preparedQuery(db: Db, text: string, values: unknown[]): Pr
     const { rows } = await db.raw(text.replace(/\$\d+/g, '?'), values as never);
     return rows;
   }
-  const name = unnamedOnly.has(db) ? undefined : `lr_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  const name = unnamedOnly.has(db) ? undefined : nameOf(text);
   db.emit('query', { sql: text, bindings: values, method: 'raw', ...(name ? { prepared: name } : {}) });
   const client = db.client as unknown as { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<void> };
   const connection = await client.acquireConnection();

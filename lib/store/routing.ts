@@ -187,8 +187,8 @@ export interface LockRow {
  * that the hot rows a decision locks (a rule's counters, a buyer's capacity) are held only for the statement,
  * never across round trips. `takeLock`: acquire_routing_lock() first (re-entry, stale takeover, the attempt
  * count) and mark a waiting ledger retry as started; otherwise check that `owner` still holds the lock.
- * `releaseRejected`: the buyer that just rejected the lead gets its reservation back first (the activities pass
- * none: releaseRejectedReservation does it in a statement of its own, see there). `outcome` is
+ * The function's p_release_rejected is always sent NULL: a rejected buyer's reservation is given back before,
+ * in a transaction of its own (releaseRejectedReservation, see there). `outcome` is
  * absent when the lock is not held (`lock.outcome`: not_routable, held_by_other, not_found, lock_lost).
  * `lockMs`: the lock step's time inside Postgres. `target`: the assigned partner's delivery URL and signing
  * secret, and the previous one while a rotation's overlap lasts (migrations/0026; secrets: keep them out of
@@ -198,13 +198,13 @@ export interface LockRow {
  */
 export async function lockAndDecideInDatabase(
   db: Db,
-  r: DecideRoutingArgs & { owner: string; takeLock: boolean; staleSeconds: number; releaseRejected?: string; rulesRevision?: number },
+  r: DecideRoutingArgs & { owner: string; takeLock: boolean; staleSeconds: number; rulesRevision?: number },
 ): Promise<{ lock: LockRow; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget }> {
   // A named prepared statement (lib/db/preparedStatement.ts): sent by every routing attempt.
   const rows = await preparedQuery(
     db,
     'SELECT lock_and_decide($1::uuid, $2, $3, $4::integer, $5::uuid, $6::jsonb, $7::jsonb, $8::jsonb, $9::text[], $10::integer, $11::float8, $12::float8, $13::bigint) AS answer',
-    [r.leadId, r.owner, r.takeLock, r.staleSeconds, r.releaseRejected ?? null, ...decideArgs(r), r.rulesRevision ?? null],
+    [r.leadId, r.owner, r.takeLock, r.staleSeconds, null, ...decideArgs(r), r.rulesRevision ?? null],
   );
   const answer = rows[0]!.answer as { lock: Record<string, unknown>; lockMs: number; outcome?: DecisionOutcome; target?: DeliveryTarget; rulesChanged?: true };
   if (answer.rulesChanged) throw new RulesChanged(r.rulesRevision!);

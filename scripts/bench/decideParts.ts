@@ -29,21 +29,14 @@ import { lockAndDecideInDatabase, readLeadForDecision } from '../../lib/store/ro
 import { createRulesCache, type RulesLoader } from '../../lib/store/rulesCache';
 import { freePort } from '../local/freePort';
 import { ensureDatabase, startLocalPostgres } from '../local/postgres';
+import { positiveInt } from './args';
+import { summarize } from './closedLoop';
 import { seedRoutingData, type RoutingData } from './routingSteps';
 
-function positiveInt(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer (got ${process.argv[i + 1] ?? 'nothing'})`);
-  return n;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+const summary = (xs: number[]) => {
+  const { p50, p95, p99 } = summarize(xs);
+  return `p50 ${p50.toFixed(3)}  p95 ${p95.toFixed(3)}  p99 ${p99.toFixed(3)} ms`;
 };
-const summary = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(3)}  p95 ${pct(xs, 95).toFixed(3)}  p99 ${pct(xs, 99).toFixed(3)} ms`;
 
 const DEFAULT_PHONE_COUNTRY = 'US';
 
@@ -136,7 +129,7 @@ async function main() {
       console.log(`    its JavaScript         ${summary(r.decide.js)}`);
       console.log(`    its statement          ${summary(r.decide.statement)}`);
       log(`round ${round}, phase 2: the lead's rule view and the rules' walk up to the first match, right after the lead's read (${leads} leads, alternating)`);
-      console.log(`  rules checked per lead   p50 ${pct(r.walk.rulesChecked, 50)}  p95 ${pct(r.walk.rulesChecked, 95)}`);
+      console.log(`  rules checked per lead   p50 ${summarize(r.walk.rulesChecked).p50}  p95 ${summarize(r.walk.rulesChecked).p95}`);
       console.log(`  view + snapshot walk     ${summary(r.walk.snapshot)}`);
       console.log(`  view + plain walk        ${summary(r.walk.plain)}`);
     }

@@ -31,6 +31,7 @@ import { createDb } from '../../lib/db/createDb';
 import { migrateLatest } from '../../lib/db/migrate';
 import { ensureDatabase } from '../local/postgres';
 import { checkMode, makeScratchDir, startLoadStack } from '../load/stack';
+import { arg, positiveInt } from './args';
 import { measureBareTemporal } from './bareTemporal';
 import { measureEndToEnd } from './endToEnd';
 import { createBenchSource, measureRetryQueue } from './retryQueue';
@@ -38,21 +39,6 @@ import { measureDatabaseCeiling, measureSteps, seedRoutingData } from './routing
 import { formatBench, type BenchReport } from './table';
 
 const root = path.resolve(__dirname, '../..');
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const value = process.argv[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
-}
-function positiveInt(name: string, fallback: number): number {
-  const value = arg(name);
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${value}`);
-  return n;
-}
 
 async function main() {
   const quick = process.argv.includes('--quick');
